@@ -38,6 +38,8 @@ class Generation:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    error: str | None = None
+    """Set when the backend failed (after its own retries); the episode then ends."""
 
 
 @dataclass
@@ -64,7 +66,9 @@ class EpisodeState:
     tool_calls: int = 0
     answer: str | None = None
     end_reason: str | None = None
-    """``answered``, or the budget that ran out: ``max_turns``, ``max_frames``, ``max_seconds``."""
+    """``answered``; the budget that ran out: ``max_turns``, ``max_frames``, ``max_seconds``;
+    or ``error`` (the policy backend failed, see ``error``)."""
+    error: str | None = None
     final_turn: bool = False
     """The budget ran out: the model gets one last turn to answer, without tools."""
     started_at: float = field(default_factory=time.time)
@@ -137,6 +141,10 @@ class Episode:
         if budget.max_seconds is not None and time.time() - state.started_at >= budget.max_seconds:
             return "max_seconds"
         return None
+
+    def abort(self, message: str) -> None:
+        """End the episode because something outside the model failed (e.g. the backend)."""
+        self.state.error, self.state.end_reason = message, "error"
 
     def step(self, text: str, generation: Generation | None = None) -> StepResult:
         """Record the model's text, run what it asks for and append the results."""

@@ -1,0 +1,107 @@
+"""The RL environment: an episode over a task, stepped with model text, scored by a reward spec.
+
+This is the plain face (``reset(task)`` / ``step(model_text)``) for custom loops; the
+Gymnasium face (``env.gym_env``) and the TRL ``environment_factory`` face (``env.trl_env``)
+are thin adapters over it. Stepping goes through :class:`vagent.agent.episode.Episode`, the
+same code the LangGraph agent runs, with the same parser and tool registry.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vagent.agent.episode import Budget, Episode, EpisodeState, Generation
+from vagent.env.tasks import Task
+from vagent.tools.index import IndexSettings, load_or_build
+from vagent.tools.registry import VideoTools
+from vagent.tools.video import Video
+
+
+@dataclass
+class EnvConfig:
+    """Everything that shapes an episode. Every field has a sensible default."""
+
+    budget: Budget = field(default_factory=Budget)
+    """Turns, frames and seconds allowed per episode."""
+    overview_frames: int = 4
+    """Evenly spaced frames shown with the question (small on purpose: tools add detail)."""
+    reward: str = "default"
+    """Reward spec: a preset name or ``"accuracy:1.0,format:0.2,..."`` (see docs/rewards.md)."""
+    index: IndexSettings = field(default_factory=IndexSettings)
+    """How each video is indexed (shared by every env instance over the same video)."""
+    include_schemas: bool = True
+    """List the tool schemas in the system prompt (False when a chat template renders them)."""
+
+
+_TOOLS_LOCK = threading.Lock()
+_OPEN_TOOLS: dict[tuple[str, str], VideoTools] = {}
+
+
+def tools_for(video: str | Path, settings: IndexSettings) -> VideoTools:
+    """The tool registry for a video, opened once per process (the index is built once too)."""
+    key = (str(Path(video).resolve()), repr(settings))
+    with _TOOLS_LOCK:
+        if key not in _OPEN_TOOLS:
+            _OPEN_TOOLS[key] = VideoTools(Video(video), load_or_build(video, settings))
+        return _OPEN_TOOLS[key]
+
+
+class VideoEnv:
+    """``reset(task) -> (messages, info)``; ``step(text) -> (new messages, reward, terminated, truncated, info)``.
+
+    An answer *terminates* the episode; an exhausted budget (after the final answer-only
+    turn) *truncates* it. The reward is 0 until the episode ends, then the reward spec's
+    total; ``info["reward_components"]`` has each component.
+    """
+
+    def __init__(self, config: EnvConfig | None = None):
+        from vagent.env.rewards import RewardSpec
+
+        self.config = config or EnvConfig()
+        self.reward_spec = RewardSpec.parse(self.config.reward)
+        self.task: Task | None = None
+        self.episode: Episode | None = None
+
+    def reset(self, task: Task) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Start an episode on ``task``; returns the initial messages (system + question + overview)."""
+        self.task = task
+        tools = tools_for(task.video, self.config.index)
+        self.episode = Episode.start(
+            tools,
+            task.question,
+            task.options,
+            self.config.budget,
+            overview_frames=self.config.overview_frames,
+            include_schemas=self.config.include_schemas,
+            task_id=task.id,
+        )
+        return list(self.episode.state.messages), {"task_id": task.id, "tools": tools.schemas()}
+
+    def step(self, text: str, generation: Generation | None = None):
+        if self.episode is None or self.task is None:
+            raise RuntimeError("call reset(task) before step()")
+        before = len(self.episode.state.messages) + 1  # +1: the assistant message itself
+        result = self.episode.step(text, generation)
+        reward, components = 0.0, {}
+        if result.done:
+            reward, components = self.reward_spec.score(self.episode.state, self.task)
+        info = {
+            "action": result.action.to_dict(),
+            "end_reason": self.episode.state.end_reason,
+            "reward_components": components,
+        }
+        new_messages = self.episode.state.messages[before:]
+        terminated = result.done and not result.truncated
+        return new_messages, float(reward), terminated, result.truncated, info
+
+    @property
+    def trajectory(self) -> EpisodeState:
+        if self.episode is None:
+            raise RuntimeError("no episode yet")
+        return self.episode.state
+
+    def close(self) -> None:
+        self.episode = None
