@@ -95,6 +95,7 @@ def make_video(
     audio: bool = False,
     gop: int = 10,
     codec: str = "libx264",
+    hold: int = 1,
 ) -> list[float]:
     """Write a test video and return the true presentation time (seconds) of each frame.
 
@@ -112,6 +113,8 @@ def make_video(
         audio: add a silent audio stream that starts at 0 s (AAC in MP4, PCM in MKV).
         gop: keyframe interval in frames.
         codec: video encoder.
+        hold: each picture is held for this many frames (frame i shows index i // hold):
+            static stretches for near-duplicate skipping.
     """
     path = Path(path)
     if times is None:
@@ -133,7 +136,7 @@ def make_video(
             audio_stream = out.add_stream(audio_codec, rate=16000, layout="mono")
         for i, t in enumerate(times):
             scene = i // scene_every if scene_every else 0
-            picture = np.rot90(frame_image(i, width, height, scene, text), -k)
+            picture = np.rot90(frame_image(i // hold, width, height, scene, text), -k)
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")
             frame.pts, frame.time_base = int(round(t * 1000)), _TIME_BASE
             out.mux(stream.encode(frame))

@@ -1,0 +1,352 @@
+"""A :class:`~vagent.agent.policy.Policy` backed by a local transformers vision-language model.
+
+:class:`TransformersPolicy` loads any ``AutoModelForImageTextToText`` checkpoint (Qwen3-VL,
+Qwen2.5-VL, SmolVLM2, ...) by Hub id or local folder, renders vagent messages with the model's
+OWN chat template and samples the next turn. Loading never hangs on the network: a Hub id is
+looked up in the local cache first, and with ``HF_HUB_OFFLINE=1`` (or no network) an uncached id
+fails at once with a :class:`~vagent.errors.ModelLoadError` that says how to fix it.
+
+>>> policy = TransformersPolicy("Qwen/Qwen3-VL-2B-Instruct", max_new_tokens=256)  # doctest: +SKIP
+>>> policy.generate(episode.state.messages, tools.schemas()).text  # doctest: +SKIP
+'<think>...</think><tool_call>{"name": ...}</tool_call>'
+
+Message rendering:
+
+- image blocks (JPEG data URLs) become PIL images, shrunk to ``max_image_side``; the text block
+  with each image's timestamp stays in front of it;
+- templates with a tools section (Qwen3-VL, TRL's templates) get ``tools=`` and render tool
+  messages themselves (Qwen3-VL: ``<tool_response>`` blocks in a user turn, images included);
+  for templates without one (Qwen2.5-VL, SmolVLM2) ``include_schemas`` is True, so the system
+  prompt lists the tools, and tool messages are sent as user turns wrapped in
+  ``<tool_response>...</tool_response>``;
+- assistant messages are the model's raw text (``<think>``, ``<tool_call>`` included).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from vagent.agent.episode import Generation
+from vagent.errors import ModelLoadError
+from vagent.types import block_image
+
+DEFAULT_MODEL = "Qwen/Qwen3-VL-2B-Instruct"
+"""The smallest Qwen3-VL instruct model (about 2.1B parameters); Qwen3-VL is TRL's tested tool-calling VLM."""
+
+HUB_TIMEOUT_S = 10.0
+"""Seconds allowed for the Hub to answer whether an uncached model id exists."""
+
+
+def pick_device(device: str | None = None) -> str:
+    """``device`` if given, else ``cuda`` if available, else ``mps``, else ``cpu``."""
+    if device:
+        return device
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def pick_dtype(device: str, dtype: Any = None) -> Any:
+    """``dtype`` (a torch dtype or its name) if given; else bf16 on CUDA, fp16 on MPS, fp32 on CPU."""
+    import torch
+
+    if isinstance(dtype, str):
+        if dtype == "auto":
+            dtype = None
+        else:
+            resolved = getattr(torch, dtype, None)
+            if not isinstance(resolved, torch.dtype):
+                raise ValueError(f"unknown dtype {dtype!r} (use e.g. 'bfloat16', 'float16', 'float32')")
+            return resolved
+    if dtype is not None:
+        return dtype
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device.startswith("mps"):
+        return torch.float16
+    return torch.float32
+
+
+def _looks_like_path(name: str) -> bool:
+    """Hub ids are ``name`` or ``owner/name``; anything else is meant as a local path."""
+    return name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
+
+
+def _offline() -> bool:
+    from huggingface_hub import constants
+
+    env = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+    return env or bool(getattr(constants, "HF_HUB_OFFLINE", False))
+
+
+def resolve_model_dir(model_id_or_path: str | os.PathLike[str]) -> Path:
+    """A local folder for ``model_id_or_path``, downloading a Hub id only if it is not cached.
+
+    Raises :class:`ModelLoadError` quickly (no long network waits) when that is impossible.
+    """
+    name = str(model_id_or_path)
+    local = Path(name).expanduser()
+    if local.is_dir():
+        if not (local / "config.json").exists():
+            raise ModelLoadError(f"{local} has no config.json: pass a folder written by save_pretrained")
+        return local
+    if isinstance(model_id_or_path, os.PathLike) or _looks_like_path(name) or local.exists():
+        raise ModelLoadError(f"no model folder at {local}: pass an existing local path or a Hub id such as {DEFAULT_MODEL}")
+
+    from huggingface_hub import HfApi, snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(name, local_files_only=True))
+    except HFValidationError as exc:
+        raise ModelLoadError(f"{name!r} is neither a local folder nor a valid Hub id ({exc})") from None
+    except (LocalEntryNotFoundError, OSError, ValueError):
+        pass
+    fix = f"connect to the internet once so {name} can be downloaded, or pass a local model folder"
+    if _offline():
+        raise ModelLoadError(f"{name} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set: {fix}")
+    try:
+        HfApi().model_info(name, timeout=HUB_TIMEOUT_S)
+    except Exception as exc:  # network down, unknown repo, gated repo: all end the same way
+        kind = exc.__class__.__name__
+        if "RepositoryNotFound" in kind:
+            raise ModelLoadError(f"no model {name} on the Hugging Face Hub: check the id or pass a local folder") from None
+        if "GatedRepo" in kind:
+            raise ModelLoadError(f"{name} is gated: accept its licence on the Hub and log in (hf auth login)") from None
+        raise ModelLoadError(f"cannot reach the Hugging Face Hub for {name} ({kind}): {fix}") from None
+    try:
+        return Path(snapshot_download(name))
+    except Exception as exc:
+        raise ModelLoadError(f"download of {name} failed ({exc.__class__.__name__}: {str(exc)[:120]}): {fix}") from None
+
+
+def chat_template_of(processor: Any) -> str:
+    """The processor's chat template text (the tokenizer's when the processor has none)."""
+    template = getattr(processor, "chat_template", None) or getattr(
+        getattr(processor, "tokenizer", None), "chat_template", None
+    )
+    if isinstance(template, dict):
+        template = template.get("default") or next(iter(template.values()), None)
+    return template or ""
+
+
+def template_renders_tools(template: str) -> bool:
+    """Whether a chat template lists ``tools`` and renders ``tool`` messages itself."""
+    return "tools" in template and ("'tool'" in template or '"tool"' in template)
+
+
+def to_processor_messages(
+    messages: list[dict[str, Any]],
+    *,
+    tool_role: bool = True,
+    max_image_side: int | None = None,
+) -> list[dict[str, Any]]:
+    """vagent messages → transformers processor messages (content as blocks, images as PIL).
+
+    ``tool_role=False`` turns tool messages into user turns wrapped in ``<tool_response>`` tags,
+    for templates that do not know the ``tool`` role.
+    """
+    converted = []
+    for message in messages:
+        role = message["role"]
+        content = message.get("content")
+        blocks: list[dict[str, Any]] = []
+        for block in [{"type": "text", "text": content}] if isinstance(content, str) else content or []:
+            kind = block.get("type")
+            if kind == "image" or (kind is None and "image" in block):
+                image = block_image(block)
+                if max_image_side and max(image.size) > max_image_side:
+                    image = image.copy()
+                    image.thumbnail((max_image_side, max_image_side))
+                blocks.append({"type": "image", "image": image})
+            elif kind == "text" or "text" in block:
+                blocks.append({"type": "text", "text": str(block.get("text", ""))})
+            else:
+                raise ValueError(f"unsupported content block type {kind!r} in a {role} message")
+        if role == "tool" and not tool_role:
+            name = message.get("name", "tool")
+            blocks = [{"type": "text", "text": f"<tool_response>\n[{name}] "}, *blocks]
+            blocks.append({"type": "text", "text": "\n</tool_response>"})
+            converted.append({"role": "user", "content": blocks})
+            continue
+        out: dict[str, Any] = {"role": role, "content": blocks}
+        if role == "tool" and "name" in message:
+            out["name"] = message["name"]
+        converted.append(out)
+    return converted
+
+
+class TransformersPolicy:
+    """A transformers image-text-to-text model as a vagent policy.
+
+    Args:
+        model_id_or_path: Hub id (e.g. :data:`DEFAULT_MODEL`) or a folder written by ``save_pretrained``
+            (such as :func:`vagent.agent.tiny_model.tiny_model_path`). Both load through the same
+            ``from_pretrained`` calls on a local folder.
+        device: ``"cuda"``, ``"mps"``, ``"cpu"``, ``"cuda:1"``...; ``None`` picks the best available.
+        dtype: torch dtype or its name; ``None`` means bf16 on CUDA, fp16 on MPS, fp32 on CPU.
+        temperature, top_p, do_sample: sampling; ``do_sample=False`` is greedy decoding.
+        max_new_tokens: cap on the tokens of one turn.
+        seed: makes sampling reproducible: call ``k`` of this policy seeds torch with ``seed + k``.
+        max_image_side: images are shrunk so their longer side is at most this many pixels
+            (``None``: left to the processor's own limits).
+    """
+
+    def __init__(
+        self,
+        model_id_or_path: str | os.PathLike[str] = DEFAULT_MODEL,
+        *,
+        device: str | None = None,
+        dtype: Any = None,
+        temperature: float = 0.7,
+        top_p: float = 0.9,
+        max_new_tokens: int = 512,
+        do_sample: bool = True,
+        seed: int | None = None,
+        max_image_side: int | None = 768,
+    ):
+        self.model_id = str(model_id_or_path)
+        self.device = pick_device(device)
+        self.dtype = pick_dtype(self.device, dtype)
+        self.temperature = temperature
+        self.top_p = top_p
+        self.max_new_tokens = max_new_tokens
+        self.do_sample = do_sample
+        self.seed = seed
+        self.max_image_side = max_image_side
+        self._calls = 0
+
+        self.model_dir = resolve_model_dir(model_id_or_path)
+        self.processor, self.model = self._load(self.model_dir)
+        self.chat_template = chat_template_of(self.processor)
+        if not self.chat_template:
+            raise ModelLoadError(f"{self.model_id} has no chat template: use an instruct/chat checkpoint")
+        self.include_schemas = not template_renders_tools(self.chat_template)
+        """False when the chat template renders the tool schemas (Qwen3-VL); True otherwise."""
+        self.name = f"transformers:{self.model_id}"
+        self._stop_ids = self._stop_token_ids()
+
+    def _load(self, folder: Path) -> tuple[Any, Any]:
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+
+        try:
+            processor = AutoProcessor.from_pretrained(folder)
+            model = AutoModelForImageTextToText.from_pretrained(folder, dtype=self.dtype)
+        except Exception as exc:
+            first = (str(exc).strip().splitlines() or [""])[0][:160]
+            raise ModelLoadError(
+                f"cannot load {self.model_id} from {folder} as an image-text-to-text model "
+                f"({exc.__class__.__name__}: {first}); check the id, or upgrade transformers"
+            ) from None
+        model.to(self.device)
+        model.eval()
+        return processor, model
+
+    @property
+    def tokenizer(self) -> Any:
+        return getattr(self.processor, "tokenizer", self.processor)
+
+    def _stop_token_ids(self) -> set[int]:
+        """Ids that end or pad a completion and are cut from the text (eos, pad, ``<|im_end|>``)."""
+        ids: set[int] = set()
+        eos = getattr(self.model.generation_config, "eos_token_id", None)
+        ids.update(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+        for attr in ("eos_token_id", "pad_token_id"):
+            value = getattr(self.tokenizer, attr, None)
+            if isinstance(value, int):
+                ids.add(value)
+        for token in ("<|im_end|>", "<|endoftext|>", "<end_of_utterance>"):
+            token_id = self.tokenizer.convert_tokens_to_ids(token)
+            unk = getattr(self.tokenizer, "unk_token_id", None)
+            if isinstance(token_id, int) and token_id != unk and token_id >= 0:
+                ids.add(token_id)
+        return ids
+
+    def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """The processor-format conversation for ``messages`` (see the module docstring)."""
+        return to_processor_messages(messages, tool_role=not self.include_schemas, max_image_side=self.max_image_side)
+
+    def prompt_text(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
+        """The exact prompt string the model sees (before image placeholders are expanded)."""
+        return self.processor.apply_chat_template(
+            self.render(messages, tools),
+            tools=None if self.include_schemas else tools or None,
+            add_generation_prompt=True,
+            tokenize=False,
+        )
+
+    def generate(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Generation:
+        """The model's next turn for this conversation."""
+        return self.generate_batch([messages], tools)[0]
+
+    def generate_batch(
+        self, batch: list[list[dict[str, Any]]], tools: list[dict[str, Any]]
+    ) -> list[Generation]:
+        """One sampled turn per conversation, in a single left-padded ``generate`` call.
+
+        Pass the same conversation ``n`` times for ``n`` samples (test-time scaling). Each
+        result's ``seconds`` is the wall time of the whole batch.
+        """
+        import torch
+
+        if not batch:
+            return []
+        started = time.perf_counter()
+        conversations = [self.render(messages, tools) for messages in batch]
+        inputs = self.processor.apply_chat_template(
+            conversations if len(batch) > 1 else conversations[0],
+            tools=None if self.include_schemas else tools or None,
+            add_generation_prompt=True,
+            tokenize=True,
+            return_dict=True,
+            return_tensors="pt",
+            processor_kwargs={"padding": len(batch) > 1, "padding_side": "left"},
+        ).to(self.device)
+        kwargs: dict[str, Any] = {"max_new_tokens": self.max_new_tokens, "do_sample": self.do_sample}
+        if self.do_sample:
+            kwargs.update(temperature=self.temperature, top_p=self.top_p)
+        else:
+            kwargs.update(temperature=None, top_p=None, top_k=None)
+        pad_id = getattr(self.tokenizer, "pad_token_id", None)
+        if pad_id is not None:
+            kwargs["pad_token_id"] = pad_id
+        if self.seed is not None:
+            torch.manual_seed(self.seed + self._calls)
+        self._calls += 1
+        with torch.inference_mode():
+            output = self.model.generate(**inputs, **kwargs)
+        prompt_len = inputs["input_ids"].shape[1]
+        mask = inputs.get("attention_mask")
+        seconds = time.perf_counter() - started
+        results = []
+        for row in range(len(batch)):
+            text, completion_tokens = self.decode_completion(output[row, prompt_len:].tolist())
+            prompt_tokens = int(mask[row].sum()) if mask is not None else prompt_len
+            results.append(Generation(text, prompt_tokens, completion_tokens, seconds))
+        return results
+
+    def decode_completion(self, ids: list[int]) -> tuple[str, int]:
+        """Text of generated ``ids`` up to the first end token, and the number of tokens generated.
+
+        Special tokens are NOT skipped (some tokenizers mark ``<tool_call>``/``<think>`` special),
+        only the end and padding tokens are cut. The end token counts as generated.
+        """
+        kept = []
+        for token_id in ids:
+            if token_id in self._stop_ids:
+                break
+            kept.append(token_id)
+        finished = len(kept) < len(ids)
+        text = self.tokenizer.decode(kept, skip_special_tokens=False, clean_up_tokenization_spaces=False)
+        return text, len(kept) + int(finished)
+
+    def __repr__(self) -> str:
+        return f"TransformersPolicy({self.model_id!r}, device={self.device!r}, dtype={self.dtype})"

@@ -1,0 +1,240 @@
+"""Test-time scaling: many trajectories over the same graph, combined into one answer.
+
+Strategies (``ScalingConfig.strategy``):
+
+- ``single``: one trajectory.
+- ``self_consistency``: ``samples`` independent trajectories, majority vote over normalised
+  answers (option letters, numbers, spans and boxes merged by overlap, normalised text).
+- ``best_of_n``: ``samples`` trajectories, each scored by a verifier that sees its evidence
+  (a reward function by name, or ``judge``: the policy asked whether the evidence supports
+  the answer); the best is kept.
+- ``adaptive``: rounds of ``round_size`` trajectories until ``agree`` of them agree or
+  ``samples`` is reached (Video-RTS style); with ``grow_frames`` the frame budget and the
+  overview frames double every round.
+
+Every result reports its cost (trajectories, tool calls, frames, tokens, seconds).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+from vagent.agent.episode import Budget, Episode, EpisodeState
+from vagent.agent.graph import run_episode
+from vagent.agent.policy import Policy
+from vagent.agent.protocol import parse_action
+from vagent.env.rewards import REWARDS, box_iou, extract_choice, normalize_text, parse_box, parse_number, parse_spans, temporal_iou
+
+Strategy = Literal["single", "self_consistency", "best_of_n", "adaptive"]
+STRATEGIES: tuple[str, ...] = ("single", "self_consistency", "best_of_n", "adaptive")
+VERIFIERS: tuple[str, ...] = ("format", "tool_cost", "tool_calls", "frames", "repeated_calls", "judge")
+"""Verifiers need no ground truth: rewards that read only the trajectory, or the judge."""
+OVERLAP = 0.5
+"""Spans or boxes with IoU at least this much count as the same answer."""
+
+
+@dataclass
+class ScalingConfig:
+    """How much inference compute to spend on one question, and how to combine it."""
+
+    strategy: Strategy = "single"
+    samples: int = 1
+    """Trajectories to sample (the maximum, for ``adaptive``)."""
+    verifier: str = "format"
+    """``best_of_n`` scorer, one of :data:`VERIFIERS`: a reward that needs no ground truth, or
+    ``judge`` (the policy is asked whether the trajectory's evidence supports its answer)."""
+    agree: int = 2
+    """``adaptive``: stop once this many trajectories agree."""
+    round_size: int = 1
+    """``adaptive``: trajectories sampled per round."""
+    grow_frames: bool = False
+    """``adaptive``: double the frame budget and overview frames each round."""
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
+        if self.samples < 1 or self.agree < 1 or self.round_size < 1:
+            raise ValueError(f"samples, agree and round_size must be >= 1 (got {self.samples}, {self.agree}, {self.round_size})")
+        if self.verifier not in VERIFIERS:
+            raise ValueError(f"unknown verifier {self.verifier!r}; choose one of {', '.join(VERIFIERS)}")
+
+
+@dataclass
+class Vote:
+    """One cluster of equivalent answers."""
+
+    answer: str
+    count: int
+    members: list[int]
+
+
+@dataclass
+class ScaledAnswer:
+    """The combined answer, every trajectory, the vote and the cost."""
+
+    answer: str | None
+    strategy: str
+    trajectories: list[EpisodeState]
+    votes: list[Vote] = field(default_factory=list)
+    chosen: int | None = None
+    tie: bool = False
+    scores: list[float] = field(default_factory=list)
+    cost: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """Everything but the trajectories (for trace headers and result tables)."""
+        data = asdict(self)
+        data.pop("trajectories")
+        return data
+
+
+def answer_key(answer: str, options: list[str] | None = None) -> tuple[str, Any]:
+    """A comparable form of an answer: its kind and normalised value.
+
+    >>> answer_key("The answer is (b)", ["red", "blue"])
+    ('choice', 'B')
+    >>> answer_key("[12.0, 15.5]")
+    ('span', ((12.0, 15.5),))
+    """
+    if options:
+        letter = extract_choice(answer, options)
+        if letter:
+            return "choice", letter
+    if answer.strip().startswith("[") and answer.count(",") == 3:
+        box = parse_box(answer)
+        if box is not None:
+            return "box", tuple(box)
+    spans = parse_spans(answer)
+    if spans:
+        return "span", tuple(tuple(span) for span in spans)
+    number = parse_number(answer)
+    if number is not None and normalize_text(answer).replace(" ", "").replace(".", "").isdigit():
+        return "number", round(number, 6)
+    return "text", normalize_text(answer)
+
+
+def _same(a: tuple[str, Any], b: tuple[str, Any]) -> bool:
+    if a[0] != b[0]:
+        return False
+    if a[0] == "span":
+        return temporal_iou(list(a[1]), list(b[1])) >= OVERLAP
+    if a[0] == "box":
+        return box_iou(a[1], b[1]) >= OVERLAP
+    return a[1] == b[1]
+
+
+def vote(answers: list[str | None], options: list[str] | None = None) -> tuple[list[Vote], bool]:
+    """Clusters of equivalent answers, largest first (ties keep first-seen order), and whether the top tied.
+
+    >>> votes, tie = vote(["B", "(B) blue", "A", None], ["red", "blue"])
+    >>> [(v.answer, v.count) for v in votes], tie
+    ([('B', 2), ('A', 1)], False)
+    """
+    clusters: list[tuple[tuple[str, Any], Vote]] = []
+    for index, answer in enumerate(answers):
+        if answer is None:
+            continue
+        key = answer_key(answer, options)
+        for cluster_key, cluster in clusters:
+            if _same(cluster_key, key):
+                cluster.count += 1
+                cluster.members.append(index)
+                break
+        else:
+            clusters.append((key, Vote(answer=answer, count=1, members=[index])))
+    votes = sorted((cluster for _, cluster in clusters), key=lambda v: -v.count)
+    return votes, len(votes) > 1 and votes[0].count == votes[1].count
+
+
+JUDGE_PROMPT = (
+    "You check another model's work. Below are the tool results it saw while answering the question "
+    "'{question}', and its final answer '{answer}'. Is the answer supported by this evidence? "
+    "Reply with <answer>yes</answer> or <answer>no</answer>."
+)
+
+
+def judge(policy: Policy, trajectory: EpisodeState, max_images: int = 8) -> float:
+    """The policy's verdict on a trajectory's evidence: 1 yes, 0 no, 0.5 unclear."""
+    if trajectory.answer is None:
+        return 0.0
+    evidence: list[dict[str, Any]] = []
+    for message in trajectory.messages:
+        if message["role"] == "tool" and isinstance(message["content"], list):
+            evidence.extend(message["content"])
+    images = [i for i, block in enumerate(evidence) if block.get("type") == "image"]
+    drop = set(images[:-max_images]) if len(images) > max_images else set()
+    evidence = [block for i, block in enumerate(evidence) if i not in drop]
+    prompt = JUDGE_PROMPT.format(question=trajectory.question, answer=trajectory.answer)
+    messages = [{"role": "user", "content": evidence + [{"type": "text", "text": prompt}]}]
+    try:
+        verdict = parse_action(policy.generate(messages, []).text).answer or ""
+    except Exception:  # a failing judge gives no information
+        return 0.5
+    verdict = normalize_text(verdict)
+    return 1.0 if verdict.startswith("yes") else 0.0 if verdict.startswith("no") else 0.5
+
+
+def _cost(trajectories: list[EpisodeState], seconds: float) -> dict[str, float]:
+    steps = [step for t in trajectories for step in t.steps]
+    return {
+        "trajectories": len(trajectories),
+        "tool_calls": sum(t.tool_calls for t in trajectories),
+        "frames": sum(t.frames_shown for t in trajectories),
+        "tokens": sum(s["prompt_tokens"] + s["completion_tokens"] for s in steps),
+        "seconds": round(seconds, 3),
+    }
+
+
+def run_scaled(
+    start: Callable[[Budget, int], Episode],
+    policy: Policy,
+    budget: Budget,
+    config: ScalingConfig,
+    on_update: Callable[[int, str, dict[str, Any]], None] | None = None,
+) -> ScaledAnswer:
+    """Sample trajectories per ``config`` and combine them.
+
+    ``start(budget, overview_frames_scale)`` returns a fresh episode for one trajectory.
+    """
+    started = time.perf_counter()
+    trajectories: list[EpisodeState] = []
+
+    def sample(round_budget: Budget, scale: int) -> None:
+        index = len(trajectories)
+        callback = (lambda node, update: on_update(index, node, update)) if on_update else None
+        trajectories.append(run_episode(start(round_budget, scale), policy, on_update=callback))
+
+    total = 1 if config.strategy == "single" else config.samples
+    if config.strategy == "adaptive":
+        round_number = 0
+        while len(trajectories) < total:
+            scale = 2**round_number if config.grow_frames else 1
+            round_budget = replace(budget, max_frames=budget.max_frames * scale)
+            for _ in range(min(config.round_size, total - len(trajectories))):
+                sample(round_budget, scale)
+            votes, _ = vote([t.answer for t in trajectories], trajectories[0].options)
+            if votes and votes[0].count >= config.agree:
+                break
+            round_number += 1
+    else:
+        for _ in range(total):
+            sample(budget, 1)
+
+    options = trajectories[0].options
+    votes, tie = vote([t.answer for t in trajectories], options)
+    result = ScaledAnswer(answer=None, strategy=config.strategy, trajectories=trajectories, votes=votes, tie=tie)
+    if config.strategy == "best_of_n":
+        if config.verifier == "judge":
+            result.scores = [judge(policy, t) for t in trajectories]
+        else:
+            reward = REWARDS[config.verifier]
+            result.scores = [float(reward(t, None)) if t.answer is not None else float("-inf") for t in trajectories]
+        best = max(range(len(trajectories)), key=lambda i: (result.scores[i], -i))
+        result.chosen, result.answer = best, trajectories[best].answer
+    elif votes:
+        result.chosen, result.answer = votes[0].members[0], votes[0].answer
+    result.cost = _cost(trajectories, time.perf_counter() - started)
+    return result

@@ -1,0 +1,304 @@
+"""The tools a video model can call, in ONE registry: ``VideoTools``.
+
+Each public tool method is a typed function with a Google-style docstring; its JSON schema
+(OpenAI function-calling form) comes from ``transformers.utils.get_json_schema``, as TRL derives
+it, so the environment, TRL and the chat templates all see the same schemas.
+
+Every tool returns an ``Observation`` and never raises: unknown tools, bad arguments and
+unexpected failures become error observations saying what is allowed. Text formats are stable
+(a scripted policy parses them)::
+
+    search_clips   1. 12.00s-15.00s score=0.312 (best t=13.00s)
+    detect_scenes  scene 1: 0.00s-4.50s
+    zoom_frame     zoom t=12.50s box=[0.10, 0.20, 0.50, 0.60] size=448x336
+    crop_clip      crop 12.00s-15.00s: 8 frames
+    read_text      "HELLO" (score 0.98)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from vagent.tools.index import VideoIndex
+from vagent.tools.video import Video
+from vagent.types import Observation, TimedImage
+
+log = logging.getLogger(__name__)
+
+TOOL_NAMES = ("search_clips", "detect_scenes", "zoom_frame", "crop_clip", "read_text")
+
+
+@dataclass(frozen=True)
+class ToolLimits:
+    """Bounds on what one tool call may ask for and return.
+
+    Attributes:
+        max_frames: most images in one observation (crop_clip's num_frames limit).
+        max_top_k: largest top_k for search_clips.
+        zoom_size: long side in pixels of a zoom_frame image (crops are resized to it).
+        frame_side: long side in pixels of crop_clip frames.
+        min_box_side: smallest box width/height (normalised) for zoom_frame and read_text.
+        max_query_chars: longest search_clips query.
+        thumbnails: attach index thumbnails to search_clips and detect_scenes results.
+    """
+
+    max_frames: int = 16
+    max_top_k: int = 20
+    zoom_size: int = 448
+    frame_side: int = 384
+    min_box_side: float = 0.02
+    max_query_chars: int = 300
+    thumbnails: bool = True
+
+
+class _BadArgs(ValueError):
+    """Arguments a model can correct; the message says what is allowed."""
+
+
+def _fmt_box(box: list[float]) -> str:
+    return "[" + ", ".join(f"{v:.2f}" for v in box) + "]"
+
+
+class VideoTools:
+    """The tools over one video (and its index), each returning an ``Observation``.
+
+    Args:
+        video: an open ``Video`` or a path (opened here, closed by ``close``).
+        index: the video's ``VideoIndex``; without it search_clips and detect_scenes
+            return an error observation.
+        limits: bounds on arguments and outputs.
+    """
+
+    _schemas: list[dict[str, Any]] | None = None
+
+    def __init__(self, video: Video | str | Path, index: VideoIndex | None = None, limits: ToolLimits | None = None):
+        self._owns_video = not isinstance(video, Video)
+        self.video = Video(video) if self._owns_video else video
+        self.index = index
+        self.limits = limits or ToolLimits()
+
+    def close(self) -> None:
+        if self._owns_video:
+            self.video.close()
+
+    # ------------------------------------------------------------------ registry
+    @classmethod
+    def schemas(cls) -> list[dict[str, Any]]:
+        """JSON schemas of the tools, in ``TOOL_NAMES`` order (OpenAI function-calling form)."""
+        if cls._schemas is None:
+            from transformers.utils import get_json_schema
+
+            probe = object.__new__(cls)
+            cls._schemas = [get_json_schema(getattr(probe, name)) for name in TOOL_NAMES]
+        return cls._schemas
+
+    def call(self, name: Any, arguments: Any = None) -> Observation:
+        """Run tool ``name`` with ``arguments`` (a dict, or its JSON text). Never raises."""
+        try:
+            return self._call(name, arguments)
+        except _BadArgs as err:
+            return Observation.failure(f"{name}: {err}", tool=str(name))
+        except Exception as err:  # a tool bug must not end an episode
+            log.exception("tool %r failed", name)
+            return Observation.failure(f"{name} failed: {type(err).__name__}: {err}", tool=str(name))
+
+    def _call(self, name: Any, arguments: Any) -> Observation:
+        if not isinstance(name, str) or name not in TOOL_NAMES:
+            return Observation.failure(f"unknown tool {name!r}. Valid tools: {', '.join(TOOL_NAMES)}", tool=str(name))
+        if arguments is None:
+            arguments = {}
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments) if arguments.strip() else {}
+            except json.JSONDecodeError as err:
+                raise _BadArgs(f"arguments are not valid JSON ({err})") from None
+        if not isinstance(arguments, dict):
+            raise _BadArgs(f"arguments must be an object, got {type(arguments).__name__}")
+        params = self.schemas()[TOOL_NAMES.index(name)]["function"]["parameters"]
+        props, required = params["properties"], params.get("required", [])
+        usage = f"{name}({', '.join(props)})"
+        extra = [k for k in arguments if k not in props]
+        missing = [k for k in required if k not in arguments]
+        if extra:
+            raise _BadArgs(f"unexpected argument(s) {', '.join(map(str, extra))}; usage: {usage}")
+        if missing:
+            raise _BadArgs(f"missing argument(s) {', '.join(missing)}; usage: {usage}")
+        clean = {key: self._check_type(key, value, props[key]) for key, value in arguments.items()}
+        return getattr(self, "_" + name)(**clean)
+
+    @staticmethod
+    def _check_type(key: str, value: Any, spec: dict[str, Any]) -> Any:
+        if value is None and spec.get("nullable"):
+            return None
+        kind = spec.get("type")
+        if kind == "string" and isinstance(value, str):
+            return value
+        if kind == "integer" and not isinstance(value, bool):
+            if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+                return int(value)
+        if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise _BadArgs(f"{key} must be a finite number, got {value}")
+            return float(value)
+        if kind == "array" and isinstance(value, (list, tuple)):
+            item = spec.get("items", {})
+            return [VideoTools._check_type(f"{key}[{i}]", v, item) for i, v in enumerate(value)]
+        wanted = {"number": "a number", "integer": "an integer", "string": "a string",
+                  "array": "a list of numbers"}.get(kind, kind)
+        raise _BadArgs(f"{key} must be {wanted}, got {type(value).__name__} {value!r:.40}")
+
+    # ------------------------------------------------------------------ checks
+    def _check_time(self, key: str, t: float) -> float:
+        end = self.video.info.end
+        if not -1e-6 <= t <= end + 1e-6:
+            raise _BadArgs(f"{key}={t:.2f}s is outside the video (0.00s-{end:.2f}s)")
+        return min(max(t, 0.0), end)
+
+    def _check_box(self, box: list[float]) -> list[float]:
+        if len(box) != 4:
+            raise _BadArgs(f"box must be 4 numbers [x1, y1, x2, y2] in 0..1, got {len(box)} numbers")
+        x1, y1, x2, y2 = box
+        if not all(-1e-6 <= v <= 1 + 1e-6 for v in box):
+            raise _BadArgs(f"box {_fmt_box(box)} must lie within 0..1 (fractions of width and height)")
+        m = self.limits.min_box_side
+        if x2 - x1 < m or y2 - y1 < m:
+            raise _BadArgs(f"box {_fmt_box(box)} is empty or inverted: need x2 - x1 >= {m} and y2 - y1 >= {m}")
+        return [min(max(v, 0.0), 1.0) for v in box]
+
+    def _frame_crop(self, time: float, box: list[float] | None) -> tuple[TimedImage, Image.Image]:
+        frame = self.video.frame_at(time)
+        if box is None:
+            return frame, frame.image
+        w, h = frame.image.size
+        pixels = (int(box[0] * w), int(box[1] * h), max(int(box[0] * w) + 1, round(box[2] * w)),
+                  max(int(box[1] * h) + 1, round(box[3] * h)))
+        return frame, frame.image.crop(pixels)
+
+    def _require_index(self) -> VideoIndex:
+        if self.index is None:
+            raise _BadArgs("this video has no index (build one with vagent.tools.index.load_or_build)")
+        return self.index
+
+    # ------------------------------------------------------------------ tools (public = schema)
+    def search_clips(self, query: str, top_k: int = 5) -> Observation:
+        """Find the moments of the video that best match a text description.
+
+        Args:
+            query: What to look for, described in words (e.g. "a man opens a red door").
+            top_k: How many matching spans to return, best first.
+        """
+        return self.call("search_clips", {"query": query, "top_k": top_k})
+
+    def detect_scenes(self) -> Observation:
+        """List the scenes (shots) of the video with their start and end times."""
+        return self.call("detect_scenes", {})
+
+    def zoom_frame(self, time: float, box: list[float]) -> Observation:
+        """Look closely at a region of the frame at a given time.
+
+        Args:
+            time: Time in seconds of the frame to look at.
+            box: Region as fractions of the frame [x1, y1, x2, y2], each between 0 and 1, with x1 < x2 and y1 < y2.
+        """
+        return self.call("zoom_frame", {"time": time, "box": box})
+
+    def crop_clip(self, start: float, end: float, num_frames: int = 8) -> Observation:
+        """Get frames evenly spread over a time window of the video.
+
+        Args:
+            start: Start of the window in seconds.
+            end: End of the window in seconds (greater than start).
+            num_frames: How many frames to return.
+        """
+        return self.call("crop_clip", {"start": start, "end": end, "num_frames": num_frames})
+
+    def read_text(self, time: float, box: list[float] | None = None) -> Observation:
+        """Read the text visible in the frame at a given time (OCR).
+
+        Args:
+            time: Time in seconds of the frame to read.
+            box: Optional region as fractions of the frame [x1, y1, x2, y2]; the whole frame if omitted.
+        """
+        return self.call("read_text", {"time": time, "box": box})
+
+    # ------------------------------------------------------------------ implementations
+    def _search_clips(self, query: str, top_k: int = 5) -> Observation:
+        index = self._require_index()
+        query = " ".join(query.split())
+        if not query:
+            raise _BadArgs("query is empty: describe what to look for")
+        if len(query) > self.limits.max_query_chars:
+            raise _BadArgs(f"query is {len(query)} characters; the limit is {self.limits.max_query_chars}")
+        if not 1 <= top_k <= self.limits.max_top_k:
+            raise _BadArgs(f"top_k must be between 1 and {self.limits.max_top_k}, got {top_k}")
+        if index.visual_search_error:
+            return Observation.failure(index.visual_search_error, tool="search_clips")
+        hits = index.search(query, top_k)
+        lines = [f'search "{query}": {len(hits)} match(es)']
+        lines += [f"{i}. {h.start:.2f}s-{h.end:.2f}s score={h.score:.3f} (best t={h.best_time:.2f}s)"
+                  for i, h in enumerate(hits, 1)]
+        if index.random_clip:
+            lines.append("note: the index uses random CLIP weights, scores are meaningless")
+        images = []
+        if self.limits.thumbnails:
+            for i, hit in enumerate(hits[: self.limits.max_frames], 1):
+                thumb = index.thumbnail_near(hit.best_time)
+                thumb.note = f"match {i}"
+                images.append(thumb)
+        data = {"hits": [[h.start, h.end, h.score, h.best_time] for h in hits]}
+        return Observation("\n".join(lines), images=images, data=data)
+
+    def _detect_scenes(self) -> Observation:
+        index = self._require_index()
+        lines = [f"{len(index.scenes)} scene(s):"]
+        lines += [f"scene {i}: {a:.2f}s-{b:.2f}s" for i, (a, b) in enumerate(index.scenes, 1)]
+        images = []
+        if self.limits.thumbnails and len(index.times):
+            for i, (a, b) in enumerate(index.scenes, 1):
+                inside = [j for j, t in enumerate(index.times) if a <= t < b or (t == b == index.info.end)]
+                if inside and len(images) < self.limits.max_frames:
+                    thumb = index.thumbnail(inside[len(inside) // 2])
+                    thumb.note = f"scene {i}"
+                    images.append(thumb)
+        return Observation("\n".join(lines), images=images, data={"scenes": [list(s) for s in index.scenes]})
+
+    def _zoom_frame(self, time: float, box: list[float]) -> Observation:
+        time, box = self._check_time("time", time), self._check_box(box)
+        frame, crop = self._frame_crop(time, box)
+        scale = self.limits.zoom_size / max(crop.size)
+        size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
+        zoomed = crop.resize(size, Image.LANCZOS)
+        text = f"zoom t={frame.time:.2f}s box={_fmt_box(box)} size={size[0]}x{size[1]}"
+        return Observation(text, images=[TimedImage(frame.time, zoomed, note=f"zoom {_fmt_box(box)}")],
+                           data={"time": frame.time, "box": box})
+
+    def _crop_clip(self, start: float, end: float, num_frames: int = 8) -> Observation:
+        start, end = self._check_time("start", start), self._check_time("end", end)
+        if not end > start:
+            raise _BadArgs(f"empty window: end ({end:.2f}s) must be greater than start ({start:.2f}s)")
+        if not 1 <= num_frames <= self.limits.max_frames:
+            raise _BadArgs(f"num_frames must be between 1 and {self.limits.max_frames}, got {num_frames}")
+        frames = self.video.sample(count=num_frames, start=start, end=end, max_side=self.limits.frame_side)
+        text = f"crop {start:.2f}s-{end:.2f}s: {len(frames)} frames"
+        return Observation(text, images=frames, data={"times": [f.time for f in frames]})
+
+    def _read_text(self, time: float, box: list[float] | None = None) -> Observation:
+        from vagent.tools.ocr import read_text
+
+        time = self._check_time("time", time)
+        box = None if box is None else self._check_box(box)
+        frame, crop = self._frame_crop(time, box)
+        lines = read_text(crop)
+        where = f"t={frame.time:.2f}s" + (f" box={_fmt_box(box)}" if box else "")
+        if not lines:
+            return Observation(f"read_text {where}: no text found", data={"lines": []})
+        body = [f"{json.dumps(text, ensure_ascii=False)} (score {score:.2f})" for text, score, _ in lines]
+        return Observation(f"read_text {where}: {len(lines)} line(s)\n" + "\n".join(body),
+                           data={"lines": [[t, s] for t, s, _ in lines]})
