@@ -15,7 +15,7 @@ from typing import Any
 
 from vagent.agent.prompts import question_text, system_prompt
 from vagent.agent.protocol import Action, correction_message, parse_action
-from vagent.types import Observation, image_block
+from vagent.types import Observation, timed_image_blocks
 
 
 @dataclass
@@ -98,10 +98,9 @@ class Episode:
         info = tools.video.info
         overview = tools.video.sample(count=overview_frames, max_side=tools.limits.frame_side) if overview_frames else []
         content: list[dict[str, Any]] = [
-            {"type": "text", "text": question_text(question, options, info.duration, len(overview))}
+            {"type": "text", "text": question_text(question, options, info.duration, len(overview))},
+            *timed_image_blocks(overview),
         ]
-        for timed in overview:
-            content += [{"type": "text", "text": timed.label}, image_block(timed)]
         messages = [
             {"role": "system", "content": system_prompt(tools.schemas(), include_schemas)},
             {"role": "user", "content": content},

@@ -25,6 +25,7 @@ Message rendering:
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,9 @@ def resolve_model_dir(model_id_or_path: str | os.PathLike[str]) -> Path:
             raise ModelLoadError(f"{local} has no config.json: pass a folder written by save_pretrained")
         return local
     if isinstance(model_id_or_path, os.PathLike) or _looks_like_path(name) or local.exists():
-        raise ModelLoadError(f"no model folder at {local}: pass an existing local path or a Hub id such as {DEFAULT_MODEL}")
+        raise ModelLoadError(
+            f"no model folder at {local}: pass an existing local path or a Hub id such as {DEFAULT_MODEL}"
+        )
 
     from huggingface_hub import HfApi, snapshot_download
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
@@ -113,12 +116,13 @@ def resolve_model_dir(model_id_or_path: str | os.PathLike[str]) -> Path:
     fix = f"connect to the internet once so {name} can be downloaded, or pass a local model folder"
     if _offline():
         raise ModelLoadError(f"{name} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set: {fix}")
-    try:
-        HfApi().model_info(name, timeout=HUB_TIMEOUT_S)
-    except Exception as exc:  # network down, unknown repo, gated repo: all end the same way
+    exc = _probe_hub(HfApi(), name, HUB_TIMEOUT_S)
+    if exc is not None:  # network down, unknown repo, gated repo: all end here
         kind = exc.__class__.__name__
         if "RepositoryNotFound" in kind:
-            raise ModelLoadError(f"no model {name} on the Hugging Face Hub: check the id or pass a local folder") from None
+            raise ModelLoadError(
+                f"no model {name} on the Hugging Face Hub: check the id or pass a local folder"
+            ) from None
         if "GatedRepo" in kind:
             raise ModelLoadError(f"{name} is gated: accept its licence on the Hub and log in (hf auth login)") from None
         raise ModelLoadError(f"cannot reach the Hugging Face Hub for {name} ({kind}): {fix}") from None
@@ -126,6 +130,23 @@ def resolve_model_dir(model_id_or_path: str | os.PathLike[str]) -> Path:
         return Path(snapshot_download(name))
     except Exception as exc:
         raise ModelLoadError(f"download of {name} failed ({exc.__class__.__name__}: {str(exc)[:120]}): {fix}") from None
+
+
+def _probe_hub(api: Any, name: str, timeout: float) -> Exception | None:
+    """Ask the Hub whether ``name`` exists, giving up after about ``timeout`` seconds whatever happens."""
+    outcome: list[Exception | None] = []
+
+    def probe() -> None:
+        try:
+            api.model_info(name, timeout=timeout)
+            outcome.append(None)
+        except Exception as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=probe, name="vagent-hub-probe", daemon=True)
+    worker.start()
+    worker.join(timeout * 1.5 + 0.5)
+    return outcome[0] if outcome else TimeoutError(f"no answer within {timeout:g}s")
 
 
 def chat_template_of(processor: Any) -> str:

@@ -120,7 +120,9 @@ def completion_text(message: dict[str, Any]) -> str:
                 arguments = json.loads(arguments) if arguments.strip() else {}
             except json.JSONDecodeError:
                 arguments = {"_raw": arguments}
-        calls.append(render_tool_call(ToolCall(str(function.get("name", "")), arguments if isinstance(arguments, dict) else {})))
+        if not isinstance(arguments, dict):
+            arguments = {}
+        calls.append(render_tool_call(ToolCall(str(function.get("name", "")), arguments)))
     if calls:
         text = "\n".join([text.rstrip(), *calls]).strip()
     return text
@@ -163,7 +165,9 @@ class OpenAIPolicy:
         base = base_url.rstrip("/")
         self.url = base if base.endswith("/chat/completions") else f"{base}/chat/completions"
         self.model = model
-        self.api_key = api_key if api_key is not None else os.environ.get("VAGENT_API_KEY") or os.environ.get("OPENAI_API_KEY")
+        if api_key is None:
+            api_key = os.environ.get("VAGENT_API_KEY") or os.environ.get("OPENAI_API_KEY")
+        self.api_key = api_key
         self.timeout = timeout
         self.max_retries = max(0, int(max_retries))
         self.backoff = backoff
@@ -254,7 +258,8 @@ class OpenAIPolicy:
             return payload
         tries = self.max_retries + 1
         raise PolicyError(
-            f"{self.url} failed after {tries} attempt(s): {problem}; check that the server is running and serves {self.model!r}",
+            f"{self.url} failed after {tries} attempt(s): {problem}; "
+            f"check that the server is running and serves {self.model!r}",
             status=status,
         )
 

@@ -175,6 +175,8 @@ def build_tiny_model(out_dir: str | os.PathLike[str], seed: int = 0) -> Path:
             },
             "tie_word_embeddings": True,
             "pad_token_id": ids["<|endoftext|>"],
+            "bos_token_id": ids["<|endoftext|>"],
+            "eos_token_id": ids["<|im_end|>"],
         },
         vision_config={
             "depth": 2,
@@ -197,6 +199,7 @@ def build_tiny_model(out_dir: str | os.PathLike[str], seed: int = 0) -> Path:
     torch.manual_seed(seed)
     model = Qwen3VLForConditionalGeneration(config)
     model.generation_config = GenerationConfig(
+        bos_token_id=ids["<|endoftext|>"],
         eos_token_id=[ids["<|im_end|>"], ids["<|endoftext|>"]],
         pad_token_id=ids["<|endoftext|>"],
         do_sample=True,

@@ -115,8 +115,8 @@ def _blocks_html(content: Any) -> str:
             caption = ""
         elif block.get("type") == "text":
             text = block.get("text", "")
-            if text.startswith("t=") and len(text) < 40:
-                caption = text  # the timestamp label of the next image
+            if text.strip().startswith("t=") and len(text) < 60:
+                caption = text.strip().rstrip(":")  # the timestamp label of the next image
             else:
                 parts.append(f"<pre>{html.escape(text)}</pre>")
     return "".join(parts)

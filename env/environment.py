@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from vagent.agent.episode import Budget, Episode, EpisodeState, Generation
+from vagent.env.rewards import RewardSpec
 from vagent.env.tasks import Task
 from vagent.tools.index import IndexSettings, load_or_build
 from vagent.tools.registry import VideoTools
@@ -29,7 +30,8 @@ class EnvConfig:
     overview_frames: int = 4
     """Evenly spaced frames shown with the question (small on purpose: tools add detail)."""
     reward: str = "default"
-    """Reward spec: a preset name or ``"accuracy:1.0,format:0.2,..."`` (see docs/rewards.md)."""
+    """Reward spec: a preset name or ``"accuracy:1.0,format:0.2,..."`` (see docs/rewards.md);
+    a task's own ``reward`` field takes precedence."""
     index: IndexSettings = field(default_factory=IndexSettings)
     """How each video is indexed (shared by every env instance over the same video)."""
     include_schemas: bool = True
@@ -58,8 +60,6 @@ class VideoEnv:
     """
 
     def __init__(self, config: EnvConfig | None = None):
-        from vagent.env.rewards import RewardSpec
-
         self.config = config or EnvConfig()
         self.reward_spec = RewardSpec.parse(self.config.reward)
         self.task: Task | None = None
@@ -87,7 +87,8 @@ class VideoEnv:
         result = self.episode.step(text, generation)
         reward, components = 0.0, {}
         if result.done:
-            reward, components = self.reward_spec.score(self.episode.state, self.task)
+            spec = RewardSpec.parse(self.task.reward) if self.task.reward else self.reward_spec
+            reward, components = spec.score(self.episode.state, self.task)
         info = {
             "action": result.action.to_dict(),
             "end_reason": self.episode.state.end_reason,

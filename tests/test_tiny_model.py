@@ -29,7 +29,8 @@ def test_saved_like_a_real_checkpoint(tiny_model_dir):
     from transformers import AutoModelForImageTextToText
 
     names = {path.name for path in tiny_model_dir.iterdir()}
-    assert {"config.json", "model.safetensors", "tokenizer.json", "processor_config.json", "chat_template.jinja"} <= names
+    expected = {"config.json", "model.safetensors", "tokenizer.json", "processor_config.json", "chat_template.jinja"}
+    assert expected <= names
     assert tiny_model_dir.name == TINY_MODEL_NAME
     config = json.loads((tiny_model_dir / "config.json").read_text())
     assert config["model_type"] == "qwen3_vl"

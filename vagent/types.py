@@ -51,6 +51,15 @@ def image_block(timed: TimedImage) -> dict[str, Any]:
     return {"type": "image", "image": timed.to_data_url(), "time": timed.time}
 
 
+def timed_image_blocks(images: list[TimedImage]) -> list[dict[str, Any]]:
+    """Each image preceded by its timestamp label (``"\nt=12.50s: "``), as chat blocks."""
+    blocks: list[dict[str, Any]] = []
+    for timed in images:
+        blocks.append({"type": "text", "text": f"\n{timed.label}: "})
+        blocks.append(image_block(timed))
+    return blocks
+
+
 def block_image(block: dict[str, Any]) -> Image.Image:
     """The PIL image of an image block (data URL or PIL)."""
     image = block["image"]
@@ -79,11 +88,7 @@ class Observation:
 
     def content_blocks(self) -> list[dict[str, Any]]:
         """Chat content blocks: the text, then each image preceded by its timestamp."""
-        blocks: list[dict[str, Any]] = [{"type": "text", "text": self.text}]
-        for timed in self.images:
-            blocks.append({"type": "text", "text": timed.label})
-            blocks.append(image_block(timed))
-        return blocks
+        return [{"type": "text", "text": self.text}, *timed_image_blocks(self.images)]
 
     def summary(self, limit: int = 100) -> str:
         """One line for terminals and logs."""
