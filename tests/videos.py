@@ -3,7 +3,8 @@
 Each frame (as a viewer sees it, i.e. after rotation) is ``width x height`` pixels:
 
 - the top 60 % holds ``BITS`` vertical cells, white where the frame index has a 1 bit
-  (most significant bit on the left), so ``read_index`` recovers the index from pixels;
+  (most significant bit on the left) and a dark shade of the scene colour elsewhere, so
+  ``read_index`` recovers the index from pixels;
 - the bottom 40 % is filled with the frame's scene colour, with a white marker square at
   the bottom left and a black one at the bottom right (an upside-down or mirrored frame
   fails ``read_index``);
@@ -26,7 +27,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 BITS = 10
-SCENE_COLOURS = [(200, 30, 30), (30, 160, 40), (40, 60, 220), (230, 200, 20), (150, 40, 170)]
+SCENE_COLOURS = [(220, 40, 40), (30, 40, 150), (240, 230, 60), (20, 110, 20), (210, 70, 230)]
 _TIME_BASE = Fraction(1, 1000)
 
 
@@ -38,14 +39,16 @@ def frame_image(
     text: str | None = None,
 ) -> np.ndarray:
     """The upright RGB picture of frame ``index`` (``height x width x 3`` uint8)."""
+    colour = np.array(SCENE_COLOURS[scene % len(SCENE_COLOURS)], np.uint8)
     img = np.zeros((height, width, 3), np.uint8)
     top = int(height * 0.6)
+    img[:top] = (colour * 0.4).astype(np.uint8)
     cell = width / BITS
     value = index % (1 << BITS)
     for bit in range(BITS):
         if value >> (BITS - 1 - bit) & 1:
             img[:top, int(bit * cell) : int((bit + 1) * cell)] = 255
-    img[top:] = SCENE_COLOURS[scene % len(SCENE_COLOURS)]
+    img[top:] = colour
     side = max(4, (height - top) // 2)
     img[height - side :, :side] = 255
     img[height - side :, width - side :] = 0
@@ -96,6 +99,7 @@ def make_video(
     gop: int = 10,
     codec: str = "libx264",
     hold: int = 1,
+    container_options: dict[str, str] | None = None,
 ) -> list[float]:
     """Write a test video and return the true presentation time (seconds) of each frame.
 
@@ -115,13 +119,14 @@ def make_video(
         codec: video encoder.
         hold: each picture is held for this many frames (frame i shows index i // hold):
             static stretches for near-duplicate skipping.
+        container_options: muxer options, e.g. ``{"movflags": "faststart"}`` (MP4 index first).
     """
     path = Path(path)
     if times is None:
         times = [i / fps for i in range(num_frames)]
     k = (rotation // 90) % 4
     stored_w, stored_h = (height, width) if k % 2 else (width, height)
-    out = av.open(str(path), "w")
+    out = av.open(str(path), "w", options=container_options or {})
     try:
         stream = out.add_stream(codec, rate=round(fps))
         stream.width, stream.height, stream.pix_fmt = stored_w, stored_h, "yuv420p"

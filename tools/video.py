@@ -34,6 +34,7 @@ SEEK_GAP = 4.0
 """Seconds: a sampling target further than this ahead of the decoder triggers a seek."""
 
 _MAGIC = (b"\x1aE\xdf\xa3", b"RIFF", b"OggS", b"FLV", b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3")
+_NOT_VIDEO_FORMATS = {"image2", "tty", "bin", "txt"}  # images and text (FFmpeg reads text as ANSI art)
 _VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".flv", ".ts", ".mts", ".mpg", ".mpeg", ".ogv", ".3gp", ".wmv"}
 
 
@@ -114,21 +115,29 @@ class Video:
     def _setup(self) -> None:
         container = self._container
         fmt = container.format.name
-        if fmt == "image2" or fmt.endswith("_pipe") or not container.streams.video:
+        stills = fmt in _NOT_VIDEO_FORMATS or fmt.endswith("_pipe")
+        if stills or not container.streams.video or container.streams.video[0].codec_context.name in ("ansi",):
+            if container.streams.video:
+                raise VideoError(f"not a video file ({fmt}: a still image or text): {self.path}",
+                                 kind="not_video", path=str(self.path))
             kinds = ", ".join(s.type for s in container.streams) or "none"
-            kind = "not_video" if container.streams.video else "no_video_stream"
-            raise VideoError(f"no video stream in {self.path} (streams: {kinds})", kind=kind, path=str(self.path))
+            raise VideoError(f"no video stream in {self.path} (streams: {kinds})", kind="no_video_stream",
+                             path=str(self.path))
         self._stream = stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         self._offset = container.start_time / 1e6 if container.start_time is not None else 0.0
-        first = next(self._decode(), None)
-        if first is None:
+        self._data_end: float | None = None
+        head = [item for item, _ in zip(self._decode(), range(8))]
+        if not head:
             raise VideoError(f"no frame of {self.path} could be decoded: the file is damaged",
                              kind="corrupt", path=str(self.path))
-        start, frame = first
+        start, frame = head[0]
         rotation = int(round(frame.rotation / 90.0)) * 90 if frame.rotation else 0
         self._k = (rotation // 90) % 4
-        fps = float(stream.average_rate or stream.guessed_rate or 0) or 25.0
+        fps = float(stream.average_rate or 0)
+        if not 0 < fps <= 240:  # no usable header rate: the median gap of the first frames
+            gaps = [b[0] - a[0] for a, b in zip(head, head[1:]) if b[0] > a[0]]
+            fps = 1.0 / float(np.median(gaps)) if gaps else float(stream.guessed_rate or 25)
         end = self._scan_end(start, fps)
         width, height = (frame.height, frame.width) if self._k % 2 else (frame.width, frame.height)
         duration = max(end - start, 1.0 / fps)
@@ -208,19 +217,20 @@ class Video:
                 last = float(frame.time) - self._offset
                 yield last, frame
         info = getattr(self, "info", None)
+        if last is not None:
+            self._data_end = max(self._data_end or last, last)
         if info is not None and last is not None and last < info.end - max(1.0, 3.0 / info.fps):
             self._warn(f"decoding ended at t={last:.2f}s but the file says the video lasts until "
                        f"{info.end:.2f}s (truncated file?)")
 
     def to_array(self, frame: av.VideoFrame, max_side: int | None = None, short_side: int | None = None,
                  format: str = "rgb24") -> np.ndarray:
-        """The frame as an upright ``H x W x 3`` array, shrunk on decode (FAST_BILINEAR)."""
+        """The frame as an upright ``H x W x 3`` array, shrunk during conversion (FAST_BILINEAR)."""
         width, height = scaled_size(frame.width, frame.height, max_side, short_side)
-        if (width, height) != (frame.width, frame.height):
-            array = frame.reformat(width=width, height=height, format=format,
-                                   interpolation="FAST_BILINEAR").to_ndarray()
-        else:
-            array = frame.to_ndarray(format=format)
+        # threads=1: swscale's default (auto) thread pool costs ~1 ms per call, 5x the work itself
+        resize = (width, height) != (frame.width, frame.height)
+        array = frame.reformat(width=width, height=height, format=format, threads=1,
+                               interpolation="FAST_BILINEAR" if resize else None).to_ndarray()
         return np.ascontiguousarray(np.rot90(array, self._k)) if self._k else array
 
     def iter_frames(self, start: float | None = None, end: float | None = None) -> Iterator[tuple[float, av.VideoFrame]]:
@@ -265,8 +275,11 @@ class Video:
             if gen is None or (cur is not None and target - cur[0] > SEEK_GAP):
                 gen, prev = self._decode(target if target > self.info.start + SEEK_GAP else None), None
                 cur = next(gen, None)
-                if cur is not None and cur[0] > target + 0.5 / self.info.fps and target > self.info.start:
-                    gen = self._decode(None)  # the seek overshot (bad index): decode from the start
+                if cur is None or (cur[0] > target + 0.5 / self.info.fps and target > self.info.start):
+                    # the seek overshot (bad index) or landed past the data (truncated file):
+                    # start again before the end of the data, if known, else from the start
+                    known = self._data_end is not None and self._data_end < target
+                    gen = self._decode(self._data_end - SEEK_GAP if known else None)
                     cur = next(gen, None)
             while cur is not None and cur[0] < target:
                 prev, cur = cur, next(gen, None)
