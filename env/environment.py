@@ -16,9 +16,8 @@ from typing import Any
 from vagent.agent.episode import Budget, Episode, EpisodeState, Generation
 from vagent.env.rewards import RewardSpec
 from vagent.env.tasks import Task
-from vagent.tools.index import IndexSettings, load_or_build
+from vagent.tools.index import IndexSettings
 from vagent.tools.registry import VideoTools
-from vagent.tools.video import Video
 
 
 @dataclass
@@ -47,7 +46,7 @@ def tools_for(video: str | Path, settings: IndexSettings) -> VideoTools:
     key = (str(Path(video).resolve()), repr(settings))
     with _TOOLS_LOCK:
         if key not in _OPEN_TOOLS:
-            _OPEN_TOOLS[key] = VideoTools(Video(video), load_or_build(video, settings))
+            _OPEN_TOOLS[key] = VideoTools.open(video, settings)
         return _OPEN_TOOLS[key]
 
 

@@ -142,6 +142,11 @@ class VideoIndex:
     _faiss: Any = field(default=None, repr=False, compare=False)
 
     @property
+    def cache_path(self) -> Path:
+        """Where this index is (or would be) cached on disk."""
+        return self.settings.resolved_cache_dir() / f"{self.content_hash}-{self.settings.key()}"
+
+    @property
     def random_clip(self) -> bool:
         return self.embeddings is not None and self.settings.clip_pretrained is None
 

@@ -76,7 +76,23 @@ class VideoTools:
         limits: bounds on arguments and outputs.
     """
 
+    names: tuple[str, ...] = TOOL_NAMES
     _schemas: list[dict[str, Any]] | None = None
+
+    @classmethod
+    def open(cls, path: str | Path, settings: Any = None, progress: Any = None, limits: ToolLimits | None = None) -> "VideoTools":
+        """Open ``path`` and its index (from the cache, or built with ``progress(done_s, total_s)``)."""
+        from vagent.tools.index import load_or_build
+
+        video = Video(path)
+        try:
+            index = load_or_build(path, settings, progress=progress)
+        except BaseException:
+            video.close()
+            raise
+        tools = cls(video, index, limits)
+        tools._owns_video = True
+        return tools
 
     def __init__(self, video: Video | str | Path, index: VideoIndex | None = None, limits: ToolLimits | None = None):
         self._owns_video = not isinstance(video, Video)

@@ -50,11 +50,11 @@ def open_tools(video: Path, settings: Any):
     """Open the video and its index (building it with a progress bar when not cached)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from vagent.tools.index import load_or_build
     from vagent.tools.registry import VideoTools
     from vagent.tools.video import Video
 
-    handle = Video(video)
+    with Video(video) as probe:
+        duration = probe.info.duration
     with Progress(
         TextColumn("[bold]indexing[/] {task.description}"),
         BarColumn(),
@@ -63,11 +63,11 @@ def open_tools(video: Path, settings: Any):
         console=err,
         transient=True,
     ) as progress:
-        task = progress.add_task(video.name, total=max(handle.info.duration, 1e-6))
-        index = load_or_build(video, settings, progress=lambda done, total: progress.update(task, completed=done, total=total))
-    if index.visual_search_error:
-        err.print(f"[yellow]note:[/] {index.visual_search_error}")
-    return VideoTools(handle, index)
+        task = progress.add_task(video.name, total=max(duration, 1e-6))
+        tools = VideoTools.open(video, settings, progress=lambda done, total: progress.update(task, completed=done, total=total))
+    if tools.index.visual_search_error:
+        err.print(f"[yellow]note:[/] {tools.index.visual_search_error}")
+    return tools
 
 
 CACHE_OPTION = typer.Option(None, "--cache-dir", help="Index cache folder (default: the user cache dir, or $VAGENT_CACHE_DIR).")
@@ -99,7 +99,7 @@ def index(
         Panel.fit(
             f"duration      {tools.video.info.duration:.2f}s\n"
             f"scenes        {len(idx.scenes)}\n"
-            f"frames        {idx.num_embedded} embedded, {idx.num_skipped} skipped as near-duplicates\n"
+            f"frames        {int(idx.stats.get('embedded', 0))} embedded, {int(idx.stats.get('skipped_duplicates', 0))} skipped as near-duplicates\n"
             f"visual search {'off' if idx.visual_search_error else 'on'}\n"
             f"time          {time.perf_counter() - started:.2f}s ({'cache hit' if idx.from_cache else 'built'})\n"
             f"cache         {idx.cache_path}",
@@ -134,24 +134,64 @@ def _print_update(node: str, update: dict[str, Any]) -> None:
             console.print(f"  [{colour}]← {call['tool']}:[/] {call['summary']}")
 
 
+STRATEGY_OPTION = typer.Option("single", "--strategy", help="Test-time scaling: single, self_consistency, best_of_n, adaptive.")
+SAMPLES_OPTION = typer.Option(1, "--samples", "-n", help="Trajectories to sample (the maximum for adaptive).")
+VERIFIER_OPTION = typer.Option("format", "--verifier", help="best_of_n scorer: judge, format, tool_cost, tool_calls, frames, repeated_calls.")
+AGREE_OPTION = typer.Option(2, "--agree", help="adaptive: stop once this many trajectories agree.")
+GROW_OPTION = typer.Option(False, "--grow-frames", help="adaptive: double the frame budget each round.")
+MODEL_OPTION = typer.Option(
+    None,
+    "--model",
+    "-m",
+    help="Hub id or local path of a VLM, 'scripted' (no model), 'tiny' (test model), or an OpenAI-compatible URL. "
+    "Default: Qwen3-VL, falling back to scripted when it cannot be loaded.",
+)
+SERVER_MODEL_OPTION = typer.Option(None, "--server-model", help="Model name on an OpenAI-compatible server.")
+MAX_TURNS_OPTION = typer.Option(8, "--max-turns", help="Tool-using turns before the model must answer.")
+MAX_FRAMES_OPTION = typer.Option(64, "--max-frames", help="Images the tools may show in one trajectory.")
+MAX_SECONDS_OPTION = typer.Option(None, "--max-seconds", help="Wall-clock budget per trajectory.")
+TEMPERATURE_OPTION = typer.Option(0.7, "--temperature", help="Sampling temperature (the scripted policy is greedy at 0).")
+SEED_OPTION = typer.Option(None, "--seed", help="Random seed for sampling.")
+
+
+def scaling_config(strategy: str, samples: int, verifier: str, agree: int, grow_frames: bool):
+    from vagent.agent.scaling import ScalingConfig
+
+    try:
+        return ScalingConfig(strategy=strategy, samples=samples, verifier=verifier, agree=agree, grow_frames=grow_frames)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def policy_or_exit(model: Optional[str], temperature: float, seed: Optional[int], server_model: Optional[str]):
+    from vagent.agent.loader import Sampling, load_policy
+
+    try:
+        policy, notice = load_policy(model, Sampling(temperature=temperature, seed=seed), server_model)
+    except VagentError as exc:
+        fail(str(exc), EXIT_MODEL)
+    if notice:
+        err.print(f"[yellow]note:[/] {notice}")
+    return policy
+
+
 @app.command()
 def ask(
     video: Path = typer.Argument(..., help="Video file."),
     question: str = typer.Argument(..., help="The question to answer."),
     options: Optional[list[str]] = typer.Option(None, "--options", "-o", help="Multiple-choice option (repeat), e.g. -o 'A) a dog' -o 'B) a cat'."),
-    model: Optional[str] = typer.Option(
-        None,
-        "--model",
-        "-m",
-        help="Hub id or local path of a VLM, 'scripted' (no model), 'tiny' (test model), or an OpenAI-compatible URL. "
-        "Default: Qwen3-VL, falling back to scripted when it cannot be loaded.",
-    ),
-    server_model: Optional[str] = typer.Option(None, "--server-model", help="Model name on an OpenAI-compatible server."),
-    max_turns: int = typer.Option(8, "--max-turns", help="Tool-using turns before the model must answer."),
-    max_frames: int = typer.Option(64, "--max-frames", help="Images the tools may show in one episode."),
-    max_seconds: Optional[float] = typer.Option(None, "--max-seconds", help="Wall-clock budget per trajectory."),
-    temperature: float = typer.Option(0.7, "--temperature"),
-    seed: Optional[int] = typer.Option(None, "--seed"),
+    model: Optional[str] = MODEL_OPTION,
+    server_model: Optional[str] = SERVER_MODEL_OPTION,
+    max_turns: int = MAX_TURNS_OPTION,
+    max_frames: int = MAX_FRAMES_OPTION,
+    max_seconds: Optional[float] = MAX_SECONDS_OPTION,
+    temperature: float = TEMPERATURE_OPTION,
+    seed: Optional[int] = SEED_OPTION,
+    strategy: str = STRATEGY_OPTION,
+    samples: int = SAMPLES_OPTION,
+    verifier: str = VERIFIER_OPTION,
+    agree: int = AGREE_OPTION,
+    grow_frames: bool = GROW_OPTION,
     trace_out: Optional[Path] = typer.Option(None, "--trace-out", help="Trace JSONL path (an .html page is written beside it). Default: vagent-traces/<video>-<time>.jsonl"),
     cache_dir: Optional[Path] = CACHE_OPTION,
     clip_model: str = CLIP_MODEL_OPTION,
@@ -160,36 +200,50 @@ def ask(
 ) -> None:
     """Answer a question about a video, showing the reasoning and tool calls live."""
     from vagent.agent.episode import Budget, Episode
-    from vagent.agent.graph import run_episode
-    from vagent.agent.loader import Sampling, load_policy
+    from vagent.agent.scaling import run_scaled
     from vagent.agent.trace import Trace
 
+    scaling = scaling_config(strategy, samples, verifier, agree, grow_frames)
     try:
         tools = open_tools(video, index_settings(cache_dir, clip_model, clip_pretrained, embed_fps))
     except VagentError as exc:
         fail(str(exc))
-    try:
-        policy, notice = load_policy(model, Sampling(temperature=temperature, seed=seed), server_model)
-    except VagentError as exc:
-        fail(str(exc), EXIT_MODEL)
-    if notice:
-        err.print(f"[yellow]note:[/] {notice}")
+    policy = policy_or_exit(model, temperature, seed, server_model)
     console.print(f"[bold]model:[/] {policy.name}   [bold]question:[/] {question}")
     budget = Budget(max_turns=max_turns, max_frames=max_frames, max_seconds=max_seconds)
-    episode = Episode.start(tools, question, options, budget, include_schemas=policy.include_schemas)
-    state = run_episode(episode, policy, on_update=_print_update)
 
-    trace = Trace([state], answer=state.answer, meta={"video": str(video), "question": question, "model": policy.name})
+    def start(round_budget: Budget, scale: int) -> Episode:
+        return Episode.start(tools, question, options, round_budget, overview_frames=4 * scale, include_schemas=policy.include_schemas)
+
+    shown: set[int] = set()
+
+    def on_update(index: int, node: str, update: dict[str, Any]) -> None:
+        if scaling.samples > 1 and index not in shown:
+            shown.add(index)
+            console.rule(f"trajectory {index + 1}")
+        _print_update(node, update)
+
+    result = run_scaled(start, policy, budget, scaling, on_update=on_update)
+    trace = Trace(result.trajectories, answer=result.answer, meta={"video": str(video), "question": question, "model": policy.name, **result.summary()})
     if trace_out is None:
         trace_out = Path("vagent-traces") / f"{video.stem}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     trace.save(trace_out)
     page = trace.render_html(trace_out.with_suffix(".html"))
-    if state.answer is None:
-        console.print(Panel.fit(f"no answer ({state.end_reason}{': ' + state.error if state.error else ''})", style="red"))
+    if len(result.trajectories) > 1:
+        votes = ", ".join(f"{v.answer!r}×{v.count}" for v in result.votes) or "none"
+        console.print(f"votes: {votes}{' (tie)' if result.tie else ''}")
+    cost = result.cost
+    console.print(
+        f"cost: {cost['trajectories']} trajectory(ies), {cost['tool_calls']} tool calls, {cost['frames']} frames, "
+        f"{cost['tokens']} tokens, {cost['seconds']:.1f}s"
+    )
+    if result.answer is None:
+        reasons = ", ".join(sorted({f"{t.end_reason}{': ' + t.error if t.error else ''}" for t in result.trajectories}))
+        console.print(Panel.fit(f"no answer ({reasons})", style="red"))
     else:
-        console.print(Panel.fit(f"[bold]{state.answer}[/]", title="answer", style="green"))
+        console.print(Panel.fit(f"[bold]{result.answer}[/]", title="answer", style="green"))
     console.print(f"trace: {trace_out}  page: {page}")
-    if state.answer is None:
+    if result.answer is None:
         raise typer.Exit(EXIT_NO_ANSWER)
 
 
