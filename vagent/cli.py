@@ -247,6 +247,146 @@ def ask(
         raise typer.Exit(EXIT_NO_ANSWER)
 
 
+def _progress_bar(description: str):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn(f"[bold]{description}[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(), console=err
+    )
+
+
+@app.command("eval")
+def eval_command(
+    tasks_file: Path = typer.Argument(..., help="Tasks JSONL (docs/tasks.md)."),
+    out: Path = typer.Option(Path("vagent-eval"), "--out", help="Results folder; an unfinished run there is resumed."),
+    model: Optional[str] = MODEL_OPTION,
+    server_model: Optional[str] = SERVER_MODEL_OPTION,
+    max_turns: int = MAX_TURNS_OPTION,
+    max_frames: int = MAX_FRAMES_OPTION,
+    max_seconds: Optional[float] = MAX_SECONDS_OPTION,
+    temperature: float = TEMPERATURE_OPTION,
+    seed: Optional[int] = SEED_OPTION,
+    strategy: str = STRATEGY_OPTION,
+    samples: int = SAMPLES_OPTION,
+    verifier: str = VERIFIER_OPTION,
+    agree: int = AGREE_OPTION,
+    grow_frames: bool = GROW_OPTION,
+    reward: str = typer.Option("default", "--reward", help="Reward spec scored per task (docs/rewards.md)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Evaluate only the first N tasks."),
+    sweep_runs: bool = typer.Option(False, "--sweep", help="Compute sweep: every strategy at N = 1, 2, 4, 8 (table + plot)."),
+    cache_dir: Optional[Path] = CACHE_OPTION,
+    clip_model: str = CLIP_MODEL_OPTION,
+    clip_pretrained: str = CLIP_WEIGHTS_OPTION,
+    embed_fps: float = EMBED_FPS_OPTION,
+) -> None:
+    """Run the agent over a task file: per-task results, a summary table, optionally a compute sweep."""
+    from vagent.agent.episode import Budget
+    from vagent.env.evaluate import EvalConfig, evaluate, summary_table
+    from vagent.env.tasks import load_tasks
+
+    scaling = scaling_config(strategy, samples, verifier, agree, grow_frames)
+    try:
+        tasks = load_tasks(tasks_file, check_videos=True)[:limit]
+    except VagentError as exc:
+        fail(str(exc))
+    config = EvalConfig(
+        out_dir=out,
+        budget=Budget(max_turns=max_turns, max_frames=max_frames, max_seconds=max_seconds),
+        scaling=scaling,
+        index=index_settings(cache_dir, clip_model, clip_pretrained, embed_fps),
+        reward=reward,
+    )
+    if sweep_runs:
+        from vagent.env.sweep import sweep, sweep_table
+
+        policy_or_exit(model, temperature, seed, server_model)  # fail early if it cannot load
+        with _progress_bar("sweep") as progress:
+            bar = progress.add_task("runs", total=12)
+            rows = sweep(
+                tasks,
+                lambda: policy_or_exit(model, temperature, seed, server_model),
+                config,
+                on_run=lambda row: progress.advance(bar),
+            )
+        console.print(sweep_table(rows))
+        console.print(f"table: {out / 'sweep.md'}  plot: {out / 'sweep.png'}")
+        return
+    policy = policy_or_exit(model, temperature, seed, server_model)
+    try:
+        with _progress_bar(f"eval {policy.name}") as progress:
+            bar = progress.add_task("tasks", total=len(tasks))
+            summary = evaluate(tasks, policy, config, on_task=lambda done, total, record: progress.update(bar, completed=done))
+    except VagentError as exc:
+        fail(f"{exc} (finished tasks are kept in {out / 'results.jsonl'}; rerun to resume)")
+    console.print(summary_table(summary))
+    console.print(f"results: {out / 'results.jsonl'}  summary: {out / 'summary.md'}")
+
+
+gym_app = typer.Typer(help="Synthetic video tasks that need the tools.", no_args_is_help=True)
+app.add_typer(gym_app, name="gym")
+
+
+@gym_app.command("make")
+def gym_make(
+    n: int = typer.Option(50, "--n", help="Number of tasks (families are cycled)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the videos and tasks.jsonl."),
+    seed: int = typer.Option(0, "--seed", help="First seed; task i uses seed + i."),
+    families: Optional[list[str]] = typer.Option(None, "--family", help="Restrict to a family (repeat): appear_when, corner_text, count_cuts, where_at."),
+    duration: float = typer.Option(12.0, "--duration", help="Video length in seconds."),
+    distractors: int = typer.Option(3, "--distractors", help="Moving distractor shapes."),
+    text_size: int = typer.Option(9, "--text-size", help="Corner text height in pixels."),
+    event_duration: float = typer.Option(2.0, "--event-duration", help="Seconds an event (object, text) is visible."),
+) -> None:
+    """Generate synthetic videos with questions and verifiable answers (docs/synthetic.md)."""
+    from vagent.env.synthetic import make_suite
+
+    with _progress_bar("rendering") as progress:
+        bar = progress.add_task("videos", total=n)
+        try:
+            tasks = make_suite(
+                n, out, seed=seed, families=families, duration=duration, distractors=distractors,
+                text_size=text_size, event_duration=event_duration,
+                progress=lambda done, total, task: progress.update(bar, completed=done),
+            )
+        except (ValueError, VagentError) as exc:
+            fail(str(exc))
+    console.print(f"{len(tasks)} tasks: {out / 'tasks.jsonl'}")
+
+
+data_app = typer.Typer(help="Task data: convert benchmark annotations to vagent tasks.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("convert")
+def data_convert(
+    name: str = typer.Argument(..., help="Annotation format: videomme, mvbench, charades_sta, nextgqa."),
+    annotations: Path = typer.Argument(..., help="The benchmark's local annotation file."),
+    video_dir: Path = typer.Option(..., "--video-dir", help="Folder holding the benchmark's videos."),
+    out: Path = typer.Option(..., "--out", help="Tasks JSONL to write (nothing is written if conversion fails)."),
+    video_ext: Optional[str] = typer.Option(None, "--video-ext", help="Video file extension (videomme, charades_sta, nextgqa)."),
+    task_name: Optional[str] = typer.Option(None, "--task-name", help="mvbench: the sub-task name."),
+    gsub_path: Optional[Path] = typer.Option(None, "--gsub-path", help="nextgqa: gsub JSON with evidence spans."),
+    video_map_path: Optional[Path] = typer.Option(None, "--video-map-path", help="nextgqa: video id map JSON."),
+    check_videos: bool = typer.Option(False, "--check-videos", help="Fail when a referenced video is missing."),
+) -> None:
+    """Convert Video-MME, MVBench, Charades-STA or NExT-GQA annotations (docs/tasks.md)."""
+    from vagent.env.converters import CONVERTERS
+
+    if name not in CONVERTERS:
+        fail(f"unknown format {name!r}; choose one of: {', '.join(CONVERTERS)}")
+    extra = {"video_ext": video_ext, "task_name": task_name, "gsub_path": gsub_path, "video_map_path": video_map_path}
+    accepted = CONVERTERS[name].__code__.co_varnames
+    kwargs = {key: value for key, value in extra.items() if value is not None}
+    unused = [key for key in kwargs if key not in accepted]
+    if unused:
+        fail(f"{name} does not take --{unused[0].replace('_', '-')}")
+    try:
+        tasks = CONVERTERS[name](annotations, video_dir, out, check_videos=check_videos, **kwargs)
+    except VagentError as exc:
+        fail(str(exc))
+    console.print(f"{len(tasks)} tasks written to {out}")
+
+
 @trace_app.command("show")
 def trace_show(
     trace_file: Path = typer.Argument(..., help="A trace JSONL written by `vagent ask` or `vagent eval`."),
