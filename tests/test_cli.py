@@ -1,0 +1,116 @@
+"""The command line: help for every command, the main job on a real clip, clear errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from vagent.cli import app
+
+runner = CliRunner()
+COMMANDS = [[], ["ask"], ["index"], ["eval"], ["example"], ["trace", "show"], ["gym", "make"], ["data", "convert"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "root")
+def test_help(command):
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_console_script_is_installed():
+    result = subprocess.run([sys.executable, "-m", "vagent", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "ask" in result.stdout
+
+
+def test_example_prints_a_real_clip():
+    result = runner.invoke(app, ["example", "bikes"])
+    assert result.exit_code == 0
+    assert result.output.strip().endswith("bikes.mp4")
+    assert runner.invoke(app, ["example", "nope"]).exit_code == 2
+
+
+@pytest.mark.slow
+def test_ask_on_a_real_clip_writes_trace_and_page(bikes, tmp_path):
+    trace = tmp_path / "t.jsonl"
+    result = runner.invoke(
+        app,
+        ["ask", str(bikes), "How many scenes are in this video?", "--model", "scripted", "--trace-out", str(trace),
+         "--clip-pretrained", "random", "--clip-model", "ViT-S-32"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "detect_scenes" in result.output and "answer" in result.output
+    lines = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert lines[0]["kind"] == "header" and lines[0]["answer"]
+    steps = lines[1]["episode"]["steps"]
+    assert any(call["tool"] == "detect_scenes" and not call["error"] for step in steps for call in step["calls"])
+    page = trace.with_suffix(".html").read_text()
+    assert page.count("<img src=\"data:image/jpeg;base64,") >= 4
+
+    rerender = runner.invoke(app, ["trace", "show", str(trace), "--out", str(tmp_path / "again.html")])
+    assert rerender.exit_code == 0 and (tmp_path / "again.html").is_file()
+
+
+def test_ask_missing_video_is_a_clear_error(tmp_path):
+    result = runner.invoke(app, ["ask", str(tmp_path / "nope.mp4"), "What?", "--model", "scripted"])
+    assert result.exit_code == 2
+    assert "error" in result.output and "Traceback" not in result.output
+
+
+def test_ask_not_a_video_is_a_clear_error(tmp_path):
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("this is not a video\n" * 50)
+    result = runner.invoke(app, ["ask", str(fake), "What?", "--model", "scripted"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_ask_unloadable_model_exits_3(bikes, tmp_path):
+    result = runner.invoke(
+        app,
+        ["ask", str(bikes), "What?", "--model", str(tmp_path / "no-such-model"), "--clip-pretrained", "random",
+         "--clip-model", "ViT-S-32", "--trace-out", str(tmp_path / "t.jsonl")],
+    )
+    assert result.exit_code == 3, result.output
+    assert "no-such-model" in result.output
+
+
+def test_bad_strategy_is_rejected(bikes):
+    result = runner.invoke(app, ["ask", str(bikes), "What?", "--strategy", "magic"])
+    assert result.exit_code == 2 and "unknown strategy" in result.output
+
+
+def test_trace_show_rejects_garbage(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    result = runner.invoke(app, ["trace", "show", str(bad)])
+    assert result.exit_code == 2 and "bad.jsonl:1" in result.output
+
+
+@pytest.mark.slow
+def test_gym_make_then_eval_then_resume(tmp_path):
+    tasks_dir = tmp_path / "gym"
+    made = runner.invoke(app, ["gym", "make", "--n", "4", "--out", str(tasks_dir), "--duration", "8"])
+    assert made.exit_code == 0, made.output
+    out = tmp_path / "eval"
+    args = ["eval", str(tasks_dir / "tasks.jsonl"), "--model", "scripted", "--out", str(out),
+            "--clip-pretrained", "random", "--clip-model", "ViT-S-32"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n"] == 4 and 0.0 <= summary["accuracy"] <= 1.0
+    assert len((out / "results.jsonl").read_text().splitlines()) == 4
+    again = runner.invoke(app, args)  # everything finished: nothing is redone
+    assert again.exit_code == 0
+    assert len((out / "results.jsonl").read_text().splitlines()) == 4
+
+
+def test_data_convert_error_names_the_line(tmp_path):
+    annotations = tmp_path / "charades.txt"
+    annotations.write_text("vid1 0.0 3.0##a person opens a door\nvid2 oops##broken line\n")
+    out = tmp_path / "tasks.jsonl"
+    result = runner.invoke(app, ["data", "convert", "charades_sta", str(annotations), "--video-dir", str(tmp_path), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "charades.txt:2" in result.output
+    assert not out.exists()

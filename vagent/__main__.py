@@ -1,0 +1,5 @@
+"""``python -m vagent`` runs the command line."""
+
+from vagent.cli import main
+
+main()
