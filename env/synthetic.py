@@ -39,7 +39,7 @@ from vagent.env.tasks import Task, save_tasks
 
 FAMILIES: tuple[str, ...] = ("appear_when", "corner_text", "count_cuts", "where_at")
 
-# Saturated, bright colours (HSV saturation > 0.7, value > 0.85) at well separated hues, so a
+# Saturated, bright colours (HSV saturation > 0.7, value >= 0.8) at well separated hues, so a
 # colour name can be read back from pixels by hue alone. Backgrounds of the appear_when /
 # corner_text / where_at families are dark (value < 0.4) and never mistaken for these.
 PALETTE: dict[str, tuple[int, int, int]] = {
@@ -53,13 +53,13 @@ PALETTE: dict[str, tuple[int, int, int]] = {
     "magenta": (235, 45, 200),
 }
 WHITE = (250, 250, 250)
-DARK_BACKGROUNDS: tuple[tuple[int, int, int], ...] = (
+DARK_BACKGROUNDS: tuple[tuple[int, int, int], ...] = (  # HSV value <= 0.31
     (38, 38, 42),  # charcoal
-    (25, 35, 75),  # navy
-    (80, 55, 30),  # brown
-    (25, 75, 45),  # dark green
-    (70, 35, 80),  # dark purple
-    (20, 70, 80),  # dark teal
+    (30, 40, 70),  # navy
+    (70, 55, 40),  # brown
+    (35, 70, 50),  # dark green
+    (65, 45, 75),  # dark purple
+    (40, 65, 75),  # dark teal
 )
 # Pale, unsaturated (HSV saturation < 0.25) backgrounds of the cue and decoy segments: a jump
 # from a dark base to one of these is a large brightness change, which every content-based
@@ -80,7 +80,7 @@ DEFAULT_KNOBS: dict[str, Any] = {
     "width": 256,
     "height": 192,
     "distractors": 3,
-    "event_duration": 2.0,
+    "event_duration": 1.0,
     "decoys": 1,
     "scene_cue": True,
     "text_size": 9,
@@ -99,7 +99,7 @@ DEFAULT_KNOBS: dict[str, Any] = {
 - ``scene_cue``: the background changes colour while the object / code is shown.
 - ``text_size``: font size in pixels of the corner code (smaller = harder to read).
 - ``object_size``: side in pixels of the shapes.
-- ``num_scenes``: scenes in count_cuts (``None``: 3-7 drawn from the seed).
+- ``num_scenes``: scenes in count_cuts (``None``: 4-8 drawn from the seed).
 - ``variant``: count_cuts question kind, ``"number"`` or ``"choice"`` (``None``: from the seed).
 - ``crf``: x264 quality (lower = better; small text needs <= 20).
 """
@@ -340,8 +340,8 @@ def _count_cuts(rng: np.random.Generator, path: Path, k: dict[str, Any]) -> dict
     variant = k["variant"] or str(rng.choice(["number", "choice"]))
     if variant not in ("number", "choice"):
         raise ValueError(f"variant must be 'number', 'choice' or None, got {variant!r}")
-    low = 4 if variant == "choice" else 3
-    scenes = int(k["num_scenes"]) if k["num_scenes"] else int(rng.integers(low, 8))
+    low = 4 if variant == "choice" else 2
+    scenes = int(k["num_scenes"]) if k["num_scenes"] else int(rng.integers(4, len(PALETTE) + 1))
     min_len = max(fps * 8 // 10, 1)  # 0.8 s: longer than detectors' minimum scene length
     if not low <= scenes <= len(PALETTE) or scenes * min_len > frames:
         raise ValueError(f"num_scenes={scenes} must be in [{low}, {len(PALETTE)}] and fit {k['duration']}s at >= 0.8s each")
@@ -352,11 +352,11 @@ def _count_cuts(rng: np.random.Generator, path: Path, k: dict[str, Any]) -> dict
     lengths[-1] += frames - sum(lengths)
     bounds = np.cumsum([0, *lengths]).tolist()
     colors = [str(c) for c in rng.permutation(list(PALETTE))[:scenes]]
-    # Alternate full and half brightness: every cut changes brightness a lot, not only hue
+    # Alternate full and 55% brightness (HSV value >= 0.44): every cut changes brightness a lot, not only hue
     # (two neighbouring hues alone are below a content detector's threshold).
     phase = int(rng.integers(2))
     planes = [
-        _solid(width, height, tuple(int(v * (1.0 if (i + phase) % 2 == 0 else 0.5)) for v in PALETTE[c]))
+        _solid(width, height, tuple(int(v * (1.0 if (i + phase) % 2 == 0 else 0.55)) for v in PALETTE[c]))
         for i, c in enumerate(colors)
     ]
     sprites = [
