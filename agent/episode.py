@@ -112,7 +112,7 @@ class Episode:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], tools: Any, budget: Budget | None = None) -> "Episode":
-        return cls(EpisodeState(**copy.copy(data)), tools, budget)
+        return cls(EpisodeState(**copy.deepcopy(data)), tools, budget)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self.state)

@@ -17,6 +17,7 @@ Every result reports its cost (trajectories, tool calls, frames, tokens, seconds
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -34,6 +35,8 @@ VERIFIERS: tuple[str, ...] = ("format", "tool_cost", "tool_calls", "frames", "re
 """Verifiers need no ground truth: rewards that read only the trajectory, or the judge."""
 OVERLAP = 0.5
 """Spans or boxes with IoU at least this much count as the same answer."""
+_FLAT_BOX = re.compile(r"\[\s*[-+]?[\d.]+(?:\s*,\s*[-+]?[\d.]+){3}\s*\]")
+"""One flat list of four numbers: a box (two spans ``[[a, b], [c, d]]`` also have 3 commas)."""
 
 
 @dataclass
@@ -103,7 +106,7 @@ def answer_key(answer: str, options: list[str] | None = None) -> tuple[str, Any]
         letter = extract_choice(answer, options)
         if letter:
             return "choice", letter
-    if answer.strip().startswith("[") and answer.count(",") == 3:
+    if _FLAT_BOX.fullmatch(answer.strip()):
         box = parse_box(answer)
         if box is not None:
             return "box", tuple(box)

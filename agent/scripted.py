@@ -276,8 +276,9 @@ class ScriptedPolicy:
 
     Args:
         oracle: the task being solved, for "active annotation" (answer + evidence steer the plan).
-        seed: seeds the random choices when ``temperature > 0`` (each turn draws from
-            ``(seed, turn, question)``, so a conversation replays identically).
+        seed: seeds the random choices when ``temperature > 0``. Each turn draws from
+            ``(seed, episode, turn, question)``, where ``episode`` counts the conversations this
+            policy has started; so repeated samples differ and a seeded run replays exactly.
         temperature: 0 is deterministic; > 0 draws among near-tied candidates and skips a
             verification step with probability ``min(0.5, temperature / 2)``.
         use_tools: False answers from the overview frames at once (no tool calls).
@@ -293,10 +294,14 @@ class ScriptedPolicy:
         self.seed = seed
         self.temperature = float(temperature)
         self.use_tools = use_tools
+        self.episodes = 0
+        """Conversations started so far (a first turn has no assistant message yet)."""
 
     # -------------------------------------------------------------- Policy protocol
     def generate(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Generation:
         started = time.perf_counter()
+        if not any(message.get("role") == "assistant" for message in messages):
+            self.episodes += 1
         convo = read_conversation(messages)
         names = {(s.get("function") or s).get("name") for s in tools or []}
         move = self._decide(convo, names)
@@ -307,7 +312,7 @@ class ScriptedPolicy:
     def _rng(self, convo: _Conversation) -> random.Random | None:
         if self.temperature <= 0:
             return None
-        key = f"{self.seed}:{len(convo.turns)}:{convo.question}"
+        key = f"{self.seed}:{self.episodes}:{len(convo.turns)}:{convo.question}"
         return random.Random(zlib.crc32(key.encode()))
 
     def _skip_check(self, rng: random.Random | None) -> bool:

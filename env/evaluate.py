@@ -57,6 +57,23 @@ def _read_results(path: Path) -> dict[str, dict[str, Any]]:
     return done
 
 
+def _repair_tail(path: Path) -> None:
+    """Make the file end with a newline so appends start a fresh line: a torn last line (killed
+    mid-write) is cut off; a complete record that only lacks its newline gets one."""
+    if not path.is_file():
+        return
+    with path.open("rb+") as handle:
+        data = handle.read()
+        if not data or data.endswith(b"\n"):
+            return
+        start = data.rfind(b"\n") + 1
+        try:
+            json.loads(data[start:])
+            handle.write(b"\n")
+        except ValueError:
+            handle.truncate(start)
+
+
 def _append(path: Path, record: dict[str, Any]) -> None:
     with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -111,6 +128,7 @@ def evaluate(
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results_path = out / "results.jsonl"
+    _repair_tail(results_path)
     done = _read_results(results_path)
     for position, task in enumerate(tasks, start=1):
         if task.id in done:

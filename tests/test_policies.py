@@ -88,7 +88,7 @@ def test_chat_template_gets_a_placeholder_per_image(tiny_policy):
     prompt = tiny_policy.prompt_text(conversation(), TOOLS)
     assert prompt.count("<|vision_start|><|image_pad|><|vision_end|>") == 3
     assert '"name": "get_frames"' in prompt  # tools section rendered by the template
-    assert "<tool_response>\n2 frames.t=1.00s<|vision_start|>" in prompt
+    assert "<tool_response>\n2 frames.\nt=1.00s: <|vision_start|>" in prompt
     assert prompt.endswith("<|im_start|>assistant\n")
     assert CALL_TEXT + "<|im_end|>" in prompt  # the model's own text, verbatim
 
@@ -328,7 +328,7 @@ def test_openai_policy_completes_a_turn(server):
     images = [p for p in parts if p["type"] == "image_url"]
     assert len(images) == 3 and all(p["image_url"]["url"].startswith("data:image/jpeg;base64,") for p in images)
     texts = [p["text"] for p in tool_turn if p["type"] == "text"]
-    assert "t=1.00s" in texts and "t=2.00s" in texts  # timestamps stay as text parts before their images
+    assert "\nt=1.00s: " in texts and "\nt=2.00s: " in texts  # timestamps stay as text parts before their images
 
 
 def test_openai_policy_retries_after_a_server_error(server):

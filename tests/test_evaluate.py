@@ -1,0 +1,141 @@
+"""Evaluation: results/summary files, resume after a torn write, and the compute sweep."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+
+from vagent.agent.episode import Budget, Generation
+from vagent.agent.scaling import ScalingConfig
+from vagent.agent.scripted import ScriptedPolicy
+from vagent.env.evaluate import EvalConfig, evaluate, summarise, summary_table
+from vagent.env.sweep import sweep
+from vagent.env.synthetic import make_task
+from tests.test_episode import RANDOM_CLIP
+
+RESULT_KEYS = {"task_id", "answer_type", "answer", "truth", "accuracy", "reward", "reward_components", "end_reasons", "votes",
+               "cost_trajectories", "cost_tool_calls", "cost_frames", "cost_tokens", "cost_seconds"}
+
+
+@pytest.fixture(scope="module")
+def tasks(tmp_path_factory):
+    """Four answer types, four distinct questions."""
+    out = tmp_path_factory.mktemp("eval-tasks")
+    return [
+        make_task("appear_when", 0, out),  # span
+        make_task("count_cuts", 1, out, variant="number"),
+        make_task("where_at", 2, out),  # box
+        make_task("count_cuts", 3, out, variant="choice"),
+    ]
+
+
+class Guarded:
+    """The scripted policy, refusing (and recording) questions of tasks that must not be redone."""
+
+    name, include_schemas = "scripted", True
+
+    def __init__(self, forbidden: list[str]):
+        self.inner = ScriptedPolicy()
+        self.forbidden = forbidden
+        self.asked: list[str] = []
+        self.violations: list[str] = []
+
+    def generate(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Generation:
+        question = messages[1]["content"][0]["text"]
+        if not any(m["role"] == "assistant" for m in messages):
+            self.asked.append(question)
+        if any(q in question for q in self.forbidden):
+            self.violations.append(question)
+            raise AssertionError("a finished task was run again")
+        return self.inner.generate(messages, tools)
+
+
+def eval_config(out, **scaling) -> EvalConfig:
+    return EvalConfig(out_dir=out, budget=Budget(max_turns=10), index=RANDOM_CLIP, overview_frames=4,
+                      scaling=ScalingConfig(**scaling) if scaling else ScalingConfig())
+
+
+@pytest.mark.slow
+def test_evaluate_writes_results_and_summary_then_resumes(tasks, tmp_path):
+    out = tmp_path / "run"
+    seen = []
+    summary = evaluate(tasks, ScriptedPolicy(), eval_config(out), on_task=lambda i, n, record: seen.append((i, n)))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    lines = (out / "results.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["task_id"] for r in records] == [t.id for t in tasks]
+    assert all(RESULT_KEYS <= set(r) for r in records) and "iou" in records[0]
+    assert sorted(p.name for p in (out / "traces").iterdir()) == sorted(f"{t.id}.jsonl" for t in tasks)
+
+    assert set(summary) >= {"n", "accuracy", "reward", "by_type", "cost_per_task", "model", "strategy", "samples"}
+    assert summary["n"] == 4 and summary["model"] == "scripted" and summary["strategy"] == "single"
+    assert set(summary["by_type"]) == {"span", "number", "box", "choice"}
+    span = summary["by_type"]["span"]
+    assert set(span) == {"n", "accuracy", "mIoU", "R@0.3", "R@0.5", "R@0.7"} and span["mIoU"] == records[0]["iou"]
+    assert span["R@0.5"] == float(records[0]["iou"] >= 0.5)
+    assert summary["accuracy"] > 0.75, "the scripted policy solves these synthetic tasks"
+    assert set(summary["cost_per_task"]) == {"trajectories", "tool_calls", "frames", "tokens", "seconds"}
+    assert summary["cost_per_task"]["tool_calls"] == pytest.approx(sum(r["cost_tool_calls"] for r in records) / 4)
+    assert json.loads((out / "summary.json").read_text()) == json.loads(json.dumps(summary))
+    table = (out / "summary.md").read_text()
+    assert "| answer type | n | accuracy | mIoU | R@0.3 | R@0.5 | R@0.7 |" in table and "| span | 1 |" in table
+    assert "| tool_calls |" in table
+
+    # resume: the summary is gone and the last line was torn mid-write
+    (out / "summary.json").unlink()
+    torn = "\n".join(lines[:-1]) + "\n" + lines[-1][: len(lines[-1]) // 2]
+    (out / "results.jsonl").write_text(torn)
+    policy = Guarded([t.question for t in tasks[:-1]])
+    resumed = evaluate(tasks, policy, eval_config(out))
+    assert policy.violations == [] and len(policy.asked) == 1 and tasks[-1].question in policy.asked[0]
+    assert resumed["n"] == 4 and (out / "summary.json").is_file()
+    assert resumed["by_type"]["choice"] == summary["by_type"]["choice"]
+    lines = (out / "results.jsonl").read_text().splitlines()
+    assert [json.loads(line)["task_id"] for line in lines] == [t.id for t in tasks], "the torn line is gone"
+
+    # everything finished: a re-run asks the policy nothing
+    policy = Guarded([t.question for t in tasks])
+    assert evaluate(tasks, policy, eval_config(out))["n"] == 4 and policy.asked == []
+
+
+def test_sweep_writes_table_and_plot(tasks, tmp_path):
+    cheap = [tasks[2]]  # where_at: one or two tool calls per trajectory
+    rows = sweep(cheap, lambda: ScriptedPolicy(seed=0, temperature=1.0), eval_config(tmp_path), samples=(1, 2))
+    assert [(r["strategy"], r["N"]) for r in rows] == [
+        (s, n) for s in ("self_consistency", "best_of_n", "adaptive") for n in (1, 2)
+    ]
+    for row in rows:
+        assert row["trajectories"] == row["N"] and row["accuracy"] > 0.5
+    table = (tmp_path / "sweep.md").read_text()
+    assert table.count("\n") == 2 + len(rows) and "| best_of_n | 2 |" in table
+    png = (tmp_path / "sweep.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert all((tmp_path / f"{s}-n{n}" / "summary.json").is_file() for s, n in [(r["strategy"], r["N"]) for r in rows])
+
+
+def test_a_complete_last_record_without_newline_is_kept(tasks, tmp_path):
+    records = [{"task_id": t.id, "answer_type": t.answer_type, "accuracy": 1.0, "reward": 1.0} for t in tasks]
+    (tmp_path / "results.jsonl").write_text("\n".join(json.dumps(r) for r in records))  # no final newline
+    policy = Guarded([t.question for t in tasks])
+    summary = evaluate(tasks, policy, eval_config(tmp_path))
+    assert policy.asked == [] and summary["n"] == 4 and summary["accuracy"] == 1.0
+    assert (tmp_path / "results.jsonl").read_text().endswith("}\n")
+
+
+def test_summarise_by_type():
+    records = [
+        {"answer_type": "span", "accuracy": 0.6, "reward": 1.0, "iou": 0.6, "cost_tool_calls": 2},
+        {"answer_type": "span", "accuracy": 0.2, "reward": 0.0, "iou": 0.2, "cost_tool_calls": 4},
+        {"answer_type": "choice", "accuracy": 1.0, "reward": 1.0, "cost_tool_calls": 0},
+    ]
+    summary = summarise(records)
+    span = summary["by_type"]["span"]
+    assert span["mIoU"] == pytest.approx(0.4) and (span["R@0.3"], span["R@0.5"], span["R@0.7"]) == (0.5, 0.5, 0.0)
+    assert summary["by_type"]["choice"] == {"n": 1, "accuracy": 1.0}
+    assert summary["accuracy"] == pytest.approx(0.6) and summary["cost_per_task"] == {"tool_calls": 2.0}
+    summary.update(model="m", strategy="single", samples=1)
+    assert "| choice | 1 | 1.000 |  |  |  |  |" in summary_table(summary)
+    assert math.isnan(summarise([])["accuracy"])
