@@ -9,6 +9,7 @@ same code the LangGraph agent runs, with the same parser and tool registry.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,16 +39,31 @@ class EnvConfig:
 
 
 _TOOLS_LOCK = threading.Lock()
-_OPEN_TOOLS: dict[tuple[str, str], VideoTools] = {}
+_OPEN_TOOLS: OrderedDict[tuple[Any, ...], VideoTools] = OrderedDict()
+MAX_OPEN_VIDEOS = 32
+"""Registries kept open per process; older ones are dropped (and closed by the garbage
+collector once no environment holds them), so long evaluations do not run out of files."""
 
 
 def tools_for(video: str | Path, settings: IndexSettings) -> VideoTools:
-    """The tool registry for a video, opened once per process (the index is built once too)."""
-    key = (str(Path(video).resolve()), repr(settings))
+    """The tool registry for a video, opened once per process (the index is built once too).
+
+    Keyed by path, size and modification time, so a video rewritten in place is reopened.
+    """
+    path = Path(video).resolve()
+    try:
+        stat = path.stat()
+        key: tuple[Any, ...] = (str(path), stat.st_size, stat.st_mtime_ns, repr(settings))
+    except OSError:
+        key = (str(path), repr(settings))  # missing: VideoTools.open raises the clear error
     with _TOOLS_LOCK:
-        if key not in _OPEN_TOOLS:
-            _OPEN_TOOLS[key] = VideoTools.open(video, settings)
-        return _OPEN_TOOLS[key]
+        if key in _OPEN_TOOLS:
+            _OPEN_TOOLS.move_to_end(key)
+            return _OPEN_TOOLS[key]
+        tools = _OPEN_TOOLS[key] = VideoTools.open(path, settings)
+        while len(_OPEN_TOOLS) > MAX_OPEN_VIDEOS:
+            _OPEN_TOOLS.popitem(last=False)
+        return tools
 
 
 class VideoEnv:
