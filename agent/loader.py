@@ -1,4 +1,4 @@
-"""Turn a ``--model`` value into a policy: ``scripted``, ``tiny``, an HTTP URL, a Hub id or a path."""
+"""Turn a ``--model`` value into a policy: ``scripted``, ``scripted-no-tools``, ``tiny``, an HTTP URL, a Hub id or a path."""
 
 from __future__ import annotations
 
@@ -13,16 +13,23 @@ from vagent.errors import ModelLoadError
 class Sampling:
     """Sampling parameters shared by the model-backed policies."""
 
-    temperature: float = 0.7
+    temperature: float | None = None
+    """None: 0.7 for model-backed policies, 0 (deterministic) for the scripted one."""
     top_p: float = 0.9
     max_new_tokens: int = 512
     seed: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _model_temperature(sampling: Sampling) -> float:
+    return 0.7 if sampling.temperature is None else sampling.temperature
+
+
 def load_policy(spec: str | None, sampling: Sampling | None = None, server_model: str | None = None) -> tuple[Policy, str | None]:
     """The policy named by ``spec``, and a one-line notice when a fallback was taken.
 
+    ``scripted`` is the tool-using baseline; ``scripted-no-tools`` the same policy answering
+    from the overview frames only (the baseline that shows what the tools add).
     ``None`` means the default transformers model, falling back to ``scripted`` (with a
     notice) when it cannot be loaded. ``tiny`` builds (once) and loads a tiny random
     Qwen3-VL checkpoint. ``http(s)://…`` is an OpenAI-compatible server (``server_model``
@@ -30,10 +37,11 @@ def load_policy(spec: str | None, sampling: Sampling | None = None, server_model
     Raises :class:`ModelLoadError` when an explicitly requested model cannot be loaded.
     """
     sampling = sampling or Sampling()
-    if spec == "scripted":
+    if spec in ("scripted", "scripted-no-tools"):
         from vagent.agent.scripted import ScriptedPolicy
 
-        return ScriptedPolicy(seed=sampling.seed), None
+        policy = ScriptedPolicy(seed=sampling.seed, temperature=sampling.temperature or 0.0, use_tools=spec == "scripted")
+        return policy, None
     if spec and spec.startswith(("http://", "https://")):
         from vagent.agent.openai_policy import OpenAIPolicy
 
@@ -41,7 +49,7 @@ def load_policy(spec: str | None, sampling: Sampling | None = None, server_model
             OpenAIPolicy(
                 base_url=spec,
                 model=server_model or "default",
-                temperature=sampling.temperature,
+                temperature=_model_temperature(sampling),
                 top_p=sampling.top_p,
                 max_tokens=sampling.max_new_tokens,
             ),
@@ -50,7 +58,7 @@ def load_policy(spec: str | None, sampling: Sampling | None = None, server_model
     from vagent.agent.hf_policy import DEFAULT_MODEL, TransformersPolicy
 
     kwargs = dict(
-        temperature=sampling.temperature,
+        temperature=_model_temperature(sampling),
         top_p=sampling.top_p,
         max_new_tokens=sampling.max_new_tokens,
         seed=sampling.seed,
@@ -66,4 +74,5 @@ def load_policy(spec: str | None, sampling: Sampling | None = None, server_model
     except ModelLoadError as exc:
         from vagent.agent.scripted import ScriptedPolicy
 
-        return ScriptedPolicy(seed=sampling.seed), f"{exc} Falling back to the scripted policy."
+        fallback = ScriptedPolicy(seed=sampling.seed, temperature=sampling.temperature or 0.0)
+        return fallback, f"{exc} Falling back to the scripted policy."

@@ -294,6 +294,7 @@ class ScriptedPolicy:
         self.seed = seed
         self.temperature = float(temperature)
         self.use_tools = use_tools
+        self.name = "scripted" if use_tools else "scripted-no-tools"
         self.episodes = 0
         """Conversations started so far (a first turn has no assistant message yet)."""
 

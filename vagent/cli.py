@@ -143,14 +143,14 @@ MODEL_OPTION = typer.Option(
     None,
     "--model",
     "-m",
-    help="Hub id or local path of a VLM, 'scripted' (no model), 'tiny' (test model), or an OpenAI-compatible URL. "
+    help="Hub id or local path of a VLM, 'scripted' (tool-using baseline, no model), 'scripted-no-tools' (overview frames only), 'tiny' (test model), or an OpenAI-compatible URL. "
     "Default: Qwen3-VL, falling back to scripted when it cannot be loaded.",
 )
 SERVER_MODEL_OPTION = typer.Option(None, "--server-model", help="Model name on an OpenAI-compatible server.")
 MAX_TURNS_OPTION = typer.Option(8, "--max-turns", help="Tool-using turns before the model must answer.")
 MAX_FRAMES_OPTION = typer.Option(64, "--max-frames", help="Images the tools may show in one trajectory.")
 MAX_SECONDS_OPTION = typer.Option(None, "--max-seconds", help="Wall-clock budget per trajectory.")
-TEMPERATURE_OPTION = typer.Option(0.7, "--temperature", help="Sampling temperature (the scripted policy is greedy at 0).")
+TEMPERATURE_OPTION = typer.Option(None, "--temperature", help="Sampling temperature. Default: 0.7 for models, 0 (deterministic) for scripted.")
 SEED_OPTION = typer.Option(None, "--seed", help="Random seed for sampling.")
 
 
@@ -163,7 +163,7 @@ def scaling_config(strategy: str, samples: int, verifier: str, agree: int, grow_
         fail(str(exc))
 
 
-def policy_or_exit(model: Optional[str], temperature: float, seed: Optional[int], server_model: Optional[str]):
+def policy_or_exit(model: Optional[str], temperature: Optional[float], seed: Optional[int], server_model: Optional[str]):
     from vagent.agent.loader import Sampling, load_policy
 
     try:
@@ -185,7 +185,7 @@ def ask(
     max_turns: int = MAX_TURNS_OPTION,
     max_frames: int = MAX_FRAMES_OPTION,
     max_seconds: Optional[float] = MAX_SECONDS_OPTION,
-    temperature: float = TEMPERATURE_OPTION,
+    temperature: Optional[float] = TEMPERATURE_OPTION,
     seed: Optional[int] = SEED_OPTION,
     strategy: str = STRATEGY_OPTION,
     samples: int = SAMPLES_OPTION,
@@ -264,7 +264,7 @@ def eval_command(
     max_turns: int = MAX_TURNS_OPTION,
     max_frames: int = MAX_FRAMES_OPTION,
     max_seconds: Optional[float] = MAX_SECONDS_OPTION,
-    temperature: float = TEMPERATURE_OPTION,
+    temperature: Optional[float] = TEMPERATURE_OPTION,
     seed: Optional[int] = SEED_OPTION,
     strategy: str = STRATEGY_OPTION,
     samples: int = SAMPLES_OPTION,
