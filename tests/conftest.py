@@ -18,6 +18,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never download models
 
 from tests import videos  # noqa: E402
 
+pytest_plugins = ["tests.fixtures_models"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if "torch" in sys.modules:

@@ -1,7 +1,6 @@
 """Model fixtures: the tiny random Qwen3-VL checkpoint, built once per test session.
 
-Wire into ``conftest.py`` with ``from tests.fixtures_models import tiny_model_dir  # noqa: F401``
-(or ``pytest_plugins = ["tests.fixtures_models"]``). The checkpoint goes to ``$VAGENT_CACHE_DIR`` when
+Loaded by ``tests/conftest.py`` (``pytest_plugins``). The checkpoint goes to ``$VAGENT_CACHE_DIR`` when
 set (so CI can keep it between runs), else to the session's temporary folder.
 """
 

@@ -17,7 +17,6 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from tests.fixtures_models import tiny_model_dir  # noqa: E402,F401  (until conftest wires it in)
 from PIL import Image  # noqa: E402
 
 from vagent.agent.episode import Generation  # noqa: E402

@@ -11,7 +11,6 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from tests.fixtures_models import tiny_model_dir  # noqa: E402,F401  (until conftest wires it in)
 
 from vagent.agent.tiny_model import SPECIAL_TOKENS, TAG_TOKENS, TINY_MODEL_NAME, tiny_model_path  # noqa: E402
 

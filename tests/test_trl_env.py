@@ -1,0 +1,153 @@
+"""The TRL face of the environment: tool methods, episode recording, rewards, GRPO with real tools."""
+
+from __future__ import annotations
+
+import inspect
+import math
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from vagent.agent.episode import Budget
+from vagent.env.environment import EnvConfig
+from vagent.env.trl_env import (
+    VideoToolEnv,
+    make_environment_factory,
+    reward_funcs,
+    reward_weights,
+    training_dataset,
+)
+from vagent.tools.index import IndexSettings
+from vagent.tools.registry import TOOL_NAMES, VideoTools
+
+
+
+@pytest.fixture(scope="session")
+def synthetic_tasks(tmp_path_factory):
+    from vagent.env.synthetic import make_suite
+
+    out = tmp_path_factory.mktemp("suite")
+    return make_suite(2, out, seed=0, families=["count_cuts", "appear_when"]), out / "tasks.jsonl"
+
+
+def env_config(tmp_path: Path | None = None, **budget) -> EnvConfig:
+    index = IndexSettings(clip_model="ViT-S-32", clip_pretrained=None, allow_random_clip=True)
+    return EnvConfig(budget=Budget(**budget), index=index, include_schemas=False)
+
+
+def test_public_methods_are_exactly_the_registry_tools():
+    from transformers.utils import get_json_schema
+
+    env = VideoToolEnv(env_config())
+    public = {n for n, _ in inspect.getmembers(VideoToolEnv, predicate=inspect.isfunction) if not n.startswith("_")}
+    assert public == {*TOOL_NAMES, "reset"}
+    for i, name in enumerate(TOOL_NAMES):
+        assert get_json_schema(getattr(env, name)) == VideoTools.schemas()[i]
+        assert getattr(VideoToolEnv, name).__doc__ == getattr(VideoTools, name).__doc__
+
+
+def test_reset_tools_and_rewards(synthetic_tasks):
+    tasks, _ = synthetic_tasks
+    row = training_dataset(tasks)[0]
+    env = make_environment_factory(env_config(max_frames=6))()
+    first = env.reset(**row)
+    assert tasks[0].question in first[0]["text"]
+    images = [b["image"] for b in first if b["type"] == "image"]
+    assert len(images) == 4 and all(isinstance(i, Image.Image) for i in images)
+
+    scenes = env.detect_scenes()
+    assert "scene 1:" in scenes[0]["text"]
+    crop = env.crop_clip(start=0.0, end=4.0, num_frames=4)
+    shown = [b for b in scenes + crop if b["type"] == "image"]
+    assert len(shown) <= 6 and env.episode.state.frames_shown == len(shown)  # frame budget holds
+    bad = env.zoom_frame(time=1.0, box=[0.5, 0.5, 0.1, 0.1])
+    expected = "budget exhausted" if env.episode.state.frames_shown >= 6 else "empty or inverted"
+    assert expected in bad[0]["text"]
+
+    answer = f"<think>counted</think><answer>{int(tasks[0].answer)}</answer>"
+    completion = [
+        {"role": "assistant", "content": "<think>look</think>",
+         "tool_calls": [{"type": "function", "function": {"name": "detect_scenes", "arguments": {}}},
+                        {"type": "function", "function": {"name": "crop_clip", "arguments": {"start": 0.0, "end": 4.0, "num_frames": 4}}}]},
+        {"role": "tool", "name": "detect_scenes", "content": scenes},
+        {"role": "tool", "name": "crop_clip", "content": crop},
+        {"role": "assistant", "content": "<think>and zoom</think>",
+         "tool_calls": [{"type": "function", "function": {"name": "zoom_frame", "arguments": {"time": 1.0, "box": [0.5, 0.5, 0.1, 0.1]}}}]},
+        {"role": "tool", "name": "zoom_frame", "content": bad},
+        {"role": "assistant", "content": answer},
+    ]
+    state = env._trajectory(completion)
+    assert state.answer == str(int(tasks[0].answer)) and state.turns == 3 and state.tool_calls == 3
+    assert [len(s["calls"]) for s in state.steps] == [2, 1, 0]
+
+    logged = {}
+    funcs = reward_funcs("accuracy:1,format:0.2,tool_cost:0.02")
+    values = {f.__name__: f([completion], environments=[env], log_metric=logged.__setitem__)[0] for f in funcs}
+    assert values["accuracy"] == 1.0 and values["format"] == 1.0
+    assert math.isclose(values["tool_cost"], -(3 + 0.1 * len(shown)))
+    assert reward_weights("accuracy:1,format:0.2,tool_cost:0.02") == [1.0, 0.2, 0.02]
+    assert logged["episode/accuracy"] == 1.0 and logged["tools/crop_clip"] == 1.0 and logged["episode/turns"] == 3
+
+
+def _scripted_generation(trainer, texts):
+    """Replace what the model samples with ``texts[turn]`` (turn = call of _generate_single_turn)."""
+    tokenizer = trainer.processing_class.tokenizer
+    end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    original = trainer._generate_single_turn
+    calls = {"n": 0}
+
+    def generate(prompt_ids, images, multimodal_fields, num_generations, has_tool_images=False):
+        ids, logprobs = original(prompt_ids, images, multimodal_fields, num_generations, has_tool_images)
+        text = texts[min(calls["n"], len(texts) - 1)]
+        calls["n"] += 1
+        rows = [text(row) if callable(text) else text for row in range(len(ids))]
+        scripted = [tokenizer.encode(t, add_special_tokens=False) + [end] for t in rows]
+        return scripted, None if logprobs is None else [[0.0] * len(s) for s in scripted]
+
+    trainer._generate_single_turn = generate
+
+
+@pytest.mark.slow
+def test_grpo_runs_tools_and_trains_on_tool_images(synthetic_tasks, tiny_model_dir, tmp_path):
+    """The env inside GRPOTrainer: tool calls run, rewards are logged, tool images reach the loss pass."""
+    import torch
+    from trl import GRPOTrainer
+
+    from vagent.training.grpo_config import VagentGRPOConfig
+
+    tasks, _ = synthetic_tasks
+    args = VagentGRPOConfig(
+        output_dir=str(tmp_path / "grpo"), max_steps=2, per_device_train_batch_size=2, num_generations=2,
+        max_completion_length=900, gradient_checkpointing=False, save_strategy="no", beta=0.0,
+        clip_model="ViT-S-32", clip_pretrained=None, reward="accuracy:1,format:0.2,tool_cost:0.02", max_frames=8,
+        learning_rate=1e-3,
+    )
+    trainer = GRPOTrainer(
+        model=str(tiny_model_dir), reward_funcs=reward_funcs(args.reward), args=args,
+        train_dataset=training_dataset(tasks), environment_factory=make_environment_factory(args.env_config()),
+    )
+    call = '<think>look closer</think>\n<tool_call>\n{"name": "crop_clip", "arguments": {"start": 0.0, "end": 2.0, "num_frames": 2}}\n</tool_call>'
+    # the second rollout of each group never answers: rewards differ within the group, so GRPO learns
+    answer = lambda row: "<think>done</think><answer>3</answer>" if row % 2 == 0 else "<think>done</think>"  # noqa: E731
+    _scripted_generation(trainer, [call, answer] * 4)
+
+    seen = []
+
+    def capture(module, args, kwargs):
+        if torch.is_grad_enabled() and kwargs.get("pixel_values") is not None:
+            seen.append(int(kwargs["image_grid_thw"].shape[0]))
+
+    hook = trainer.model.register_forward_pre_hook(capture, with_kwargs=True)
+    before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
+    trainer.train()
+    hook.remove()
+
+    logs = [row for row in trainer.state.log_history if "reward" in row]
+    assert len(logs) == 2
+    assert all(row["tools/call_frequency"] == 1.0 and row["tools/crop_clip"] == 1.0 for row in logs)
+    assert all(row["episode/answered"] == 0.5 and row["rewards/format/mean"] == 0.5 for row in logs)
+    assert all(row["episode/frames"] == 2.0 for row in logs)
+    # each sequence: 4 overview frames + 2 crop_clip frames, in the loss (grad-enabled) forward pass
+    assert seen and all(n == 6 * 2 for n in seen), seen
+    assert any(not torch.equal(before[n], p) for n, p in trainer.model.named_parameters())

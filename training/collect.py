@@ -1,0 +1,219 @@
+"""Collect tool-using trajectories for SFT by rejection sampling.
+
+Runs a policy (the scripted baseline with the task as ``oracle``, i.e. "active annotation"; a
+teacher model by Hub id or path; or an OpenAI-compatible server URL) over tasks through the
+agent graph, up to ``attempts`` times per task, scores each trajectory with the reward spec and
+keeps those with ``reward >= min_reward`` (at most ``keep`` per task). The result is a chat
+dataset that :mod:`vagent.training.sft` consumes::
+
+    out.jsonl            one trajectory per line: {"id", "task_id", "reward", "components",
+                         "messages": [...], "tools": [...schemas]}
+    out.images/<id>/N.jpg  the images of the user and tool messages, referenced by relative path
+
+Messages are vagent's chat format (system, user, assistant, tool); assistant content is the raw
+model text (``<think>...</think>`` then ``<tool_call>...</tool_call>`` or ``<answer>...</answer>``);
+the system message holds the instructions only (the chat template renders the tool schemas).
+
+    vagent train collect --config training/configs/collect_scripted.yaml
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vagent.agent.episode import Budget, Episode, EpisodeState
+from vagent.agent.prompts import SYSTEM_INSTRUCTIONS
+from vagent.env.environment import tools_for
+from vagent.env.rewards import RewardSpec, accuracy
+from vagent.env.tasks import Task, load_tasks
+from vagent.errors import ConfigError
+from vagent.tools.index import IndexSettings
+
+__all__ = ["CollectConfig", "CollectResult", "load_config", "run"]
+
+
+@dataclass
+class CollectConfig:
+    """What to run, over which tasks, and what to keep."""
+
+    tasks: str = ""
+    """Task file (JSONL, see docs/tasks.md). Required."""
+    out: str = "runs/collect/trajectories.jsonl"
+    """Dataset file to write; images go to ``<out without .jsonl>.images/``. Overwritten."""
+    policy: str = "scripted"
+    """``scripted`` (active annotation with the task as oracle), ``tiny``, a Hub id / local path,
+    or an ``http(s)://`` OpenAI-compatible server URL (see ``server_model``)."""
+    server_model: str | None = None
+    """Model name on the server for URL policies."""
+    oracle: bool = True
+    """Scripted policy only: give it the task (answer + evidence) so its think text explains a
+    plan that reaches the right answer. False collects the plain baseline."""
+    attempts: int = 1
+    """Tries per task (rejection sampling); use > 1 with ``temperature > 0``."""
+    keep: int = 1
+    """Most trajectories kept per task."""
+    min_reward: float = 0.5
+    """Keep a trajectory when its total reward (``reward`` spec) is at least this."""
+    min_accuracy: float | None = None
+    """Also require the ``accuracy`` reward to be at least this (``None``: no requirement)."""
+    temperature: float = 0.0
+    """Sampling temperature (scripted: > 0 draws among near-ties and skips checks)."""
+    max_new_tokens: int = 512
+    """Cap on one model turn (model policies)."""
+    seed: int = 0
+    """Attempt ``k`` of a task uses seed ``seed + k``."""
+    limit: int | None = None
+    """Use only the first ``limit`` tasks (``None``: all)."""
+    reward: str = "default"
+    """Reward spec used for the threshold (a preset or ``"accuracy:1,format:0.2"``)."""
+    max_turns: int = 8
+    """Episode budget: model turns."""
+    max_frames: int = 64
+    """Episode budget: images returned by tools."""
+    overview_frames: int = 4
+    """Evenly spaced frames shown with the question."""
+    index: IndexSettings = field(default_factory=IndexSettings)
+    """How videos are indexed (a YAML mapping of IndexSettings fields)."""
+    progress: bool = True
+    """Show a rich progress bar."""
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.keep < 1:
+            raise ConfigError(f"attempts and keep must be >= 1, got attempts={self.attempts}, keep={self.keep}")
+        if self.keep > self.attempts:
+            raise ConfigError(f"keep={self.keep} > attempts={self.attempts}: at most one trajectory per attempt; raise attempts")
+        if self.attempts > 1 and self.temperature <= 0:
+            raise ConfigError(f"attempts={self.attempts} with temperature={self.temperature} repeats the same trajectory; "
+                              "set temperature > 0 or attempts: 1")
+        RewardSpec.parse(self.reward)
+
+
+@dataclass
+class CollectResult:
+    """What :func:`run` wrote."""
+
+    path: Path
+    tasks: int = 0
+    episodes: int = 0
+    kept: int = 0
+    tasks_covered: int = 0
+    mean_reward: float = 0.0
+    """Mean total reward over all episodes (kept or not)."""
+    mean_accuracy: float = 0.0
+
+
+def load_config(path: str | os.PathLike[str] | None = None, overrides: Any = None) -> CollectConfig:
+    """A :class:`CollectConfig` from YAML (``None``: defaults) and ``key=value`` overrides."""
+    from vagent.training._config import build, load_yaml
+
+    return build(CollectConfig, load_yaml(path, overrides), str(path or "collect config"))
+
+
+def _save_image(block: dict[str, Any], folder: Path, name: str, root: Path) -> dict[str, Any]:
+    image = block["image"]
+    path = folder / f"{name}.jpg"
+    if isinstance(image, str) and image.startswith("data:image/jpeg;base64,"):
+        path.write_bytes(base64.b64decode(image.split(",", 1)[1]))  # already JPEG: no re-encode
+    else:
+        from vagent.types import block_image
+
+        block_image(block).convert("RGB").save(path, quality=90)
+    out = {"type": "image", "image": path.relative_to(root).as_posix()}
+    if "time" in block:
+        out["time"] = block["time"]
+    return out
+
+
+def trajectory_record(state: EpisodeState, record_id: str, images_dir: Path, root: Path) -> dict[str, Any]:
+    """One dataset line for ``state``: images written under ``images_dir``, paths relative to ``root``."""
+    folder = images_dir / record_id
+    folder.mkdir(parents=True, exist_ok=True)
+    messages, count = [], 0
+    for message in state.messages:
+        content = message["content"]
+        if message["role"] == "system":
+            content = SYSTEM_INSTRUCTIONS  # the template renders the tool schemas
+        elif isinstance(content, list):
+            blocks = []
+            for block in content:
+                if block.get("type") == "image":
+                    block = _save_image(block, folder, str(count), root)
+                    count += 1
+                blocks.append(block)
+            content = blocks
+        out = {"role": message["role"], "content": content}
+        if message.get("name"):
+            out["name"] = message["name"]
+        messages.append(out)
+    return {"id": record_id, "task_id": state.task_id, "messages": messages}
+
+
+def _policy(config: CollectConfig, task: Task, attempt: int, shared: list[Any]) -> Any:
+    seed = config.seed + attempt
+    if config.policy == "scripted":
+        from vagent.agent.scripted import ScriptedPolicy
+
+        return ScriptedPolicy(oracle=task if config.oracle else None, seed=seed, temperature=config.temperature)
+    if not shared:  # load a model once
+        from vagent.agent.loader import Sampling, load_policy
+
+        sampling = Sampling(temperature=config.temperature or 0.7, max_new_tokens=config.max_new_tokens, seed=seed)
+        shared.append(load_policy(config.policy, sampling, config.server_model)[0])
+    return shared[0]
+
+
+def run(config: CollectConfig) -> CollectResult:
+    """Collect, filter and write the dataset; returns counts and mean reward."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from vagent.agent.graph import run_episode
+
+    if not config.tasks:
+        raise ConfigError("collect: set tasks (a tasks.jsonl file)")
+    tasks = load_tasks(config.tasks, check_videos=True)[: config.limit]
+    spec = RewardSpec.parse(config.reward)
+    budget = Budget(max_turns=config.max_turns, max_frames=config.max_frames)
+    out = Path(config.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    images_dir = out.with_name(out.name.removesuffix(".jsonl") + ".images")
+    result = CollectResult(path=out, tasks=len(tasks))
+    rewards, accuracies, covered, shared = [], [], set(), []
+    columns = [TextColumn("[bold]collect[/] {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, disable=not config.progress) as bar, open(out, "w", encoding="utf-8") as sink:
+        job = bar.add_task("", total=len(tasks))
+        for task in tasks:
+            kept = 0
+            for attempt in range(config.attempts):
+                policy = _policy(config, task, attempt, shared)
+                tools = tools_for(task.video, config.index)
+                episode = Episode.start(tools, task.question, task.options, budget,
+                                        overview_frames=config.overview_frames,
+                                        include_schemas=getattr(policy, "include_schemas", True), task_id=task.id)
+                state = run_episode(episode, policy)
+                total, components = spec.score(state, task)
+                rewards.append(total)
+                accuracies.append(accuracy(state, task))
+                result.episodes += 1
+                good = total >= config.min_reward and state.end_reason == "answered"
+                if config.min_accuracy is not None:
+                    good = good and accuracies[-1] >= config.min_accuracy
+                if good:
+                    line = trajectory_record(state, f"{task.id}-{attempt}", images_dir, out.parent)
+                    line.update(reward=total, components=components, tools=tools.schemas())
+                    sink.write(json.dumps(line, ensure_ascii=False) + "\n")
+                    kept += 1
+                    covered.add(task.id)
+                    if kept >= config.keep:
+                        break
+            result.kept += kept
+            bar.update(job, advance=1, description=f"{task.id} kept {result.kept}/{result.episodes}")
+    result.tasks_covered = len(covered)
+    result.mean_reward = sum(rewards) / len(rewards) if rewards else 0.0
+    if accuracies:
+        result.mean_accuracy = sum(accuracies) / len(accuracies)
+    return result

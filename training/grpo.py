@@ -1,0 +1,125 @@
+"""GRPO in the video tool environment (TRL ``GRPOTrainer`` with ``environment_factory``).
+
+Each task is rolled out ``num_generations`` times; in every rollout the model calls the real
+tools (:class:`vagent.env.trl_env.VideoToolEnv`, the same registry and Episode code as
+inference), sees their images, and answers. The reward spec's components are separate TRL
+reward functions (logged as ``rewards/<name>/mean``, weighted by ``reward_weights``); episode
+statistics (accuracy, turns, tool calls per tool, frames) are logged through ``log_metric``.
+Tool-result tokens are masked out of the loss; tool images go into the loss forward pass.
+
+    vagent train grpo --config training/configs/grpo_tiny.yaml
+    accelerate launch --config_file training/configs/accelerate_zero3.yaml -m vagent.training.grpo \
+        --config training/configs/grpo_qwen3vl_8b.yaml
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vagent.training.grpo_config import VagentGRPOConfig, load_config
+
+__all__ = ["GRPOResult", "build_trainer", "load_config", "plot_rewards", "run"]
+
+
+@dataclass
+class GRPOResult:
+    """What :func:`run` produced."""
+
+    output_dir: Path
+    steps: int
+    log_history: list[dict[str, Any]] = field(default_factory=list)
+    reward_curve: Path | None = None
+
+    def last(self, key: str) -> float:
+        """The last logged value of ``key`` (NaN if never logged)."""
+        values = [row[key] for row in self.log_history if key in row]
+        return float(values[-1]) if values else math.nan
+
+
+def build_trainer(config: VagentGRPOConfig) -> Any:
+    """The :class:`trl.GRPOTrainer` for ``config``: tasks, environment, rewards, optional LoRA."""
+    import os
+
+    from trl import GRPOTrainer
+
+    from vagent.env.tasks import load_tasks
+    from vagent.env.trl_env import make_environment_factory, reward_funcs, training_dataset
+    from vagent.training._config import lora_config, model_path
+
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is experimental in TRL
+    if not config.tasks:
+        raise ValueError("grpo: set tasks (a tasks.jsonl file)")
+    tasks = load_tasks(config.tasks, check_videos=True)[: config.limit]
+    return GRPOTrainer(
+        model=model_path(config.model),
+        reward_funcs=reward_funcs(config.reward),
+        args=config,
+        train_dataset=training_dataset(tasks),
+        environment_factory=make_environment_factory(config.env_config()),
+        peft_config=lora_config(config),
+    )
+
+
+def plot_rewards(log_history: list[dict[str, Any]], path: str | Path) -> Path | None:
+    """Reward (total and per component) and answer accuracy per step, as a PNG; None if nothing logged."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [row for row in log_history if "reward" in row and "step" in row]
+    if not rows:
+        return None
+    steps = [row["step"] for row in rows]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+    top.plot(steps, [row["reward"] for row in rows], label="reward (weighted total)", linewidth=2)
+    for key in sorted({k for row in rows for k in row if k.startswith("rewards/") and k.endswith("/mean")}):
+        top.plot(steps, [row.get(key, math.nan) for row in rows], label=key, alpha=0.7)
+    top.set_ylabel("reward")
+    top.legend(fontsize=7)
+    for key in ("episode/accuracy", "episode/answered", "tools/call_frequency"):
+        if any(key in row for row in rows):
+            bottom.plot(steps, [row.get(key, math.nan) for row in rows], label=key)
+    bottom.set_xlabel("step")
+    bottom.legend(fontsize=7)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def run(config: VagentGRPOConfig) -> GRPOResult:
+    """Train (resuming if asked), save model + processor + logs + reward curve to ``output_dir``."""
+    from vagent.training._config import resume_path
+
+    trainer = build_trainer(config)
+    trainer.train(resume_from_checkpoint=resume_path(config.resume_from_checkpoint, config.output_dir))
+    out = Path(config.output_dir)
+    trainer.save_model(str(out))
+    trainer.processing_class.save_pretrained(str(out))
+    history = list(trainer.state.log_history)
+    (out / "log_history.json").write_text(json.dumps(history, indent=1, default=str), encoding="utf-8")
+    curve = plot_rewards(history, out / "reward_curve.png") if config.reward_curve else None
+    return GRPOResult(out, int(trainer.state.global_step), history, curve)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m vagent.training.grpo --config FILE [key=value ...]`` (for ``accelerate launch``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default=None)
+    parser.add_argument("overrides", nargs="*", help="key=value")
+    args = parser.parse_args(argv)
+    result = run(load_config(args.config, args.overrides))
+    print(f"steps={result.steps} reward={result.last('reward'):.3f} output_dir={result.output_dir}")
+
+
+if __name__ == "__main__":
+    main()
