@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 from vagent.cli import app
 
 runner = CliRunner()
-COMMANDS = [[], ["ask"], ["index"], ["eval"], ["example"], ["trace", "show"], ["gym", "make"], ["data", "convert"]]
+COMMANDS = [[], ["ask"], ["index"], ["eval"], ["example"], ["trace", "show"], ["gym", "make"], ["data", "convert"],
+            ["train", "collect"], ["train", "sft"], ["train", "grpo"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "root")
@@ -114,3 +115,24 @@ def test_data_convert_error_names_the_line(tmp_path):
     assert result.exit_code == 2
     assert "charades.txt:2" in result.output
     assert not out.exists()
+
+
+def test_cli_reference_is_current():
+    """docs/cli.md is generated from the code: `typer vagent.cli utils docs --name vagent --output docs/cli.md`."""
+    import shutil
+    from pathlib import Path
+
+    typer_cli = shutil.which("typer") or str(Path(sys.executable).parent / "typer")
+    generated = subprocess.run([typer_cli, "vagent.cli", "utils", "docs", "--name", "vagent"], capture_output=True, text=True, timeout=120)
+    assert generated.returncode == 0, generated.stderr
+    committed = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text()
+    assert generated.stdout.strip() == committed.strip(), "docs/cli.md is stale: regenerate it (see this test's docstring)"
+
+
+def test_train_config_errors_are_clear(tmp_path):
+    config = tmp_path / "collect.yaml"
+    config.write_text("tasks: t.jsonl\nlearning_rat: 3\n")
+    result = runner.invoke(app, ["train", "collect", "--config", str(config)])
+    assert result.exit_code == 2 and "learning_rat" in result.output and "Traceback" not in result.output
+    missing = runner.invoke(app, ["train", "sft", "model=tiny", f"dataset={tmp_path / 'none.jsonl'}", f"output_dir={tmp_path / 'o'}"])
+    assert missing.exit_code == 2 and "none.jsonl" in missing.output and "Traceback" not in missing.output

@@ -43,7 +43,10 @@ def parse_overrides(overrides: Mapping[str, Any] | Sequence[str] | None) -> dict
 
 
 def load_yaml(path: str | os.PathLike[str] | None, overrides: Mapping[str, Any] | Sequence[str] | None = None) -> dict[str, Any]:
-    """The YAML mapping at ``path`` (``None``: empty) updated with ``overrides``."""
+    """The YAML mapping at ``path`` (``None``: empty) updated with ``overrides``.
+
+    A dotted override key sets a nested field: ``index.clip_model=ViT-S-32``.
+    """
     import yaml
 
     data: dict[str, Any] = {}
@@ -58,7 +61,14 @@ def load_yaml(path: str | os.PathLike[str] | None, overrides: Mapping[str, Any] 
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"{path}: a config must be a YAML mapping of field: value, got {type(loaded).__name__}")
         data = loaded or {}
-    data.update(parse_overrides(overrides))
+    for key, value in parse_overrides(overrides).items():
+        target = data
+        *parents, leaf = key.split(".")  # "index.clip_model=ViT-S-32" sets a nested field
+        for parent in parents:
+            if not isinstance(target.get(parent), dict):
+                target[parent] = {}
+            target = target[parent]
+        target[leaf] = value
     return data
 
 
@@ -92,12 +102,15 @@ def build(cls: type, data: Mapping[str, Any], where: str = "config") -> Any:
 
 
 def model_path(name: str) -> str:
-    """``"tiny"`` → the locally built tiny Qwen3-VL folder; anything else unchanged (Hub id or path)."""
+    """A local model folder: ``"tiny"`` builds the tiny Qwen3-VL; a Hub id is found in the cache or
+    downloaded (failing fast offline); a missing path is a :class:`ModelLoadError` naming it."""
     if name == "tiny":
         from vagent.agent.tiny_model import tiny_model_path
 
         return str(tiny_model_path())
-    return name
+    from vagent.agent.hf_policy import resolve_model_dir
+
+    return str(resolve_model_dir(name))
 
 
 def lora_config(config: Any) -> Any:

@@ -387,6 +387,51 @@ def data_convert(
     console.print(f"{len(tasks)} tasks written to {out}")
 
 
+train_app = typer.Typer(help="Post-training: collect trajectories, SFT, GRPO (docs/training.md).", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+CONFIG_ARGUMENT = typer.Option(None, "--config", "-c", help="YAML config (training/configs/ has examples).")
+OVERRIDES_ARGUMENT = typer.Argument(None, help="Overrides as key=value (values read as YAML), applied after the config.")
+
+
+def _training(module_name: str, config: Optional[Path], overrides: Optional[list[str]]):
+    """Load a training entry point's config (clear errors), run it, return its result."""
+    import importlib
+
+    module = importlib.import_module(f"vagent.training.{module_name}")
+    try:
+        settings = module.load_config(str(config) if config else None, overrides or [])
+    except (VagentError, ValueError, FileNotFoundError) as exc:
+        fail(str(exc))
+    try:
+        return module.run(settings)
+    except (VagentError, FileNotFoundError) as exc:
+        fail(str(exc))
+
+
+@train_app.command("collect")
+def train_collect(config: Optional[Path] = CONFIG_ARGUMENT, overrides: Optional[list[str]] = OVERRIDES_ARGUMENT) -> None:
+    """Run a policy over tasks and keep the trajectories the reward accepts, as an SFT dataset."""
+    result = _training("collect", config, overrides)
+    console.print(
+        f"kept {result.kept}/{result.episodes} trajectories covering {result.tasks_covered}/{result.tasks} tasks "
+        f"(mean reward {result.mean_reward:.3f}, accuracy {result.mean_accuracy:.3f})\ndataset: {result.path}"
+    )
+
+
+@train_app.command("sft")
+def train_sft(config: Optional[Path] = CONFIG_ARGUMENT, overrides: Optional[list[str]] = OVERRIDES_ARGUMENT) -> None:
+    """Supervised fine-tuning on collected trajectories (TRL SFTTrainer, assistant tokens only)."""
+    result = _training("sft", config, overrides)
+    console.print(f"{result.steps} steps on {result.examples} examples, train loss {result.train_loss:.4f}\nmodel: {result.output_dir}")
+
+
+@train_app.command("grpo")
+def train_grpo(config: Optional[Path] = CONFIG_ARGUMENT, overrides: Optional[list[str]] = OVERRIDES_ARGUMENT) -> None:
+    """GRPO in the tool environment with verifiable rewards (TRL GRPOTrainer, environment_factory)."""
+    result = _training("grpo", config, overrides)
+    console.print(f"{result.steps} steps, last reward {result.last('reward'):.3f}\nmodel: {result.output_dir}  curve: {result.reward_curve}")
+
+
 @trace_app.command("show")
 def trace_show(
     trace_file: Path = typer.Argument(..., help="A trace JSONL written by `vagent ask` or `vagent eval`."),
