@@ -175,7 +175,7 @@ class Episode:
             state.messages.append({"role": "user", "content": observation.content_blocks()})
         else:
             for call in action.tool_calls:
-                observation = self._run_call(call.name, call.arguments, record)
+                observation = self.run_call(call.name, call.arguments, record)
                 observations.append(observation)
                 state.messages.append({"role": "tool", "name": call.name, "content": observation.content_blocks()})
         record["tool_seconds"] = round(time.perf_counter() - tool_started, 4)
@@ -194,7 +194,8 @@ class Episode:
         state.steps.append(record)
         return StepResult(action, observations, self.done, self.done and state.end_reason != "answered")
 
-    def _run_call(self, name: str, arguments: dict[str, Any], record: dict[str, Any]) -> Observation:
+    def run_call(self, name: str, arguments: dict[str, Any], record: dict[str, Any]) -> Observation:
+        """Run one tool call under the frame budget, counting it and appending its record to ``record["calls"]``."""
         state = self.state
         frames_left = self.budget.max_frames - state.frames_shown
         started = time.perf_counter()

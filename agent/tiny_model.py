@@ -133,7 +133,7 @@ def build_tiny_model(out_dir: str | os.PathLike[str], seed: int = 0) -> Path:
 
     patch, merge, temporal = 16, 2, 2
     pixels_per_token = (patch * merge) ** 2
-    image_processor = Qwen2VLImageProcessor(
+    vision = dict(
         patch_size=patch,
         merge_size=merge,
         temporal_patch_size=temporal,
@@ -142,14 +142,8 @@ def build_tiny_model(out_dir: str | os.PathLike[str], seed: int = 0) -> Path:
         # at most 64 visual tokens per image: keeps CPU prompts short
         size={"shortest_edge": 4 * pixels_per_token, "longest_edge": 64 * pixels_per_token},
     )
-    video_processor = Qwen3VLVideoProcessor(
-        patch_size=patch,
-        merge_size=merge,
-        temporal_patch_size=temporal,
-        image_mean=[0.5, 0.5, 0.5],
-        image_std=[0.5, 0.5, 0.5],
-        size={"shortest_edge": 4 * pixels_per_token, "longest_edge": 64 * pixels_per_token},
-    )
+    image_processor = Qwen2VLImageProcessor(**vision)
+    video_processor = Qwen3VLVideoProcessor(**vision)
     processor = Qwen3VLProcessor(
         image_processor=image_processor,
         tokenizer=tokenizer,

@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from vagent.agent.episode import Episode, EpisodeState
+from vagent.agent.episode import Episode, EpisodeState, _budget_message
 from vagent.agent.prompts import SYSTEM_INSTRUCTIONS
 from vagent.agent.protocol import ToolCall, parse_action, render_tool_call
 from vagent.env.environment import EnvConfig, tools_for
@@ -114,6 +114,7 @@ class VideoToolEnv:
         self.episode: Episode | None = None
         self._calls: list[dict[str, Any]] = []
         self._cache: tuple[int, EpisodeState] | None = None
+        self._budget_told = False
 
     def reset(self, **row: Any) -> Blocks:
         """Start an episode on the task in ``row``; returns the question and overview frames as blocks."""
@@ -128,7 +129,7 @@ class VideoToolEnv:
             include_schemas=False,
             task_id=self.task.id,
         )
-        self._calls, self._cache = [], None
+        self._calls, self._cache, self._budget_told = [], None, False
         return pil_blocks(self.episode.state.messages[-1]["content"])
 
     def _call_tool(self, name: str, arguments: dict[str, Any]) -> Blocks:
@@ -141,9 +142,16 @@ class VideoToolEnv:
                                 "error": True, "seconds": 0.0, "image_times": []})
             return observation_blocks(observation)
         record: dict[str, Any] = {"calls": []}
-        observation = self.episode._run_call(name, arguments, record)  # budgets, counting, the call record
+        observation = self.episode.run_call(name, arguments, record)
         self._calls += record["calls"]
-        return observation_blocks(observation)
+        blocks = observation_blocks(observation)
+        reason = self.episode._exhausted()
+        if reason in ("max_frames", "max_seconds") and not self._budget_told:
+            # Inference (Episode.step) tells the model in a user turn that the budget is spent and it
+            # must answer now; TRL's tool loop has no user turns, so the same words end the tool result.
+            self._budget_told = True
+            blocks.append({"type": "text", "text": "\n" + _budget_message(reason)})
+        return blocks
 
     def _trajectory(self, completion: list[dict[str, Any]]) -> EpisodeState:
         """The episode TRL ran, as an :class:`EpisodeState`: one step per assistant message."""
