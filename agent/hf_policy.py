@@ -164,6 +164,21 @@ def template_renders_tools(template: str) -> bool:
     return "tools" in template and ("'tool'" in template or '"tool"' in template)
 
 
+IMAGE_PLACEHOLDERS = (
+    "<|image_pad|>", "<|video_pad|>", "<|vision_start|>", "<|vision_end|>", "<|vision_pad|>",  # Qwen-VL
+    "<image>", "<fake_token_around_image>", "<global-img>",  # SmolVLM / Idefics3
+)
+"""Tokens the processor expands into image features. Text must never carry them (a sampled
+completion can), or the processor counts more images than it was given."""
+
+
+def strip_placeholders(text: str) -> str:
+    """``text`` without image placeholder tokens."""
+    for token in IMAGE_PLACEHOLDERS:
+        text = text.replace(token, "")
+    return text
+
+
 def to_processor_messages(
     messages: list[dict[str, Any]],
     *,
@@ -189,7 +204,7 @@ def to_processor_messages(
                     image.thumbnail((max_image_side, max_image_side))
                 blocks.append({"type": "image", "image": image})
             elif kind == "text" or "text" in block:
-                blocks.append({"type": "text", "text": str(block.get("text", ""))})
+                blocks.append({"type": "text", "text": strip_placeholders(str(block.get("text", "")))})
             else:
                 raise ValueError(f"unsupported content block type {kind!r} in a {role} message")
         if role == "tool" and not tool_role:
@@ -367,7 +382,7 @@ class TransformersPolicy:
             kept.append(token_id)
         finished = len(kept) < len(ids)
         text = self.tokenizer.decode(kept, skip_special_tokens=False, clean_up_tokenization_spaces=False)
-        return text, len(kept) + int(finished)
+        return strip_placeholders(text), len(kept) + int(finished)
 
     def __repr__(self) -> str:
         return f"TransformersPolicy({self.model_id!r}, device={self.device!r}, dtype={self.dtype})"

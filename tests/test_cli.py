@@ -136,3 +136,30 @@ def test_train_config_errors_are_clear(tmp_path):
     assert result.exit_code == 2 and "learning_rat" in result.output and "Traceback" not in result.output
     missing = runner.invoke(app, ["train", "sft", "model=tiny", f"dataset={tmp_path / 'none.jsonl'}", f"output_dir={tmp_path / 'o'}"])
     assert missing.exit_code == 2 and "none.jsonl" in missing.output and "Traceback" not in missing.output
+
+
+@pytest.mark.slow
+def test_ask_without_model_falls_back_to_scripted_offline(bikes, tmp_path):
+    result = runner.invoke(
+        app,
+        ["ask", str(bikes), "How many scenes are in this video?", "--clip-pretrained", "random", "--clip-model", "ViT-S-32",
+         "--trace-out", str(tmp_path / "t.jsonl")],
+    )
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())  # rich wraps long lines
+    assert "Qwen/Qwen3-VL-2B-Instruct" in output and "Falling back to the scripted policy" in output
+    assert "model: scripted" in output
+
+
+@pytest.mark.slow
+def test_ask_with_the_tiny_model_ends_within_budget(bikes, tmp_path, tiny_model_dir):
+    """The tiny random model writes garbage: the agent tells it so, and stops at the budget."""
+    trace = tmp_path / "t.jsonl"
+    result = runner.invoke(
+        app,
+        ["ask", str(bikes), "What happens?", "--model", str(tiny_model_dir), "--max-turns", "2", "--seed", "0",
+         "--clip-pretrained", "random", "--clip-model", "ViT-S-32", "--trace-out", str(trace)],
+    )
+    assert result.exit_code in (0, 1), result.output  # answered by chance, or no answer within budget
+    episode = json.loads(trace.read_text().splitlines()[1])["episode"]
+    assert episode["turns"] <= 3 and episode["end_reason"] in ("answered", "max_turns")

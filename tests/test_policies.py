@@ -404,3 +404,14 @@ def test_openai_policy_batch(server):
 
     results = OpenAIPolicy(server.url, "m").generate_batch([conversation()] * 3, TOOLS)
     assert [g.text for g in results] == ["<answer>A</answer>"] * 3 and len(server.requests) == 3
+
+
+def test_image_placeholders_in_text_never_reach_the_processor(tiny_policy):
+    """A sampled completion can contain <|image_pad|>; fed back as history it must not count as an image."""
+    from vagent.agent.hf_policy import strip_placeholders
+
+    messages = conversation() + [{"role": "assistant", "content": "<think>x<|image_pad|><|vision_start|></think>"}]
+    prompt = tiny_policy.prompt_text(messages, TOOLS)
+    assert prompt.count("<|image_pad|>") == 3
+    tiny_policy.generate(messages, TOOLS)  # the processor accepts it
+    assert strip_placeholders("a<|image_pad|>b<image>c") == "abc"

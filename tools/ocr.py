@@ -22,11 +22,11 @@ def get_engine():
     global _engine
     with _lock:
         if _engine is None:
-            logging.getLogger("RapidOCR").setLevel(logging.WARNING)
             from rapidocr import RapidOCR
 
             _engine = RapidOCR()
-            logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+            # "text detection result is empty" is an answer here, not a warning worth printing
+            logging.getLogger("RapidOCR").setLevel(logging.ERROR)
     return _engine
 
 
