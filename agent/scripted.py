@@ -30,7 +30,6 @@ frames alone (the baseline showing that the tools matter).
 from __future__ import annotations
 
 import json
-import math
 import random
 import re
 import time
@@ -38,229 +37,34 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
+from vagent.agent._looking import (
+    CORNER_BOXES,
+    Conversation,
+    HIT_LINE,
+    MAX_CROP_FRAMES,
+    OBJECT,
+    OCR_LINE,
+    Result,
+    SCENE_LINE,
+    TIME_IN_Q,
+    classify_question,
+    clean_code,
+    contains,
+    dominant_color,
+    edit_distance,
+    fmt_box,
+    fmt_spans,
+    key_phrase,
+    object_box,
+    read_conversation,
+    text_likeness,
+)
 from vagent.agent.episode import Generation
-from vagent.agent.protocol import ToolCall, parse_action, render_action
-from vagent.types import block_image
+from vagent.agent.protocol import ToolCall, render_action
 
 __all__ = ["ScriptedPolicy", "classify_question"]
-
-COLOR_HUES: dict[str, float] = {
-    "red": 0, "orange": 30, "yellow": 55, "green": 125, "cyan": 185, "blue": 225, "purple": 270, "magenta": 312,
-}
-NEUTRAL_COLORS = ("white", "black", "gray", "grey")
-_COLOR_WORDS = "|".join([*COLOR_HUES, *NEUTRAL_COLORS])
-_OBJECT = re.compile(rf"\b({_COLOR_WORDS})\s+([a-z]+)", re.I)
-_TIME_IN_Q = re.compile(r"t\s*=\s*(\d+(?:\.\d+)?)\s*s|\bat\s+(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds)\b", re.I)
-_SCENE_LINE = re.compile(r"scene\s+\d+:\s*([\d.]+)s\s*-\s*([\d.]+)s")
-_HIT_LINE = re.compile(r"^\s*\d+\.\s*([\d.]+)s-([\d.]+)s\s+score=([-\d.]+)\s+\(best t=([\d.]+)s\)", re.M)
-_OCR_LINE = re.compile(r'^(".*")\s+\(score\s+([\d.]+)\)\s*$', re.M)
-_STOP = set("a an the is are was were what which who whom when where why how does do did in on of at to for from "
-            "by with this that these those video clip shown show shows appear appears there it its be".split())
-CORNER_BOXES = {
-    "top-left": [0.0, 0.0, 0.4, 0.3], "top-right": [0.6, 0.0, 1.0, 0.3],
-    "bottom-left": [0.0, 0.7, 0.4, 1.0], "bottom-right": [0.6, 0.7, 1.0, 1.0],
-}
-MAX_CROP_FRAMES = 16
-
-
-# ------------------------------------------------------------------------------ looking at pixels
-def _hsv(image: Image.Image) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    hsv = np.asarray(image.convert("RGB").convert("HSV"), dtype=np.float32)
-    return hsv[..., 0] * (360.0 / 255.0), hsv[..., 1] / 255.0, hsv[..., 2] / 255.0
-
-
-def color_mask(image: Image.Image, color: str) -> np.ndarray:
-    """Pixels of a named colour: hue nearest to ``color`` for saturated colours, else by S/V."""
-    h, s, v = _hsv(image)
-    if color == "white":
-        return (s < 0.2) & (v > 0.82)
-    if color == "black":
-        return v < 0.12
-    if color in ("gray", "grey"):
-        return (s < 0.15) & (v >= 0.25) & (v <= 0.8)
-    hues = np.array(list(COLOR_HUES.values()), dtype=np.float32)
-    dist = np.abs((h[..., None] - hues + 180.0) % 360.0 - 180.0)
-    nearest = np.argmin(dist, axis=-1)
-    index = list(COLOR_HUES).index(color)
-    return (s > 0.5) & (v > 0.36) & (nearest == index) & (dist[..., index] <= 25.0)
-
-
-def contains(image: Image.Image, color: str) -> bool:
-    """Whether a blob of ``color`` covers at least ~0.2% of the image."""
-    return int(color_mask(image, color).sum()) >= max(12, int(0.002 * image.width * image.height))
-
-
-def dominant_color(image: Image.Image) -> str | None:
-    """The saturated colour covering most of the image (None when no colour covers 30%)."""
-    counts = {name: int(color_mask(image, name).sum()) for name in COLOR_HUES}
-    name = max(counts, key=counts.get)
-    return name if counts[name] >= 0.3 * image.width * image.height else None
-
-
-def object_box(image: Image.Image, color: str) -> list[float] | None:
-    """Normalised bounding box of the main ``color`` blob (rows/columns with >= 3 such pixels)."""
-    mask = color_mask(image, color)
-    rows, cols = np.where(mask.sum(1) >= 3)[0], np.where(mask.sum(0) >= 3)[0]
-    if len(rows) < 3 or len(cols) < 3:
-        return None
-    # keep the largest contiguous run of rows / columns (drops stray pixels elsewhere)
-    rows, cols = _largest_run(rows), _largest_run(cols)
-    w, h = image.size
-    return [cols[0] / w, rows[0] / h, (cols[-1] + 1) / w, (rows[-1] + 1) / h]
-
-
-def _largest_run(indices: np.ndarray) -> np.ndarray:
-    runs = np.split(indices, np.where(np.diff(indices) > 2)[0] + 1)
-    return max(runs, key=len)
-
-
-def text_likeness(image: Image.Image, box: list[float]) -> int:
-    """Bright pixels next to near-black ones inside ``box``: a caption label scores high."""
-    w, h = image.size
-    crop = image.crop((int(box[0] * w), int(box[1] * h), int(box[2] * w), int(box[3] * h)))
-    _, s, v = _hsv(crop)
-    dark, bright = v < 0.12, (v > 0.7) & (s < 0.3)
-    near = dark.copy()
-    for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0), (0, 2), (0, -2), (2, 0), (-2, 0)):
-        near |= np.roll(np.roll(dark, dy, 0), dx, 1)
-    return int((bright & near).sum())
-
-
-# ------------------------------------------------------------------------------ reading the chat
-@dataclass
-class _Result:
-    name: str
-    arguments: dict[str, Any]
-    text: str
-    images: list[tuple[float, Image.Image]]
-
-
-@dataclass
-class _Conversation:
-    question: str = ""
-    options: list[str] = field(default_factory=list)
-    duration: float = 0.0
-    overview: list[tuple[float, Image.Image]] = field(default_factory=list)
-    turns: list[list[_Result]] = field(default_factory=list)
-    final: bool = False
-
-    @property
-    def results(self) -> list[_Result]:
-        return [r for turn in self.turns for r in turn]
-
-
-def _blocks(content: Any) -> list[dict[str, Any]]:
-    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
-
-
-def _text_of(content: Any) -> str:
-    return "\n".join(b.get("text", "") for b in _blocks(content) if b.get("type") == "text")
-
-
-def _images_of(content: Any) -> list[tuple[float, Image.Image]]:
-    out = []
-    for block in _blocks(content):
-        if block.get("type") == "image":
-            try:
-                out.append((float(block.get("time", math.nan)), block_image(block)))
-            except Exception:  # an unreadable image is simply not seen
-                continue
-    return out
-
-
-def read_conversation(messages: list[dict[str, Any]]) -> _Conversation:
-    convo = _Conversation()
-    users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
-    if not users:
-        return convo
-    first = messages[users[0]]
-    texts = [b.get("text", "") for b in _blocks(first["content"]) if b.get("type") == "text"]
-    text = texts[0] if texts else ""  # the question block; the others are image time labels
-    if m := re.search(r"Video duration:\s*([\d.]+)s", text):
-        convo.duration = float(m.group(1))
-    question = text.split("Question:", 1)[1] if "Question:" in text else text
-    question, _, options = question.partition("\nOptions:")
-    convo.question = question.strip()
-    convo.options = [m.group(1).strip() for m in re.finditer(r"^\s*[A-Z]\)\s*(.+)$", options, re.M)]
-    convo.overview = _images_of(first["content"])
-    pending: list[ToolCall] = []
-    for message in messages[users[0] + 1:]:
-        role = message.get("role")
-        if role == "assistant":
-            pending = list(parse_action(_text_of(message.get("content"))).tool_calls)
-            convo.turns.append([])
-        elif role == "tool" and convo.turns:
-            call = pending.pop(0) if pending else ToolCall(str(message.get("name", "")), {})
-            content = message.get("content")
-            convo.turns[-1].append(_Result(call.name, call.arguments, _text_of(content), _images_of(content)))
-        elif role == "user" and "budget is used up" in _text_of(message.get("content")):
-            convo.final = True
-    return convo
-
-
-def classify_question(question: str, options: list[str] | None = None) -> str:
-    """``when``, ``where``, ``count``, ``first``, ``read`` or ``general``.
-
-    >>> classify_question("When does the red triangle appear in the video?")
-    'when'
-    >>> classify_question("Which colour appears first?", ["red", "blue"])
-    'first'
-    """
-    q = question.lower()
-    if options and all(o.strip().lower() in COLOR_HUES for o in options) and re.search(r"\b(first|earliest|last|final)\b", q):
-        return "first"
-    if re.search(r"\bhow many\b", q) and re.search(r"\b(cuts?|scenes?|shots?|transitions?)\b", q):
-        return "count"
-    if re.search(r"\bwhere\b", q) and _TIME_IN_Q.search(question) and _OBJECT.search(question):
-        return "where"
-    if re.search(r"\bwhen\b|what time|time span|at what point", q) and _OBJECT.search(question):
-        return "when"
-    if not options and re.search(r"\b(code|text|written|word|read|caption|sign|label|says?)\b", q):
-        return "read"
-    return "general"
-
-
-# ------------------------------------------------------------------------------ small helpers
-def _fmt_spans(spans: list[tuple[float, float]]) -> str:
-    return ", ".join(f"[{a:.2f}, {b:.2f}]" for a, b in spans)
-
-
-def _fmt_box(box: list[float]) -> str:
-    return "[" + ", ".join(f"{min(max(v, 0.0), 1.0):.3f}" for v in box) + "]"
-
-
-def _iou_1d(a: list[tuple[float, float]], b: list[list[float]]) -> float:
-    inter = sum(max(0.0, min(x2, y2) - max(x1, y1)) for x1, x2 in a for y1, y2 in b)
-    union = sum(x2 - x1 for x1, x2 in a) + sum(y2 - y1 for y1, y2 in b) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _iou_box(a: list[float], b: list[float]) -> float:
-    iw, ih = max(0.0, min(a[2], b[2]) - max(a[0], b[0])), max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _edit_distance(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
-
-
-def _clean_code(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]", "", text).upper()
-
-
-def _key_phrase(question: str, limit: int = 8) -> str:
-    words = [w for w in re.findall(r"[A-Za-z0-9']+", question) if w.lower() not in _STOP]
-    return " ".join(words[:limit]) or question.strip()[:80]
 
 
 @dataclass
@@ -310,7 +114,7 @@ class ScriptedPolicy:
         return Generation(text=text, completion_tokens=len(text.split()), seconds=time.perf_counter() - started)
 
     # -------------------------------------------------------------- planning
-    def _rng(self, convo: _Conversation) -> random.Random | None:
+    def _rng(self, convo: Conversation) -> random.Random | None:
         if self.temperature <= 0:
             return None
         key = f"{self.seed}:{self.episodes}:{len(convo.turns)}:{convo.question}"
@@ -319,7 +123,7 @@ class ScriptedPolicy:
     def _skip_check(self, rng: random.Random | None) -> bool:
         return rng is not None and rng.random() < min(0.5, self.temperature / 2)
 
-    def _decide(self, convo: _Conversation, names: set[str]) -> _Move:
+    def _decide(self, convo: Conversation, names: set[str]) -> _Move:
         kind = classify_question(convo.question, convo.options)
         if not self.use_tools or not names:
             return _Overview(convo).move(kind)
@@ -332,28 +136,28 @@ class ScriptedPolicy:
 class _Overview:
     """Answers from the overview frames only (``use_tools=False``)."""
 
-    def __init__(self, convo: _Conversation):
+    def __init__(self, convo: Conversation):
         self.c = convo
 
     def move(self, kind: str) -> _Move:
         c, frames = self.c, self.c.overview
         spacing = c.duration / max(1, len(frames))
         if kind == "when":
-            color = _OBJECT.search(c.question).group(1).lower()
+            color = OBJECT.search(c.question).group(1).lower()
             hits = [t for t, im in frames if contains(im, color)]
             if hits:
                 spans = _merge([(max(0.0, t - spacing / 2), min(c.duration, t + spacing / 2)) for t in hits])
                 return _Move(f"Without tools I only have the overview; the {color} object shows at "
                              f"{', '.join(f'{t:.2f}s' for t in hits)}, so I answer the time around those frames.",
-                             answer=_fmt_spans(spans))
+                             answer=fmt_spans(spans))
             mid = c.duration / 2
             return _Move(f"The {color} object is in none of the overview frames; I guess the middle of the video.",
-                         answer=_fmt_spans([(max(0.0, mid - 1), min(c.duration, mid + 1))]))
+                         answer=fmt_spans([(max(0.0, mid - 1), min(c.duration, mid + 1))]))
         if kind == "read":
             for t, im in frames:
                 best = max(CORNER_BOXES, key=lambda k: text_likeness(im, CORNER_BOXES[k]))
                 if text_likeness(im, CORNER_BOXES[best]) >= 20:
-                    words = [_clean_code(line) for line in _ocr_lines(im)]
+                    words = [clean_code(line) for line in _ocr_lines(im)]
                     words = [w for w in words if len(w) >= 2]
                     if words:
                         return _Move(f"The overview frame at t={t:.2f}s shows text I can make out.", answer=words[0])
@@ -370,15 +174,15 @@ class _Overview:
                     return _Move(f"The earliest overview frame showing an option colour is {color} at t={t:.2f}s.", answer=letter)
             return _Move("No option colour is visible in the overview; I guess A.", answer="A")
         if kind == "where":
-            match = _TIME_IN_Q.search(c.question)
+            match = TIME_IN_Q.search(c.question)
             target = float(match.group(1) or match.group(2))
-            color = _OBJECT.search(c.question).group(1).lower()
+            color = OBJECT.search(c.question).group(1).lower()
             for t, im in sorted(frames, key=lambda f: abs(f[0] - target)):
                 box = object_box(im, color)
                 if box:
                     return _Move(f"The nearest overview frame (t={t:.2f}s) shows the {color} object here; I assume it did not move far.",
-                                 answer=_fmt_box(box))
-            return _Move("I cannot see the object in the overview; I guess the centre.", answer=_fmt_box([0.4, 0.4, 0.6, 0.6]))
+                                 answer=fmt_box(box))
+            return _Move("I cannot see the object in the overview; I guess the centre.", answer=fmt_box([0.4, 0.4, 0.6, 0.6]))
         if c.options:
             return _Move("Without tools I have no evidence beyond the overview; I guess the first option.", answer="A")
         return _Move("Without tools I cannot tell; I answer that I do not know.", answer="unknown")
@@ -406,7 +210,7 @@ def _ocr_lines(image: Image.Image) -> list[str]:
 class _Plan:
     """One turn of the tool-using plan, recomputed from the conversation."""
 
-    def __init__(self, policy: ScriptedPolicy, convo: _Conversation, names: set[str], rng: random.Random | None):
+    def __init__(self, policy: ScriptedPolicy, convo: Conversation, names: set[str], rng: random.Random | None):
         self.p, self.c, self.names, self.rng = policy, convo, names, rng
         self.oracle = policy.oracle
         self.stage = len(convo.turns)
@@ -415,7 +219,7 @@ class _Plan:
     def scenes(self) -> list[tuple[float, float]]:
         for r in reversed(self.c.results):
             if r.name == "detect_scenes":
-                return [(float(a), float(b)) for a, b in _SCENE_LINE.findall(r.text)]
+                return [(float(a), float(b)) for a, b in SCENE_LINE.findall(r.text)]
         return []
 
     def frames(self) -> list[tuple[float, Image.Image]]:
@@ -432,14 +236,14 @@ class _Plan:
     def hits(self, query: str | None = None) -> list[tuple[float, float, float, float]]:
         for r in reversed(self.c.results):
             if r.name == "search_clips" and (query is None or r.arguments.get("query") == query):
-                return [tuple(float(x) for x in m) for m in _HIT_LINE.findall(r.text)]  # type: ignore[misc]
+                return [tuple(float(x) for x in m) for m in HIT_LINE.findall(r.text)]  # type: ignore[misc]
         return []
 
     def ocr(self) -> list[tuple[str, float]]:
         lines = []
         for r in self.c.results:
             if r.name == "read_text":
-                for quoted, score in _OCR_LINE.findall(r.text):
+                for quoted, score in OCR_LINE.findall(r.text):
                     try:
                         lines.append((str(json.loads(quoted)), float(score)))
                     except json.JSONDecodeError:
@@ -491,7 +295,7 @@ class _Plan:
 
     # ---------------------------------------------------------- when: temporal grounding of a coloured object
     def _target(self) -> tuple[str, str]:
-        m = _OBJECT.search(self.c.question)
+        m = OBJECT.search(self.c.question)
         return m.group(1).lower(), f"{m.group(1)} {m.group(2)}".lower()
 
     def _presence(self) -> list[tuple[float, bool]]:
@@ -570,12 +374,12 @@ class _Plan:
             end = next_neg if next_neg - last <= 1.5 * dt else next((b for b in cuts if last < b <= next_neg), (last + next_neg) / 2)
             spans.append((round(start, 2), round(end, 2)))
         if spans:
-            return f"The {phrase} is visible from {spans[0][0]:.2f}s to {spans[-1][1]:.2f}s in the frames I checked.", _fmt_spans(spans)
+            return f"The {phrase} is visible from {spans[0][0]:.2f}s to {spans[-1][1]:.2f}s in the frames I checked.", fmt_spans(spans)
         hits = self.hits()
         if hits:
-            return f"I never saw the {phrase}; the best search match is {hits[0][0]:.2f}s-{hits[0][1]:.2f}s.", _fmt_spans([hits[0][:2]])
+            return f"I never saw the {phrase}; the best search match is {hits[0][0]:.2f}s-{hits[0][1]:.2f}s.", fmt_spans([hits[0][:2]])
         mid = self.c.duration / 2
-        return f"I never saw the {phrase}; I guess the middle of the video.", _fmt_spans([(max(0, mid - 1), min(self.c.duration, mid + 1))])
+        return f"I never saw the {phrase}; I guess the middle of the video.", fmt_spans([(max(0, mid - 1), min(self.c.duration, mid + 1))])
 
     # ---------------------------------------------------------- read: small text somewhere
     def _text_candidates(self) -> list[tuple[int, float, str]]:
@@ -616,7 +420,7 @@ class _Plan:
         return self.conclude("read")
 
     def _ocr_words(self) -> list[tuple[str, float]]:
-        return [(_clean_code(text), score) for text, score in self.ocr() if len(_clean_code(text)) >= 2]
+        return [(clean_code(text), score) for text, score in self.ocr() if len(clean_code(text)) >= 2]
 
     def _answer_read(self) -> tuple[str, str]:
         words = self._ocr_words()
@@ -678,10 +482,10 @@ class _Plan:
 
     # ---------------------------------------------------------- where: a box at a time
     def _where_time(self) -> float:
-        m = _TIME_IN_Q.search(self.c.question)
+        m = TIME_IN_Q.search(self.c.question)
         return float(m.group(1) or m.group(2))
 
-    def _zooms(self) -> list[_Result]:
+    def _zooms(self) -> list[Result]:
         return [r for r in self.c.results if r.name == "zoom_frame" and r.images]
 
     def _step_where(self) -> _Move:
@@ -695,7 +499,7 @@ class _Plan:
             pad = 0.06
             region = [round(max(0.0, box[0] - pad), 2), round(max(0.0, box[1] - pad), 2),
                       round(min(1.0, box[2] + pad), 2), round(min(1.0, box[3] + pad), 2)]
-            return _Move(f"The {phrase} is near {_fmt_box(box)}; I zoom in to measure its edges precisely.",
+            return _Move(f"The {phrase} is near {fmt_box(box)}; I zoom in to measure its edges precisely.",
                          [ToolCall("zoom_frame", {"time": t, "box": region})])
         return self.conclude("where")
 
@@ -715,12 +519,12 @@ class _Plan:
         _, phrase = self._target()
         box = self._where_box()
         if box is None:
-            return f"I could not find the {phrase}; I guess the centre.", _fmt_box([0.4, 0.4, 0.6, 0.6])
-        return f"The {phrase} occupies {_fmt_box(box)} of the frame at t={self._where_time():.2f}s.", _fmt_box(box)
+            return f"I could not find the {phrase}; I guess the centre.", fmt_box([0.4, 0.4, 0.6, 0.6])
+        return f"The {phrase} occupies {fmt_box(box)} of the frame at t={self._where_time():.2f}s.", fmt_box(box)
 
     # ---------------------------------------------------------- general questions
     def _step_general(self) -> _Move:
-        phrase = _key_phrase(self.c.question)
+        phrase = key_phrase(self.c.question)
         spans = self.evidence()
         if self.stage == 0:
             calls = [ToolCall("search_clips", {"query": phrase, "top_k": 5}), ToolCall("detect_scenes", {})]
@@ -753,10 +557,10 @@ class _Plan:
                 best = self.rng.choice(near)
             return f"No option is written on screen; option {'ABCDEFGH'[best]} matches the video best in search.", "ABCDEFGH"[best]
         q = self.c.question.lower()
-        hits = self.hits(_key_phrase(self.c.question))
+        hits = self.hits(key_phrase(self.c.question))
         if re.search(r"\bwhen\b|what time", q):
             span = hits[0][:2] if hits else (0.0, self.c.duration)
-            return "The best-matching moment is where I would place it.", _fmt_spans([span])
+            return "The best-matching moment is where I would place it.", fmt_spans([span])
         if re.search(r"\bhow many\b", q):
             numbers = re.findall(r"\d+", ocr_text)
             return ("The text on screen gives the number." if numbers else "I have no count; I answer 1."), (numbers[0] if numbers else "1")
@@ -773,17 +577,17 @@ class _Plan:
         from vagent.env import rewards  # lazy: rewards imports the protocol only
 
         if answer_type == "span":
-            gold_text = _fmt_spans([tuple(s) for s in gold])
-            agrees = _iou_1d(rewards.parse_spans(answer), gold) >= 0.5
+            gold_text = fmt_spans([tuple(s) for s in gold])
+            agrees = rewards.temporal_iou(rewards.parse_spans(answer), gold) >= 0.5
         elif answer_type == "box":
-            gold_text = _fmt_box(list(gold))
+            gold_text = fmt_box(list(gold))
             pred = rewards.parse_box(answer)
-            agrees = pred is not None and _iou_box(list(pred), list(gold)) >= 0.5
+            agrees = pred is not None and rewards.box_iou(list(pred), list(gold)) >= 0.5
         elif answer_type == "text":
             golds = gold if isinstance(gold, list) else [gold]
             gold_text = str(golds[0])
             agrees = answer == "unknown" and kind == "general" or any(
-                _edit_distance(_clean_code(answer), _clean_code(g)) <= (1 if len(_clean_code(g)) >= 3 else 0) for g in golds
+                edit_distance(clean_code(answer), clean_code(g)) <= (1 if len(clean_code(g)) >= 3 else 0) for g in golds
             )
         elif answer_type == "number":
             gold_text = f"{float(gold):g}"

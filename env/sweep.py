@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from vagent.agent.policy import Policy
-from vagent.agent.scaling import ScalingConfig
 from vagent.env.evaluate import EvalConfig, evaluate
 from vagent.env.tasks import Task
 
