@@ -131,7 +131,8 @@ class Episode:
             left["seconds"] = round(budget.max_seconds - (time.time() - state.started_at), 2)
         return left
 
-    def _exhausted(self) -> str | None:
+    def exhausted(self) -> str | None:
+        """The budget that has run out (``max_turns``, ``max_frames``, ``max_seconds``), if any."""
         budget, state = self.budget, self.state
         if state.turns >= budget.max_turns:
             return "max_turns"
@@ -180,7 +181,7 @@ class Episode:
                 state.messages.append({"role": "tool", "name": call.name, "content": observation.content_blocks()})
         record["tool_seconds"] = round(time.perf_counter() - tool_started, 4)
 
-        reason = None if self.done else self._exhausted()
+        reason = None if self.done else self.exhausted()
         if reason:
             if state.final_turn:
                 state.end_reason = reason
@@ -188,7 +189,7 @@ class Episode:
                 state.final_turn = True
                 record["budget_reason"] = reason
                 state.messages.append(
-                    {"role": "user", "content": [{"type": "text", "text": _budget_message(reason)}]}
+                    {"role": "user", "content": [{"type": "text", "text": budget_message(reason)}]}
                 )
         record["budget_left"] = self.budget_left()
         state.steps.append(record)
@@ -221,7 +222,8 @@ class Episode:
         return observation
 
 
-def _budget_message(reason: str) -> str:
+def budget_message(reason: str) -> str:
+    """What the model is told when ``reason``'s budget is spent (inference and training alike)."""
     what = {"max_turns": "turn", "max_frames": "frame", "max_seconds": "time"}[reason]
     return (
         f"The {what} budget is used up: no more tools can be called. "

@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from vagent.agent.episode import Episode, EpisodeState, _budget_message
+from vagent.agent.episode import Episode, EpisodeState, budget_message
 from vagent.agent.prompts import SYSTEM_INSTRUCTIONS
 from vagent.agent.protocol import ToolCall, parse_action, render_tool_call
 from vagent.env.environment import EnvConfig, tools_for
@@ -73,10 +73,7 @@ def pil_blocks(blocks: Blocks) -> Blocks:
 
 def observation_blocks(observation: Observation) -> Blocks:
     """:meth:`Observation.content_blocks` with PIL images instead of data URLs (no JPEG round trip)."""
-    blocks: Blocks = [{"type": "text", "text": observation.text}]
-    for timed in observation.images:
-        blocks += [{"type": "text", "text": timed.label}, {"type": "image", "image": timed.image}]
-    return blocks
+    return observation.content_blocks(as_pil=True)
 
 
 def _text_only(blocks: Any) -> Any:
@@ -87,11 +84,14 @@ def _text_only(blocks: Any) -> Any:
 
 
 def assistant_text(message: dict[str, Any]) -> str:
-    """The model text of one assistant message as TRL parsed it (content + re-rendered tool calls)."""
+    """The model text of one assistant message as TRL parsed it (think + content + re-rendered tool calls)."""
     content = message.get("content") or ""
     if isinstance(content, list):
         content = "".join(b.get("text", "") for b in content if isinstance(b, dict))
     parts = [content] if content else []
+    reasoning = message.get("reasoning_content")
+    if reasoning and "<think>" not in content:  # TRL's response parser splits <think> off into reasoning_content
+        parts.insert(0, f"<think>{reasoning}</think>")
     for call in message.get("tool_calls") or []:
         function = call.get("function", call)
         arguments = function.get("arguments") or {}
@@ -145,12 +145,12 @@ class VideoToolEnv:
         observation = self.episode.run_call(name, arguments, record)
         self._calls += record["calls"]
         blocks = observation_blocks(observation)
-        reason = self.episode._exhausted()
+        reason = self.episode.exhausted()
         if reason in ("max_frames", "max_seconds") and not self._budget_told:
             # Inference (Episode.step) tells the model in a user turn that the budget is spent and it
             # must answer now; TRL's tool loop has no user turns, so the same words end the tool result.
             self._budget_told = True
-            blocks.append({"type": "text", "text": "\n" + _budget_message(reason)})
+            blocks.append({"type": "text", "text": "\n" + budget_message(reason)})
         return blocks
 
     def _trajectory(self, completion: list[dict[str, Any]]) -> EpisodeState:

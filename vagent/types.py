@@ -51,12 +51,17 @@ def image_block(timed: TimedImage) -> dict[str, Any]:
     return {"type": "image", "image": timed.to_data_url(), "time": timed.time}
 
 
-def timed_image_blocks(images: list[TimedImage]) -> list[dict[str, Any]]:
-    """Each image preceded by its timestamp label (``"\nt=12.50s: "``), as chat blocks."""
+def timed_image_blocks(images: list[TimedImage], as_pil: bool = False) -> list[dict[str, Any]]:
+    """Each image preceded by its timestamp label (``"\nt=12.50s: "``), as chat blocks.
+
+    This is the one rendering of frames for every consumer (agent, environment, TRL, SFT data),
+    so a model sees the same text around its images at inference and in training. ``as_pil``
+    keeps PIL images (for TRL) instead of data URLs.
+    """
     blocks: list[dict[str, Any]] = []
     for timed in images:
         blocks.append({"type": "text", "text": f"\n{timed.label}: "})
-        blocks.append(image_block(timed))
+        blocks.append({"type": "image", "image": timed.image} if as_pil else image_block(timed))
     return blocks
 
 
@@ -86,9 +91,9 @@ class Observation:
     def failure(cls, text: str, **data: Any) -> "Observation":
         return cls(text=text, error=True, data=data)
 
-    def content_blocks(self) -> list[dict[str, Any]]:
+    def content_blocks(self, as_pil: bool = False) -> list[dict[str, Any]]:
         """Chat content blocks: the text, then each image preceded by its timestamp."""
-        return [{"type": "text", "text": self.text}, *timed_image_blocks(self.images)]
+        return [{"type": "text", "text": self.text}, *timed_image_blocks(self.images, as_pil)]
 
     def summary(self, limit: int = 100) -> str:
         """One line for terminals and logs."""
