@@ -407,7 +407,7 @@ class _Plan:
                     near = [c for c in cands if c[0] >= 0.8 * best[0]]
                     best = self.rng.choice(near)
                 score, t, corner = best
-                box = CORNER_BOXES[corner]
+                box = self._jitter(CORNER_BOXES[corner])
                 calls = [ToolCall("read_text", {"time": round(t, 2), "box": box})]
                 if not self.p._skip_check(self.rng):
                     calls.insert(0, ToolCall("zoom_frame", {"time": round(t, 2), "box": box}))
@@ -418,6 +418,19 @@ class _Plan:
                 return _Move("I found no caption-like region; I try reading the whole frame.",
                              [ToolCall("read_text", {"time": round(t, 2)})])
         return self.conclude("read")
+
+    def _jitter(self, box: list[float]) -> list[float]:
+        """When sampling, frame the region a little differently each time (as a model would), so
+        that repeated samples do not all repeat the same misreading."""
+        if self.rng is None:
+            return box
+        spread = 0.06 * min(1.0, self.p.temperature)
+        moved = [min(1.0, max(0.0, v + self.rng.uniform(-spread, spread))) for v in box]
+        x1, x2 = sorted(moved[0::2])
+        y1, y2 = sorted(moved[1::2])
+        if x2 - x1 < 0.1 or y2 - y1 < 0.1:
+            return box
+        return [round(x1, 3), round(y1, 3), round(x2, 3), round(y2, 3)]
 
     def _ocr_words(self) -> list[tuple[str, float]]:
         return [(clean_code(text), score) for text, score in self.ocr() if len(clean_code(text)) >= 2]
