@@ -462,8 +462,9 @@ class _Plan:
         asks_scenes = re.search(r"\bscenes?\b|\bshots?\b", self.c.question.lower()) and not re.search(r"\bcuts?\b|\btransitions?\b|\bchanges?\b", self.c.question.lower())
         n_scenes = max(len(scenes), runs) if scenes else runs
         value = n_scenes if asks_scenes else max(0, n_scenes - 1)
-        return (f"The detector lists {len(scenes)} scene(s) and the sampled frames show {runs} colour run(s); "
-                f"so the answer is {value}.", str(value))
+        seen = (f"the sampled frames show {runs} run(s) of one dominant colour" if runs
+                else "the sampled frames have no dominant colour to cross-check with")
+        return f"The detector lists {len(scenes)} scene(s) and {seen}; so the answer is {value}.", str(value)
 
     # ---------------------------------------------------------- first: which option colour shows first
     def _step_first(self) -> _Move:
