@@ -100,7 +100,7 @@ def index(
             f"duration      {tools.video.info.duration:.2f}s\n"
             f"scenes        {len(idx.scenes)}\n"
             f"frames        {int(idx.stats.get('embedded', 0))} embedded, {int(idx.stats.get('skipped_duplicates', 0))} skipped as near-duplicates\n"
-            f"visual search {'off' if idx.visual_search_error else 'on'}\n"
+            f"visual search {'off' if idx.visual_search_error else 'on (random CLIP weights: scores are meaningless)' if idx.random_clip else 'on'}\n"
             f"time          {time.perf_counter() - started:.2f}s ({'cache hit' if idx.from_cache else 'built'})\n"
             f"cache         {idx.cache_path}",
             title=f"index of {video.name}",
