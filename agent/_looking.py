@@ -166,6 +166,8 @@ def read_conversation(messages: list[dict[str, Any]]) -> Conversation:
             call = pending.pop(0) if pending else ToolCall(str(message.get("name", "")), {})
             content = message.get("content")
             convo.turns[-1].append(Result(call.name, call.arguments, _text_of(content), _images_of(content)))
+            if "budget is used up" in _text_of(content):  # the notice ends the last tool result
+                convo.final = True
         elif role == "user" and "budget is used up" in _text_of(message.get("content")):
             convo.final = True
     return convo

@@ -188,9 +188,15 @@ class Episode:
             else:
                 state.final_turn = True
                 record["budget_reason"] = reason
-                state.messages.append(
-                    {"role": "user", "content": [{"type": "text", "text": budget_message(reason)}]}
-                )
+                last = state.messages[-1]
+                if last.get("role") == "tool" and isinstance(last.get("content"), list):
+                    # After tool results the notice ends the (last) tool result: TRL's tool loop has no
+                    # user turns, so this is the one rendering inference, SFT data and GRPO share.
+                    last["content"].append(budget_block(reason))
+                else:
+                    state.messages.append(
+                        {"role": "user", "content": [{"type": "text", "text": budget_message(reason)}]}
+                    )
         record["budget_left"] = self.budget_left()
         state.steps.append(record)
         return StepResult(action, observations, self.done, self.done and state.end_reason != "answered")
@@ -220,6 +226,11 @@ class Episode:
             }
         )
         return observation
+
+
+def budget_block(reason: str) -> dict[str, Any]:
+    """The budget notice as the text block that ends a tool result (see :meth:`Episode.step`)."""
+    return {"type": "text", "text": "\n" + budget_message(reason)}
 
 
 def budget_message(reason: str) -> str:

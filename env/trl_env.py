@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from vagent.agent.episode import Episode, EpisodeState, budget_message
+from vagent.agent.episode import Episode, EpisodeState, budget_block
 from vagent.agent.prompts import SYSTEM_INSTRUCTIONS
 from vagent.agent.protocol import ToolCall, parse_action, render_tool_call
 from vagent.env.environment import EnvConfig, tools_for
@@ -147,10 +147,10 @@ class VideoToolEnv:
         blocks = observation_blocks(observation)
         reason = self.episode.exhausted()
         if reason in ("max_frames", "max_seconds") and not self._budget_told:
-            # Inference (Episode.step) tells the model in a user turn that the budget is spent and it
-            # must answer now; TRL's tool loop has no user turns, so the same words end the tool result.
+            # The same notice, in the same place, as Episode.step at inference and in SFT data: it ends
+            # the tool result (TRL's tool loop has no user turns).
             self._budget_told = True
-            blocks.append({"type": "text", "text": "\n" + budget_message(reason)})
+            blocks.append(budget_block(reason))
         return blocks
 
     def _trajectory(self, completion: list[dict[str, Any]]) -> EpisodeState:

@@ -151,3 +151,42 @@ def test_grpo_runs_tools_and_trains_on_tool_images(synthetic_tasks, tiny_model_d
     # each sequence: 4 overview frames + 2 crop_clip frames, in the loss (grad-enabled) forward pass
     assert seen and all(n == 6 * 2 for n in seen), seen
     assert any(not torch.equal(before[n], p) for n, p in trainer.model.named_parameters())
+
+
+def test_budget_notice_and_tool_suffix_match_inference_rendering(synthetic_tasks, tiny_model_dir):
+    """GRPO rollouts must see the token sequence inference and SFT data see (a tiny SFT model that
+    saw the budget notice as a user turn wrote word salad when TRL put it in the tool result)."""
+    from types import SimpleNamespace
+
+    from transformers import AutoProcessor
+    from trl import GRPOTrainer
+
+    from vagent.agent.episode import Episode
+    from vagent.agent.hf_policy import to_processor_messages
+    from vagent.env.environment import tools_for
+
+    tasks, _ = synthetic_tasks
+    config = env_config(max_frames=6)
+    env = make_environment_factory(config)()
+    env.reset(**training_dataset(tasks)[0])
+    trl_blocks = env.crop_clip(start=0.0, end=4.0, num_frames=8)  # 4 overview + 2 shown: budget spent
+
+    episode = Episode.start(tools_for(tasks[0].video, config.index), tasks[0].question, tasks[0].options, config.budget,
+                            overview_frames=config.overview_frames, include_schemas=False)
+    episode.step('<think>look</think>\n<tool_call>\n{"name": "crop_clip", "arguments": {"start": 0.0, "end": 4.0, '
+                 '"num_frames": 8}}\n</tool_call>')
+    last = episode.state.messages[-1]
+    assert last["role"] == "tool" and episode.state.final_turn  # the notice ends the tool result, no user turn
+    texts = [b["text"] for b in last["content"] if b["type"] == "text"]
+    assert texts == [b["text"] for b in trl_blocks if b["type"] == "text"]
+    assert "frame budget is used up" in texts[-1]
+
+    processor = AutoProcessor.from_pretrained(tiny_model_dir)
+    tool_message = {"role": "tool", "name": "crop_clip", "content": trl_blocks}
+    trainer = SimpleNamespace(processing_class=processor, chat_template=None, chat_template_kwargs={}, _is_vlm=True,
+                              _tokenizer=processor.tokenizer)
+    suffix = GRPOTrainer._get_tool_suffix_ids(trainer, [tool_message])
+    inference = processor.apply_chat_template(to_processor_messages(episode.state.messages), tools=VideoTools.schemas(),
+                                              add_generation_prompt=True, tokenize=True, return_dict=True)
+    ids = list(inference["input_ids"][0])
+    assert ids[-len(suffix):] == list(suffix)  # what TRL appends after a tool call = what inference renders
