@@ -96,7 +96,7 @@ class Episode:
     ) -> "Episode":
         """A new episode: system prompt, question and ``overview_frames`` evenly spaced frames."""
         info = tools.video.info
-        overview = tools.video.sample(count=overview_frames, max_side=tools.limits.frame_side) if overview_frames else []
+        overview = tools.overview(overview_frames)
         content: list[dict[str, Any]] = [
             {"type": "text", "text": question_text(question, options, info.duration, len(overview))},
             *timed_image_blocks(overview),

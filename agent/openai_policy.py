@@ -146,6 +146,8 @@ class OpenAIPolicy:
     """
 
     include_schemas = True
+    concurrent = True
+    """Several trajectories may call :meth:`generate` at once (test-time scaling batches them)."""
     """The system prompt lists the tools; no server-side tool parsing is relied on."""
 
     def __init__(

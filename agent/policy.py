@@ -22,6 +22,9 @@ class Policy(Protocol):
     include_schemas: bool
     """Whether the system prompt must list the tool schemas (False when the chat template does)."""
 
+    # Optional: ``concurrent = True`` when ``generate`` may be called from several threads at once
+    # (test-time scaling then samples trajectories in parallel).
+
     def generate(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Generation:
         """The model's next turn for this conversation."""
         ...

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
@@ -55,12 +56,19 @@ class ScalingConfig:
     """``adaptive``: trajectories sampled per round."""
     grow_frames: bool = False
     """``adaptive``: double the frame budget and overview frames each round."""
+    parallel: int = 8
+    """Trajectories sampled at once when the policy takes concurrent requests (``concurrent =
+    True``, e.g. an OpenAI-compatible server, which batches them); other policies sample one
+    after another. Tool calls from parallel trajectories take turns on the shared decoder."""
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}; choose one of {', '.join(STRATEGIES)}")
-        if self.samples < 1 or self.agree < 1 or self.round_size < 1:
-            raise ValueError(f"samples, agree and round_size must be >= 1 (got {self.samples}, {self.agree}, {self.round_size})")
+        if min(self.samples, self.agree, self.round_size, self.parallel) < 1:
+            raise ValueError(
+                f"samples, agree, round_size and parallel must be >= 1 "
+                f"(got {self.samples}, {self.agree}, {self.round_size}, {self.parallel})"
+            )
         if self.verifier not in VERIFIERS:
             raise ValueError(f"unknown verifier {self.verifier!r}; choose one of {', '.join(VERIFIERS)}")
 
@@ -204,11 +212,21 @@ def run_scaled(
     """
     started = time.perf_counter()
     trajectories: list[EpisodeState] = []
+    workers = config.parallel if getattr(policy, "concurrent", False) else 1
 
-    def sample(round_budget: Budget, scale: int) -> None:
-        index = len(trajectories)
-        callback = (lambda node, update: on_update(index, node, update)) if on_update else None
-        trajectories.append(run_episode(start(round_budget, scale), policy, on_update=callback))
+    def sample(count: int, round_budget: Budget, scale: int) -> None:
+        """Run ``count`` more trajectories (at once where the policy allows), kept in index order."""
+        first = len(trajectories)
+
+        def one(index: int) -> EpisodeState:
+            callback = (lambda node, update: on_update(index, node, update)) if on_update else None
+            return run_episode(start(round_budget, scale), policy, on_update=callback)
+
+        if workers > 1 and count > 1:
+            with ThreadPoolExecutor(max_workers=min(workers, count)) as pool:
+                trajectories.extend(pool.map(one, range(first, first + count)))
+        else:
+            trajectories.extend(one(index) for index in range(first, first + count))
 
     total = 1 if config.strategy == "single" else config.samples
     if config.strategy == "adaptive":
@@ -216,15 +234,13 @@ def run_scaled(
         while len(trajectories) < total:
             scale = 2**round_number if config.grow_frames else 1
             round_budget = replace(budget, max_frames=budget.max_frames * scale)
-            for _ in range(min(config.round_size, total - len(trajectories))):
-                sample(round_budget, scale)
+            sample(min(config.round_size, total - len(trajectories)), round_budget, scale)
             votes, _ = vote([t.answer for t in trajectories], trajectories[0].options)
             if votes and votes[0].count >= config.agree:
                 break
             round_number += 1
     else:
-        for _ in range(total):
-            sample(budget, 1)
+        sample(total, budget, 1)
 
     options = trajectories[0].options
     votes, tie = vote([t.answer for t in trajectories], options)

@@ -276,3 +276,50 @@ def test_config_is_validated():
     for bad in ({"strategy": "beam"}, {"samples": 0}, {"verifier": "accuracy"}, {"agree": 0}):
         with pytest.raises(ValueError, match="choose one of|must be >= 1"):
             ScalingConfig(**bad)
+
+
+def test_concurrent_policies_sample_trajectories_in_parallel(tmp_path):
+    """A policy that takes concurrent requests gets its samples at once; results keep sample order."""
+    import threading
+    import time as clock
+
+    from vagent.agent.episode import Budget, Episode, Generation
+    from vagent.agent.scaling import ScalingConfig, run_scaled
+    from vagent.env.synthetic import make_task
+    from vagent.tools.index import IndexSettings
+    from vagent.tools.registry import VideoTools
+
+    task = make_task("count_cuts", 3, tmp_path, duration=6.0)
+    tools = VideoTools.open(task.video, IndexSettings(clip_model="ViT-S-32", clip_pretrained=None, allow_random_clip=True,
+                                                      cache_dir=tmp_path / "cache"))
+
+    class SlowServer:
+        name, include_schemas, concurrent = "slow-server", True, True
+
+        def __init__(self):
+            self.active = self.peak = self.calls = 0
+            self.lock = threading.Lock()
+
+        def generate(self, messages, tools):
+            with self.lock:
+                self.calls += 1
+                number, self.active = self.calls, self.active + 1
+                self.peak = max(self.peak, self.active)
+            clock.sleep(0.2)
+            with self.lock:
+                self.active -= 1
+            if len(messages) == 2:  # first turn: look, so tools run from several threads
+                return Generation('<think>look</think><tool_call>{"name": "crop_clip", "arguments": {"start": 0, "end": 5, "num_frames": 2}}</tool_call>')
+            return Generation(f"<think>done</think><answer>{number % 2}</answer>")
+
+    policy = SlowServer()
+
+    def start(budget, scale):
+        return Episode.start(tools, task.question, None, budget, overview_frames=2)
+
+    result = run_scaled(start, policy, Budget(max_turns=3), ScalingConfig(strategy="self_consistency", samples=4, parallel=4))
+    assert policy.peak == 4  # all four trajectories were in flight at once
+    assert len(result.trajectories) == 4 and all(t.end_reason == "answered" for t in result.trajectories)
+    assert all(not call["error"] for t in result.trajectories for step in t.steps for call in step["calls"])
+    serial = run_scaled(start, SlowServer(), Budget(max_turns=3), ScalingConfig(strategy="self_consistency", samples=2, parallel=1))
+    assert len(serial.trajectories) == 2

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,7 @@ class VideoTools:
         self.video = Video(video) if self._owns_video else video
         self.index = index
         self.limits = limits or ToolLimits()
+        self._lock = threading.RLock()  # one decoder per video: calls from several threads take turns
 
     def close(self) -> None:
         if self._owns_video:
@@ -116,14 +118,25 @@ class VideoTools:
         return cls._schemas
 
     def call(self, name: Any, arguments: Any = None) -> Observation:
-        """Run tool ``name`` with ``arguments`` (a dict, or its JSON text). Never raises."""
+        """Run tool ``name`` with ``arguments`` (a dict, or its JSON text). Never raises.
+
+        Safe to call from several threads (trajectories sampled in parallel share one registry).
+        """
         try:
-            return self._call(name, arguments)
+            with self._lock:
+                return self._call(name, arguments)
         except _BadArgs as err:
             return Observation.failure(f"{name}: {err}", tool=str(name))
         except Exception as err:  # a tool bug must not end an episode
             log.exception("tool %r failed", name)
             return Observation.failure(f"{name} failed: {type(err).__name__}: {err}", tool=str(name))
+
+    def overview(self, count: int) -> list[TimedImage]:
+        """``count`` frames evenly spaced across the video (shown with the question)."""
+        if count <= 0:
+            return []
+        with self._lock:
+            return self.video.sample(count=count, max_side=self.limits.frame_side)
 
     def _call(self, name: Any, arguments: Any) -> Observation:
         if not isinstance(name, str) or name not in TOOL_NAMES:
