@@ -51,19 +51,16 @@ def open_tools(video: Path, settings: Any):
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from vagent.tools.registry import VideoTools
-    from vagent.tools.video import Video
 
-    with Video(video) as probe:
-        duration = probe.info.duration
     with Progress(
         TextColumn("[bold]indexing[/] {task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:.0f}/{task.total:.0f}s of video"),
+        TextColumn("{task.completed:.0f}s of video"),
         TimeRemainingColumn(),
         console=err,
         transient=True,
     ) as progress:
-        task = progress.add_task(video.name, total=max(duration, 1e-6))
+        task = progress.add_task(video.name, total=None)  # the index reports the total as it decodes
         tools = VideoTools.open(video, settings, progress=lambda done, total: progress.update(task, completed=done, total=total))
     if tools.index.visual_search_error:
         err.print(f"[yellow]note:[/] {tools.index.visual_search_error}")
