@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from vagent.agent.policy import Policy
 from vagent.errors import ModelLoadError
@@ -18,7 +17,6 @@ class Sampling:
     top_p: float = 0.9
     max_new_tokens: int = 512
     seed: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _model_temperature(sampling: Sampling) -> float:
