@@ -13,6 +13,7 @@ live in the run context, so state can be checkpointed.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -70,8 +71,9 @@ def route_after_act(state: AgentState) -> Literal["policy", "__end__"]:
     return END if state["episode"].get("end_reason") else "policy"
 
 
+@functools.lru_cache(maxsize=1)
 def build_graph():
-    """The compiled agent graph (draw it with ``build_graph().get_graph().draw_mermaid()``)."""
+    """The compiled agent graph, built once per process (draw it with ``build_graph().get_graph().draw_mermaid()``)."""
     graph = StateGraph(AgentState, context_schema=AgentContext)
     graph.add_node("policy", policy_node)
     graph.add_node("act", act_node)

@@ -145,20 +145,14 @@ def test_streamed_updates_are_not_mutated_later(tools):
 
 def test_recursion_limit_is_set_per_episode(tools, monkeypatch):
     limits = []
-    real_build = graph_module.build_graph
+    graph = graph_module.build_graph()  # compiled once per process and shared
+    stream = graph.stream
 
-    def spying_build():
-        graph = real_build()
-        stream = graph.stream
+    def spy(*args, **kwargs):
+        limits.append(kwargs["config"]["recursion_limit"])
+        return stream(*args, **kwargs)
 
-        def spy(*args, **kwargs):
-            limits.append(kwargs["config"]["recursion_limit"])
-            return stream(*args, **kwargs)
-
-        graph.stream = spy
-        return graph
-
-    monkeypatch.setattr(graph_module, "build_graph", spying_build)
+    monkeypatch.setattr(graph, "stream", spy)
     for max_turns in (2, 5):
         run_episode(start(tools, max_turns=max_turns), ReplayPolicy([answer("1")]))
     assert limits == [recursion_limit(Budget(max_turns=2)), recursion_limit(Budget(max_turns=5))]
