@@ -24,12 +24,14 @@ Message rendering:
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from vagent.agent.batching import RequestBatcher
 from vagent.agent.episode import Generation
 from vagent.errors import ModelLoadError
 from vagent.types import block_image
@@ -234,7 +236,16 @@ class TransformersPolicy:
         seed: makes sampling reproducible: call ``k`` of this policy seeds torch with ``seed + k``.
         max_image_side: images are shrunk so their longer side is at most this many pixels
             (``None``: left to the processor's own limits).
+        batch_size: most conversations in one ``generate`` call when several threads ask at once.
+        batch_wait_s: longest a turn waits for other threads' turns to batch with (only while other
+            threads are calling; a single caller never waits).
+
+    ``generate`` may be called from several threads at once (``concurrent``): turns asked for at
+    about the same moment, e.g. by the parallel trajectories of test-time scaling, run as one
+    left-padded batch (:class:`~vagent.agent.batching.RequestBatcher`).
     """
+
+    concurrent = True
 
     def __init__(
         self,
@@ -248,6 +259,8 @@ class TransformersPolicy:
         do_sample: bool = True,
         seed: int | None = None,
         max_image_side: int | None = 768,
+        batch_size: int = 16,
+        batch_wait_s: float = 0.05,
     ):
         self.model_id = str(model_id_or_path)
         self.device = pick_device(device)
@@ -269,6 +282,9 @@ class TransformersPolicy:
         """False when the chat template renders the tool schemas (Qwen3-VL); True otherwise."""
         self.name = f"transformers:{self.model_id}"
         self._stop_ids = self._stop_token_ids()
+        self._batcher: RequestBatcher[tuple[list[dict[str, Any]], list[dict[str, Any]]], Generation] = RequestBatcher(
+            lambda items: self.generate_batch([messages for messages, _ in items], items[0][1]),
+            max_batch=batch_size, max_wait_s=batch_wait_s)
 
     def _load(self, folder: Path) -> tuple[Any, Any]:
         from transformers import AutoModelForImageTextToText, AutoProcessor
@@ -320,8 +336,13 @@ class TransformersPolicy:
         )
 
     def generate(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Generation:
-        """The model's next turn for this conversation."""
-        return self.generate_batch([messages], tools)[0]
+        """The model's next turn for this conversation (batched with other threads' turns)."""
+        return self._batcher.submit((messages, tools), key=json.dumps(tools, sort_keys=True))
+
+    @property
+    def batches(self) -> int:
+        """``generate_batch`` calls made on behalf of :meth:`generate` so far."""
+        return self._batcher.batches
 
     def generate_batch(
         self, batch: list[list[dict[str, Any]]], tools: list[dict[str, Any]]
