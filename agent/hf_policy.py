@@ -170,8 +170,9 @@ IMAGE_PLACEHOLDERS = (
     "<|image_pad|>", "<|video_pad|>", "<|vision_start|>", "<|vision_end|>", "<|vision_pad|>",  # Qwen-VL
     "<image>", "<fake_token_around_image>", "<global-img>",  # SmolVLM / Idefics3
 )
-"""Tokens the processor expands into image features. Text must never carry them (a sampled
-completion can), or the processor counts more images than it was given."""
+"""Tokens the processor expands into image features. Text must never carry them, or the processor
+counts more images than it was given: generation suppresses them (as TRL's GRPO does) and text
+from elsewhere (a question, a message from another policy) has them stripped."""
 
 
 def strip_placeholders(text: str) -> str:
@@ -282,6 +283,7 @@ class TransformersPolicy:
         """False when the chat template renders the tool schemas (Qwen3-VL); True otherwise."""
         self.name = f"transformers:{self.model_id}"
         self._stop_ids = self._stop_token_ids()
+        self._placeholder_ids = self._placeholder_token_ids()
         self._batcher: RequestBatcher[tuple[list[dict[str, Any]], list[dict[str, Any]]], Generation] = RequestBatcher(
             lambda items: self.generate_batch([messages for messages, _ in items], items[0][1]),
             max_batch=batch_size, max_wait_s=batch_wait_s)
@@ -321,6 +323,12 @@ class TransformersPolicy:
             if isinstance(token_id, int) and token_id != unk and token_id >= 0:
                 ids.add(token_id)
         return ids
+
+    def _placeholder_token_ids(self) -> list[int]:
+        """Ids of the image placeholder tokens this tokenizer has (never sampled: see :data:`IMAGE_PLACEHOLDERS`)."""
+        unk = getattr(self.tokenizer, "unk_token_id", None)
+        ids = {self.tokenizer.convert_tokens_to_ids(token) for token in IMAGE_PLACEHOLDERS}
+        return sorted(i for i in ids if isinstance(i, int) and i >= 0 and i != unk)
 
     def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """The processor-format conversation for ``messages`` (see the module docstring)."""
@@ -368,6 +376,8 @@ class TransformersPolicy:
             processor_kwargs={"padding": len(batch) > 1, "padding_side": "left"},
         ).to(self.device)
         kwargs: dict[str, Any] = {"max_new_tokens": self.max_new_tokens, "do_sample": self.do_sample}
+        if self._placeholder_ids:  # a sampled placeholder would not match the images of the next turn
+            kwargs["suppress_tokens"] = self._placeholder_ids
         if self.do_sample:
             kwargs.update(temperature=self.temperature, top_p=self.top_p)
         else:

@@ -415,3 +415,36 @@ def test_image_placeholders_in_text_never_reach_the_processor(tiny_policy):
     assert prompt.count("<|image_pad|>") == 3
     tiny_policy.generate(messages, TOOLS)  # the processor accepts it
     assert strip_placeholders("a<|image_pad|>b<image>c") == "abc"
+
+
+def test_image_placeholders_are_never_sampled(tiny_model_dir):
+    """Even a model that prefers ``<|image_pad|>`` above all never emits it (it would break the next turn)."""
+    from vagent.agent.hf_policy import TransformersPolicy
+
+    policy = TransformersPolicy(tiny_model_dir, max_new_tokens=5, seed=0)
+    image_id = policy.processor.image_token_id
+    assert image_id in policy._placeholder_ids
+
+    def favour_image_pad(module, inputs, output):
+        output = output.clone()
+        output[..., image_id] += 1e4
+        return output
+
+    sampled: list[list[int]] = []
+    real_generate = policy.model.generate
+
+    def recording_generate(**kwargs):
+        ids = real_generate(**kwargs)
+        sampled.append(ids[0, kwargs["input_ids"].shape[1]:].tolist())
+        return ids
+
+    policy.model.generate = recording_generate
+    handle = policy.model.lm_head.register_forward_hook(favour_image_pad)
+    try:
+        policy.generate(conversation(), TOOLS)
+        assert sampled[-1] and image_id not in sampled[-1]
+        policy._placeholder_ids = []  # without suppression the biased model emits nothing else
+        policy.generate(conversation(), TOOLS)
+        assert set(sampled[-1]) == {image_id}
+    finally:
+        handle.remove()
