@@ -82,7 +82,7 @@ class RequestBatcher(Generic[Item, Result]):
                 expected = min(self._fellow_callers(time.monotonic()), self.max_batch)
                 ready = len(self._pending) >= expected or time.monotonic() >= deadline
                 if not self._running and request in self._pending and ready:
-                    batch = self._take(request.key)
+                    batch = self._take(request)
                     self._running = True
                     break
                 self._cond.wait(timeout=max(0.0, deadline - time.monotonic()) or None)
@@ -91,8 +91,10 @@ class RequestBatcher(Generic[Item, Result]):
         self._run(batch)
         return self._outcome(request)
 
-    def _take(self, key: Hashable) -> list[_Request[Item]]:
-        batch = [r for r in self._pending if r.key == key][: self.max_batch]
+    def _take(self, leader: _Request[Item]) -> list[_Request[Item]]:
+        """The leader's request and the oldest pending ones with its key, at most ``max_batch``."""
+        others = [r for r in self._pending if r.key == leader.key and r is not leader]
+        batch = [leader, *others[: self.max_batch - 1]]
         self._pending = [r for r in self._pending if r not in batch]
         return batch
 

@@ -237,7 +237,9 @@ class TransformersPolicy:
         seed: makes sampling reproducible: call ``k`` of this policy seeds torch with ``seed + k``.
         max_image_side: images are shrunk so their longer side is at most this many pixels
             (``None``: left to the processor's own limits).
-        batch_size: most conversations in one ``generate`` call when several threads ask at once.
+        batch_size: most conversations in one ``generate`` call when several threads ask at once;
+            ``None``: 16 on an accelerator, 1 on CPU (there a padded batch's attention mask rules out
+            the fast causal kernel and batches were slower than single turns, ``bench/batching.py``).
         batch_wait_s: longest a turn waits for other threads' turns to batch with (only while other
             threads are calling; a single caller never waits).
 
@@ -260,7 +262,7 @@ class TransformersPolicy:
         do_sample: bool = True,
         seed: int | None = None,
         max_image_side: int | None = 768,
-        batch_size: int = 16,
+        batch_size: int | None = None,
         batch_wait_s: float = 0.05,
     ):
         self.model_id = str(model_id_or_path)
@@ -286,7 +288,7 @@ class TransformersPolicy:
         self._placeholder_ids = self._placeholder_token_ids()
         self._batcher: RequestBatcher[tuple[list[dict[str, Any]], list[dict[str, Any]]], Generation] = RequestBatcher(
             lambda items: self.generate_batch([messages for messages, _ in items], items[0][1]),
-            max_batch=batch_size, max_wait_s=batch_wait_s)
+            max_batch=batch_size or (1 if self.device == "cpu" else 16), max_wait_s=batch_wait_s)
 
     def _load(self, folder: Path) -> tuple[Any, Any]:
         from transformers import AutoModelForImageTextToText, AutoProcessor
