@@ -7,7 +7,8 @@ any choice here): (a) untrained, (b) after SFT, (c) after SFT+GRPO, (d) the scri
 (no oracle). Prints accuracy / mean reward / tool calls per episode and saves the GRPO reward
 curves next to the checkpoints.
 
-    OMP_NUM_THREADS=1 python bench/learn.py --seeds 0 1 --out runs/learn
+    OMP_NUM_THREADS=1 python bench/learn.py                     # 3 seeds at once, about 24 min on 2 cores
+    python bench/learn.py --seeds 0 1 --workers 2 --out runs/learn2
 
 Simplification (said plainly): one family, ``count_cuts`` with numeric answers, short budgets
 and small images, so that a ~1.3M-parameter model trains in minutes on 2 CPU cores.
@@ -33,17 +34,20 @@ class Args:
     out: str = "runs/learn"
     results: str = "bench/results"
     """Where the small result files go (learn.md, learn.json, learn_reward_curve.png); '' = none."""
-    seeds: list[int] = field(default_factory=lambda: [0, 1])
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
+    workers: int = 3
+    """Seeds trained at once, one process each (3 processes share the 2 cores: about 24 min in all,
+    where one process after another would take 45)."""
     family: str = "count_cuts"
     n_train: int = 32
-    n_val: int = 8
+    n_val: int = 32
     """Validation tasks (generator seeds 3000+): every choice of this benchmark was made on them."""
-    n_test: int = 16
+    n_test: int = 48
     """Held-out tasks (generator seeds 5000+): only ever evaluated, never used for a choice."""
     sft_steps: int = 160
     sft_lr: float = 3e-3
-    grpo_steps: int = 12
-    num_generations: int = 8
+    grpo_steps: int = 36
+    num_generations: int = 4
     grpo_batch: int = 8
     """Rollouts per GRPO step (grpo_batch / num_generations tasks per step)."""
     reward: str = "default"
@@ -70,10 +74,18 @@ SPLITS = {"train": 1000, "val": 3000, "test": 5000}
 
 
 def suite(args: Args, name: str):
+    """Generate split ``name`` under ``args.out`` (videos + tasks.jsonl)."""
     from vagent.env.synthetic import make_suite
 
     n = {"train": args.n_train, "val": args.n_val, "test": args.n_test}[name]
     return make_suite(n, Path(args.out) / name, seed=SPLITS[name], families=[args.family], variant="number", duration=8.0)
+
+
+def load_split(args: Args, name: str):
+    """The tasks of a split that :func:`suite` already generated."""
+    from vagent.env.tasks import load_tasks
+
+    return load_tasks(Path(args.out) / name / "tasks.jsonl")
 
 
 def index_settings():
@@ -149,14 +161,74 @@ def plot_curves(curves: dict[int, list[dict[str, float]]], path: Path) -> None:
     plt.close(fig)
 
 
-def main(args: Args) -> None:
+def train_and_evaluate(args: Args, seed: int, data_path: str) -> dict:
+    """One seed: fresh tiny model -> SFT -> GRPO, evaluated after each stage; timings per phase."""
     import torch
 
-    from vagent.agent.scripted import ScriptedPolicy
     from vagent.agent.tiny_model import build_tiny_model
-    from vagent.training import collect, grpo, sft
+    from vagent.training import grpo, sft
 
     torch.set_num_threads(1)
+    out, run_dir = Path(args.out), Path(args.out) / f"seed{seed}"
+    val, test = load_split(args, "val"), load_split(args, "test")
+    timings: dict[str, float] = {}
+    clock = time.time()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        timings[name] = round(time.time() - clock, 1)
+        clock = time.time()
+
+    base = build_tiny_model(run_dir / "base", seed=seed)
+    test_rows = {"a_untrained": evaluate(model_policy(base, args), test, args)}
+    lap("eval_untrained")
+    sft_cfg = sft.load_config(None, {
+        "model": str(base), "dataset": data_path, "output_dir": str(run_dir / "sft"), "max_steps": args.sft_steps,
+        "per_device_train_batch_size": 2, "learning_rate": args.sft_lr, "lr_scheduler_type": "constant", "seed": seed,
+        "gradient_checkpointing": False, "save_strategy": "no", "logging_steps": 20, "max_image_side": 256,
+        "disable_tqdm": True})
+    sft.run(sft_cfg)
+    lap("sft")
+    val_rows = {"b_sft": evaluate(model_policy(run_dir / "sft", args), val, args)}
+    test_rows["b_sft"] = evaluate(model_policy(run_dir / "sft", args), test, args)
+    lap("eval_sft")
+    print(f"seed {seed}: SFT done, validation {val_rows['b_sft']}", flush=True)
+    grpo_cfg = grpo.load_config(None, {
+        "model": str(run_dir / "sft"), "tasks": str(out / "train" / "tasks.jsonl"), "output_dir": str(run_dir / "grpo"),
+        "max_steps": args.grpo_steps, "per_device_train_batch_size": args.grpo_batch,
+        "num_generations": args.num_generations, "max_completion_length": args.max_completion_length,
+        "max_tool_calling_iterations": args.max_turns - 1, "learning_rate": args.grpo_lr,
+        "lr_scheduler_type": "constant", "beta": args.beta, "temperature": args.grpo_temperature,
+        "reward": args.grpo_reward, "seed": seed,
+        "max_frames": args.max_frames, "overview_frames": args.overview_frames, "clip_model": "ViT-S-32",
+        "clip_pretrained": None, "gradient_checkpointing": False, "save_strategy": "no", "logging_steps": 1,
+        "disable_tqdm": True})
+    result = grpo.run(grpo_cfg)
+    lap("grpo")
+    val_rows["c_sft_grpo"] = evaluate(model_policy(run_dir / "grpo", args), val, args)
+    test_rows["c_sft_grpo"] = evaluate(model_policy(run_dir / "grpo", args), test, args)
+    lap("eval_grpo")
+    print(f"seed {seed}: GRPO done, validation {val_rows['c_sft_grpo']}, timings {timings}", flush=True)
+    return {"seed": seed, "test": test_rows, "val": val_rows, "curve": grpo_curve(result.log_history), "timings": timings}
+
+
+def verdict(results: dict[str, list[dict[str, float]]], seeds: list[int]) -> list[str]:
+    """Per-seed GRPO gain over SFT on reward, and whether the mean gain beats the seed-to-seed noise."""
+    sft_r = [r["reward"] for r in results["b_sft"]]
+    grpo_r = [r["reward"] for r in results["c_sft_grpo"]]
+    gains = [c - b for b, c in zip(sft_r, grpo_r)]
+    noise = max(statistics.stdev(sft_r), statistics.stdev(grpo_r)) if len(gains) > 1 else float("nan")
+    mean_gain = statistics.mean(gains)
+    met = len(gains) > 1 and mean_gain > noise
+    return [f"GRPO gain over SFT (reward), per seed: " + ", ".join(f"seed {s} {g:+.3f}" for s, g in zip(seeds, gains)),
+            f"mean gain {mean_gain:+.3f}; run-to-run noise (largest seed std of (b) or (c)) {noise:.3f}; "
+            f"target (c) > (b) beyond noise: {'MET' if met else 'NOT met'}"]
+
+
+def main(args: Args) -> None:
+    from vagent.agent.scripted import ScriptedPolicy
+    from vagent.training import collect
+
     out, started = Path(args.out), time.time()
     val, test = suite(args, "val"), suite(args, "test")
     suite(args, "train")  # written to disk: collect and GRPO read train/tasks.jsonl
@@ -165,50 +237,37 @@ def main(args: Args) -> None:
         min_reward=0.5, reward=args.reward, max_turns=args.max_turns, max_frames=args.max_frames,
         overview_frames=args.overview_frames, index=index_settings(), progress=False))
     print(f"collected {data.kept}/{data.episodes} trajectories (scripted oracle accuracy {data.mean_accuracy:.2f})")
+    scripted = evaluate(ScriptedPolicy(), test, args)  # also builds every test video's index before the workers start
+    evaluate(ScriptedPolicy(), val, args)
 
-    results: dict[str, list[dict[str, float]]] = {"a_untrained": [], "b_sft": [], "c_sft_grpo": []}
-    validation: dict[str, list[dict[str, float]]] = {"b_sft": [], "c_sft_grpo": []}
-    curves: dict[int, list[dict[str, float]]] = {}
-    for seed in args.seeds:
-        run_dir = out / f"seed{seed}"
-        base = build_tiny_model(run_dir / "base", seed=seed)
-        results["a_untrained"].append(evaluate(model_policy(base, args), test, args))
-        sft_cfg = sft.load_config(None, {
-            "model": str(base), "dataset": str(data.path), "output_dir": str(run_dir / "sft"), "max_steps": args.sft_steps,
-            "per_device_train_batch_size": 2, "learning_rate": args.sft_lr, "lr_scheduler_type": "constant", "seed": seed,
-            "gradient_checkpointing": False, "save_strategy": "no", "logging_steps": 20, "max_image_side": 256})
-        sft.run(sft_cfg)
-        validation["b_sft"].append(evaluate(model_policy(run_dir / "sft", args), val, args))
-        results["b_sft"].append(evaluate(model_policy(run_dir / "sft", args), test, args))
-        print(f"seed {seed} SFT done at {time.time() - started:.0f}s: val {validation['b_sft'][-1]}", flush=True)
-        grpo_cfg = grpo.load_config(None, {
-            "model": str(run_dir / "sft"), "tasks": str(out / "train" / "tasks.jsonl"), "output_dir": str(run_dir / "grpo"),
-            "max_steps": args.grpo_steps, "per_device_train_batch_size": args.grpo_batch,
-            "num_generations": args.num_generations, "max_completion_length": args.max_completion_length,
-            "max_tool_calling_iterations": args.max_turns - 1, "learning_rate": args.grpo_lr,
-            "lr_scheduler_type": "constant", "beta": args.beta, "temperature": args.grpo_temperature,
-            "reward": args.grpo_reward, "seed": seed,
-            "max_frames": args.max_frames, "overview_frames": args.overview_frames, "clip_model": "ViT-S-32",
-            "clip_pretrained": None, "gradient_checkpointing": False, "save_strategy": "no", "logging_steps": 1})
-        result = grpo.run(grpo_cfg)
-        curves[seed] = grpo_curve(result.log_history)
-        validation["c_sft_grpo"].append(evaluate(model_policy(run_dir / "grpo", args), val, args))
-        results["c_sft_grpo"].append(evaluate(model_policy(run_dir / "grpo", args), test, args))
-        print(f"seed {seed} done at {time.time() - started:.0f}s: val {validation['c_sft_grpo'][-1]}",
-              {k: v[-1] for k, v in results.items()}, flush=True)
-    scripted = evaluate(ScriptedPolicy(), test, args)
+    if args.workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            runs = list(pool.map(train_and_evaluate, [args] * len(args.seeds), args.seeds, [str(data.path)] * len(args.seeds)))
+    else:
+        runs = [train_and_evaluate(args, seed, str(data.path)) for seed in args.seeds]
     seconds = time.time() - started
 
+    results = {name: [run["test"][name] for run in runs] for name in ("a_untrained", "b_sft", "c_sft_grpo")}
+    validation = {name: [run["val"][name] for run in runs] for name in ("b_sft", "c_sft_grpo")}
+    curves = {run["seed"]: run["curve"] for run in runs}
     lines = table(results, scripted, len(test))
     lines.append(f"\n(mean ± std over seeds {args.seeds}, greedy decoding; {len(test)} held-out tasks; "
-                 f"{seconds:.0f}s total on {os.cpu_count()} cores)")
+                 f"{seconds:.0f}s total on {os.cpu_count()} cores, {args.workers} seed(s) at a time)")
+    lines += ["", *verdict(results, args.seeds)]
     lines += ["", f"Validation split (n={len(val)}, the split every choice was made on):", ""]
     lines += table(validation, scripted | {k: float("nan") for k in scripted}, len(val), "validation")[:-1]
+    lines += ["", *verdict(validation, args.seeds)]
+    lines += ["", "Seconds per phase and seed (one core each): " + "; ".join(
+        f"seed {run['seed']}: " + ", ".join(f"{k} {v:.0f}" for k, v in run["timings"].items()) for run in runs)]
     text = "\n".join(lines)
     print(text)
     payload = {"args": asdict(args), "seconds": round(seconds, 1), "n_train_trajectories": data.kept,
                "results": results, "validation": validation, "scripted": scripted,
-               "grpo_curves": {str(k): v for k, v in curves.items()}}
+               "grpo_curves": {str(k): v for k, v in curves.items()},
+               "timings": {str(run["seed"]): run["timings"] for run in runs}}
     (out / "results.json").write_text(json.dumps(payload, indent=1))
     (out / "results.txt").write_text(text + "\n")
     if args.results:
