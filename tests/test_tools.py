@@ -99,7 +99,7 @@ def test_crop_clip(tools):
 @pytest.mark.parametrize(
     ("name", "arguments", "message"),
     [
-        ("play_video", {}, "unknown tool 'play_video'. Valid tools: search_clips, detect_scenes"),
+        ("play_video", {}, "unknown tool 'play_video'. Valid tools: crop_clip, detect_scenes"),
         (None, {}, "unknown tool None"),
         ("zoom_frame", {"time": 1.0}, "missing argument(s) box"),
         ("zoom_frame", {"time": 1.0, "box": [0, 0, 1, 1], "zoom": 2}, "unexpected argument(s) zoom"),

@@ -98,6 +98,7 @@ def _scripted_generation(trainer, texts):
     calls = {"n": 0}
 
     def generate(prompt_ids, images, multimodal_fields, num_generations, has_tool_images=False):
+        trainer.seen_prompt_ids = getattr(trainer, "seen_prompt_ids", []) + [list(p) for p in prompt_ids]
         ids, logprobs = original(prompt_ids, images, multimodal_fields, num_generations, has_tool_images)
         text = texts[min(calls["n"], len(texts) - 1)]
         calls["n"] += 1
@@ -151,6 +152,24 @@ def test_grpo_runs_tools_and_trains_on_tool_images(synthetic_tasks, tiny_model_d
     # each sequence: 4 overview frames + 2 crop_clip frames, in the loss (grad-enabled) forward pass
     assert seen and all(n == 6 * 2 for n in seen), seen
     assert any(not torch.equal(before[n], p) for n, p in trainer.model.named_parameters())
+
+    # the first prompt of a rollout is token for token the inference rendering of its task (a tiny SFT
+    # model whose tool list came in another order in GRPO failed every first turn there)
+    from vagent.agent.episode import Episode
+    from vagent.agent.hf_policy import to_processor_messages
+    from vagent.env.environment import tools_for
+
+    config = args.env_config()
+    inference = []
+    for task in tasks:
+        episode = Episode.start(tools_for(task.video, config.index), task.question, task.options, config.budget,
+                                overview_frames=config.overview_frames, include_schemas=False)
+        rendered = trainer.processing_class.apply_chat_template(
+            to_processor_messages(episode.state.messages), tools=VideoTools.schemas(), add_generation_prompt=True,
+            tokenize=True, return_dict=True)
+        inference.append(list(rendered["input_ids"][0]))
+    first_turns = [ids for ids in trainer.seen_prompt_ids if ids in inference]
+    assert len(first_turns) >= 2  # each step's first turn (later turns carry the earlier completion)
 
 
 def test_budget_notice_and_tool_suffix_match_inference_rendering(synthetic_tasks, tiny_model_dir):

@@ -33,7 +33,9 @@ from vagent.types import Observation, TimedImage
 
 log = logging.getLogger(__name__)
 
-TOOL_NAMES = ("search_clips", "detect_scenes", "zoom_frame", "crop_clip", "read_text")
+TOOL_NAMES = ("crop_clip", "detect_scenes", "read_text", "search_clips", "zoom_frame")
+"""In name order, the order TRL's ``environment_factory`` lists an environment's tool methods in: the
+tool list rendered into the prompt must be the same at inference, in SFT data and in GRPO rollouts."""
 
 
 @dataclass(frozen=True)
