@@ -243,12 +243,11 @@ class TransformersPolicy:
         batch_wait_s: longest a turn waits for other threads' turns to batch with (only while other
             threads are calling; a single caller never waits).
 
-    ``generate`` may be called from several threads at once (``concurrent``): turns asked for at
-    about the same moment, e.g. by the parallel trajectories of test-time scaling, run as one
-    left-padded batch (:class:`~vagent.agent.batching.RequestBatcher`).
+    With ``batch_size > 1`` the policy is ``concurrent``: test-time scaling runs its trajectories in
+    threads, and the turns they ask for at about the same moment run as one left-padded batch
+    (:class:`~vagent.agent.batching.RequestBatcher`). With 1 trajectories run one after another,
+    so seeded sampling stays reproducible.
     """
-
-    concurrent = True
 
     def __init__(
         self,
@@ -289,6 +288,8 @@ class TransformersPolicy:
         self._batcher: RequestBatcher[tuple[list[dict[str, Any]], list[dict[str, Any]]], Generation] = RequestBatcher(
             lambda items: self.generate_batch([messages for messages, _ in items], items[0][1]),
             max_batch=batch_size or (1 if self.device == "cpu" else 16), max_wait_s=batch_wait_s)
+        self.concurrent = self._batcher.max_batch > 1
+        """Whether several threads may sample at once (their turns are then batched)."""
 
     def _load(self, folder: Path) -> tuple[Any, Any]:
         from transformers import AutoModelForImageTextToText, AutoProcessor

@@ -1,12 +1,12 @@
-"""Test-time scaling with a local model: sequential trajectories vs. threads vs. micro-batched turns.
+"""Test-time scaling with a local model: sequential trajectories vs. micro-batched turns.
 
     OMP_NUM_THREADS=1 python bench/batching.py                 # tiny Qwen3-VL on CPU, N = 4, 8
     python bench/batching.py --model Qwen/Qwen3-VL-2B-Instruct  # a real model (GPU)
 
-Self-consistency with N trajectories on one generated ``count_cuts`` video, three ways, in the same
-run: ``sequential`` (one trajectory after another, the baseline), ``threads`` (N trajectories at
-once, but every turn its own ``generate`` call: ``batch_size=1``) and ``batched`` (turns asked for
-at about the same moment share one left-padded ``generate`` call). Reports seconds, generated
+Self-consistency with N trajectories on one generated ``count_cuts`` video, two ways, in the same
+run: ``sequential`` (``batch_size=1``: one trajectory after another, the baseline) and ``batched``
+(``batch_size=16``: N trajectories in threads, turns asked for at about the same moment share one
+left-padded ``generate`` call). Reports seconds, generated
 tokens per second, ``generate`` calls and the speed-up over ``sequential``.
 
 On CPU batches lose (``TransformersPolicy`` therefore defaults to ``batch_size=1`` there): a padded
@@ -35,8 +35,8 @@ from vagent.env.synthetic import make_task  # noqa: E402
 from vagent.tools.index import IndexSettings  # noqa: E402
 from vagent.tools.registry import VideoTools  # noqa: E402
 
-WAYS = {"sequential": (1, 1), "threads": (None, 1), "batched": (None, 16)}
-"""way -> (trajectories at once (None: N), turns per generate call)."""
+WAYS = {"sequential": 1, "batched": 16}
+"""way -> most turns per generate call."""
 
 
 def main() -> None:
@@ -64,10 +64,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for samples in args.samples:
         baseline = None
-        for way, (parallel, batch_size) in WAYS.items():
+        for way, batch_size in WAYS.items():
             policy = TransformersPolicy(model, max_new_tokens=args.max_new_tokens, seed=0, max_image_side=256,
                                         batch_size=batch_size)
-            config = ScalingConfig(strategy="self_consistency", samples=samples, parallel=parallel or samples)
+            config = ScalingConfig(strategy="self_consistency", samples=samples, parallel=samples)
             started = time.perf_counter()
             result = run_scaled(start, policy, Budget(max_turns=args.max_turns), config)
             seconds = time.perf_counter() - started

@@ -123,6 +123,14 @@ def test_tiny_model_batches_the_turns_of_parallel_trajectories(tiny_model_dir, t
 
     result = run_scaled(start, policy, Budget(max_turns=2), ScalingConfig(strategy="self_consistency", samples=4, parallel=4))
     turns = sum(len(t.steps) for t in result.trajectories)
-    assert len(result.trajectories) == 4 and turns >= 4
+    assert policy.concurrent and len(result.trajectories) == 4 and turns >= 4
     assert policy.batches < turns  # turns of different trajectories shared generate calls
+
+    sequential = TransformersPolicy(tiny_model_dir, max_new_tokens=8, seed=0, max_image_side=64)  # CPU default
+    assert not sequential.concurrent
+    config = ScalingConfig(strategy="self_consistency", samples=2, parallel=4)
+    runs = [run_scaled(start, TransformersPolicy(tiny_model_dir, max_new_tokens=8, seed=0, max_image_side=64), Budget(max_turns=2), config)
+            for _ in range(2)]
+    texts = [[m["content"] for t in r.trajectories for m in t.messages if m["role"] == "assistant"] for r in runs]
+    assert texts[0] == texts[1]  # one after another: a seeded run repeats exactly
     tools.close()
