@@ -220,7 +220,7 @@ def verdict(results: dict[str, list[dict[str, float]]], seeds: list[int]) -> lis
     noise = max(statistics.stdev(sft_r), statistics.stdev(grpo_r)) if len(gains) > 1 else float("nan")
     mean_gain = statistics.mean(gains)
     met = len(gains) > 1 and mean_gain > noise
-    return [f"GRPO gain over SFT (reward), per seed: " + ", ".join(f"seed {s} {g:+.3f}" for s, g in zip(seeds, gains)),
+    return ["GRPO gain over SFT (reward), per seed: " + ", ".join(f"seed {s} {g:+.3f}" for s, g in zip(seeds, gains)),
             f"mean gain {mean_gain:+.3f}; run-to-run noise (largest seed std of (b) or (c)) {noise:.3f}; "
             f"target (c) > (b) beyond noise: {'MET' if met else 'NOT met'}"]
 
