@@ -175,6 +175,13 @@ counts more images than it was given: generation suppresses them (as TRL's GRPO 
 from elsewhere (a question, a message from another policy) has them stripped."""
 
 
+def placeholder_token_ids(tokenizer: Any) -> list[int]:
+    """Ids of the :data:`IMAGE_PLACEHOLDERS` that ``tokenizer`` has: tokens sampling must never produce."""
+    unk = getattr(tokenizer, "unk_token_id", None)
+    ids = {tokenizer.convert_tokens_to_ids(token) for token in IMAGE_PLACEHOLDERS}
+    return sorted(i for i in ids if isinstance(i, int) and i >= 0 and i != unk)
+
+
 def strip_placeholders(text: str) -> str:
     """``text`` without image placeholder tokens."""
     for token in IMAGE_PLACEHOLDERS:
@@ -284,7 +291,7 @@ class TransformersPolicy:
         """False when the chat template renders the tool schemas (Qwen3-VL); True otherwise."""
         self.name = f"transformers:{self.model_id}"
         self._stop_ids = self._stop_token_ids()
-        self._placeholder_ids = self._placeholder_token_ids()
+        self._placeholder_ids = placeholder_token_ids(self.tokenizer)
         self._batcher: RequestBatcher[tuple[list[dict[str, Any]], list[dict[str, Any]]], Generation] = RequestBatcher(
             lambda items: self.generate_batch([messages for messages, _ in items], items[0][1]),
             max_batch=batch_size or (1 if self.device == "cpu" else 16), max_wait_s=batch_wait_s)
@@ -326,12 +333,6 @@ class TransformersPolicy:
             if isinstance(token_id, int) and token_id != unk and token_id >= 0:
                 ids.add(token_id)
         return ids
-
-    def _placeholder_token_ids(self) -> list[int]:
-        """Ids of the image placeholder tokens this tokenizer has (never sampled: see :data:`IMAGE_PLACEHOLDERS`)."""
-        unk = getattr(self.tokenizer, "unk_token_id", None)
-        ids = {self.tokenizer.convert_tokens_to_ids(token) for token in IMAGE_PLACEHOLDERS}
-        return sorted(i for i in ids if isinstance(i, int) and i >= 0 and i != unk)
 
     def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """The processor-format conversation for ``messages`` (see the module docstring)."""

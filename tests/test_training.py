@@ -98,6 +98,22 @@ def test_collect_sft_grpo_end_to_end(collected, tiny_model_dir, tmp_path):
     assert (tmp_path / "grpo" / "log_history.json").is_file()
 
 
+def test_grpo_never_samples_vision_placeholders(collected, tiny_model_dir, tmp_path):
+    """TRL suppresses only the image token; a sampled <|video_pad|> crashed GRPO at temperature 1.0."""
+    from vagent.training import grpo
+
+    root, _ = collected
+    overrides = {"model": str(tiny_model_dir), "tasks": str(root / "suite" / "tasks.jsonl"), "output_dir": str(tmp_path / "g"),
+                 "num_generations": 2, "clip_model": "ViT-S-32", "clip_pretrained": None, **FAST}
+    trainer = grpo.build_trainer(grpo.load_config(None, overrides))
+    tokens = trainer.processing_class.tokenizer.convert_ids_to_tokens(trainer.generation_config.suppress_tokens)
+    assert {"<|image_pad|>", "<|video_pad|>", "<|vision_start|>", "<|vision_end|>"} <= set(tokens)
+
+    mine = grpo.load_config(None, {**overrides, "generation_kwargs": {"suppress_tokens": [7]}})
+    grpo.suppress_placeholders(mine, str(tiny_model_dir))
+    assert mine.generation_kwargs == {"suppress_tokens": [7]}  # a user's own choice is kept
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in CONFIGS.glob("*.yaml") if not p.name.startswith(("accelerate", "deepspeed"))))
 def test_example_configs_load(name):
     from vagent.training import collect, grpo, sft

@@ -54,14 +54,35 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
     if not config.tasks:
         raise ValueError("grpo: set tasks (a tasks.jsonl file)")
     tasks = load_tasks(config.tasks, check_videos=True)[: config.limit]
+    model = model_path(config.model)
+    suppress_placeholders(config, model)
     return GRPOTrainer(
-        model=model_path(config.model),
+        model=model,
         reward_funcs=reward_funcs(config.reward),
         args=config,
         train_dataset=training_dataset(tasks),
         environment_factory=make_environment_factory(config.env_config()),
         peft_config=lora_config(config),
     )
+
+
+def suppress_placeholders(config: VagentGRPOConfig, model: str) -> None:
+    """Never sample a vision placeholder token (image, video, vision start/end) in a rollout.
+
+    TRL suppresses only the image token; a sampled ``<|video_pad|>`` makes the next forward pass
+    look for video features that do not exist and crashes training (seen at temperature 1.0).
+    Sets ``generation_kwargs["suppress_tokens"]`` unless the config sets it; not with vLLM, whose
+    sampling parameters have no such option.
+    """
+    kwargs = dict(config.generation_kwargs or {})
+    if config.use_vllm or "suppress_tokens" in kwargs:
+        return
+    from transformers import AutoTokenizer
+
+    from vagent.agent.hf_policy import placeholder_token_ids
+
+    kwargs["suppress_tokens"] = placeholder_token_ids(AutoTokenizer.from_pretrained(model))
+    config.generation_kwargs = kwargs
 
 
 def plot_rewards(log_history: list[dict[str, Any]], path: str | Path) -> Path | None:
