@@ -7,11 +7,11 @@ any choice here): (a) untrained, (b) after SFT, (c) after SFT+GRPO, (d) the scri
 (no oracle). Prints accuracy / mean reward / tool calls per episode and saves the GRPO reward
 curves next to the checkpoints.
 
-    OMP_NUM_THREADS=1 python bench/learn.py                     # 3 seeds at once, about 24 min on 2 cores
+    OMP_NUM_THREADS=1 python bench/learn.py                     # 3 seeds at once, about 26 min on 2 cores
     python bench/learn.py --seeds 0 1 --workers 2 --out runs/learn2
 
 Simplification (said plainly): one family, ``count_cuts`` with numeric answers, short budgets
-and small images, so that a ~1.3M-parameter model trains in minutes on 2 CPU cores.
+and small images, so that a ~1.1M-parameter model trains in minutes on 2 CPU cores.
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ class Args:
     """Where the small result files go (learn.md, learn.json, learn_reward_curve.png); '' = none."""
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     workers: int = 3
-    """Seeds trained at once, one process each (3 processes share the 2 cores: about 24 min in all,
-    where one process after another would take 45)."""
+    """Seeds trained at once, one process each (3 processes share the 2 cores: 1581 s in all)."""
     family: str = "count_cuts"
     n_train: int = 16
     """Train tasks (generator seeds 1000+) whose scripted oracle trajectories are the SFT data: a
