@@ -2,9 +2,9 @@
 
 On synthetic tasks, per seed: build a fresh tiny random Qwen3-VL, SFT it on scripted
 (active-annotation) trajectories of the TRAIN tasks, then GRPO it in the tool environment on
-other tasks (the RL split: prompts only, no demonstrations); evaluate on HELD-OUT tasks (other seeds of the generator, never used for
-any choice here): (a) untrained, (b) after SFT, (c) after SFT+GRPO, (d) the scripted baseline
-(no oracle). Prints accuracy / mean reward / tool calls per episode and saves the GRPO reward
+other tasks (the RL split: prompts only, no demonstrations); evaluate on HELD-OUT tasks (other
+seeds of the generator, never used for any choice here): (a) untrained, (b) after SFT, (c) after
+SFT+GRPO, (d) the scripted baseline (no oracle). Prints accuracy / mean reward / tool calls per episode and saves the GRPO reward
 curves next to the checkpoints.
 
     OMP_NUM_THREADS=1 python bench/learn.py                     # 3 seeds at once, about 26 min on 2 cores
@@ -270,8 +270,8 @@ def main(args: Args) -> None:
     validation = {name: [run["val"][name] for run in runs] for name in ("b_sft", "c_sft_grpo")}
     curves = {run["seed"]: run["curve"] for run in runs}
     lines = table(results, scripted, len(test))
-    lines.append(f"\n(mean ± std over seeds {args.seeds}, (a) seed {args.seeds[0]} only; greedy decoding; {len(test)} held-out tasks; "
-                 f"{seconds:.0f}s total on {os.cpu_count()} cores, {args.workers} seed(s) at a time)")
+    lines.append(f"\n(mean ± std over seeds {args.seeds}, (a) seed {args.seeds[0]} only; greedy decoding; "
+                 f"{len(test)} held-out tasks; {seconds:.0f}s total on {os.cpu_count()} cores, {args.workers} seed(s) at a time)")
     lines += ["", *verdict(results, args.seeds)]
     lines += ["", f"Validation split (n={len(val)}, the split every choice was made on):", ""]
     lines += table(validation, scripted | {k: float("nan") for k in scripted}, len(val), "validation")[:-1]

@@ -110,7 +110,7 @@ def test_grpo_never_samples_vision_placeholders(collected, tiny_model_dir, tmp_p
     assert {"<|image_pad|>", "<|video_pad|>", "<|vision_start|>", "<|vision_end|>"} <= set(tokens)
 
     mine = grpo.load_config(None, {**overrides, "generation_kwargs": {"suppress_tokens": [7]}})
-    grpo.suppress_placeholders(mine, str(tiny_model_dir))
+    grpo.suppress_placeholders(mine, trainer.processing_class.tokenizer)
     assert mine.generation_kwargs == {"suppress_tokens": [7]}  # a user's own choice is kept
 
 

@@ -44,6 +44,7 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
     """The :class:`trl.GRPOTrainer` for ``config``: tasks, environment, rewards, optional LoRA."""
     import os
 
+    from transformers import AutoProcessor
     from trl import GRPOTrainer
 
     from vagent.env.tasks import load_tasks
@@ -55,18 +56,22 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
         raise ValueError("grpo: set tasks (a tasks.jsonl file)")
     tasks = load_tasks(config.tasks, check_videos=True)[: config.limit]
     model = model_path(config.model)
-    suppress_placeholders(config, model)
+    # loaded as TRL would load it, once: the placeholder ids come from its tokenizer
+    processor = AutoProcessor.from_pretrained(model, truncation_side="left", padding_side="left",
+                                              trust_remote_code=config.trust_remote_code)
+    suppress_placeholders(config, getattr(processor, "tokenizer", processor))
     return GRPOTrainer(
         model=model,
         reward_funcs=reward_funcs(config.reward),
         args=config,
+        processing_class=processor,
         train_dataset=training_dataset(tasks),
         environment_factory=make_environment_factory(config.env_config()),
         peft_config=lora_config(config),
     )
 
 
-def suppress_placeholders(config: VagentGRPOConfig, model: str) -> None:
+def suppress_placeholders(config: VagentGRPOConfig, tokenizer: Any) -> None:
     """Never sample a vision placeholder token (image, video, vision start/end) in a rollout.
 
     TRL suppresses only the image token; a sampled ``<|video_pad|>`` makes the next forward pass
@@ -77,11 +82,9 @@ def suppress_placeholders(config: VagentGRPOConfig, model: str) -> None:
     kwargs = dict(config.generation_kwargs or {})
     if config.use_vllm or "suppress_tokens" in kwargs:
         return
-    from transformers import AutoTokenizer
-
     from vagent.agent.hf_policy import placeholder_token_ids
 
-    kwargs["suppress_tokens"] = placeholder_token_ids(AutoTokenizer.from_pretrained(model))
+    kwargs["suppress_tokens"] = placeholder_token_ids(tokenizer)
     config.generation_kwargs = kwargs
 
 
