@@ -40,6 +40,23 @@ def test_collect_writes_a_chat_dataset(collected):
     assert images and all((result.path.parent / p).is_file() for p in images)
 
 
+def test_collect_from_the_no_tools_teacher(collected):
+    """The weak teacher answers from the overview in one turn, under the same tool-listing prompt."""
+    from vagent.training import collect
+
+    root, with_tools = collected
+    config = collect.load_config(None, {"tasks": str(root / "suite" / "tasks.jsonl"), "out": str(root / "data" / "plain.jsonl"),
+                                        "policy": "scripted-no-tools", "min_reward": 0.0, "index": RANDOM_CLIP, "progress": False})
+    result = collect.run(config)
+    assert result.episodes == result.kept == 2
+    lines = [json.loads(line) for line in result.path.read_text().splitlines()]
+    for line in lines:
+        assert [m["role"] for m in line["messages"]] == ["system", "user", "assistant"]
+        assert "<answer>" in line["messages"][-1]["content"] and "<tool_call>" not in line["messages"][-1]["content"]
+    reference = json.loads(with_tools.path.read_text().splitlines()[0])
+    assert lines[0]["messages"][0] == reference["messages"][0] and lines[0]["tools"] == reference["tools"]
+
+
 @pytest.mark.slow
 def test_sft_labels_only_assistant_tokens(collected, tiny_model_dir, tmp_path):
     from vagent.training import sft

@@ -46,8 +46,9 @@ class CollectConfig:
     out: str = "runs/collect/trajectories.jsonl"
     """Dataset file to write; images go to ``<out without .jsonl>.images/``. Overwritten."""
     policy: str = "scripted"
-    """``scripted`` (active annotation with the task as oracle), ``tiny``, a Hub id / local path,
-    or an ``http(s)://`` OpenAI-compatible server URL (see ``server_model``)."""
+    """``scripted`` (active annotation with the task as oracle), ``scripted-no-tools`` (a weak
+    teacher that answers from the overview frames), ``tiny``, a Hub id / local path, or an
+    ``http(s)://`` OpenAI-compatible server URL (see ``server_model``)."""
     server_model: str | None = None
     """Model name on the server for URL policies."""
     oracle: bool = True
@@ -155,10 +156,11 @@ def trajectory_record(state: EpisodeState, record_id: str, images_dir: Path, roo
 
 def _policy(config: CollectConfig, task: Task, attempt: int, shared: list[Any]) -> Any:
     seed = config.seed + attempt
-    if config.policy == "scripted":
+    if config.policy in ("scripted", "scripted-no-tools"):
         from vagent.agent.scripted import ScriptedPolicy
 
-        return ScriptedPolicy(oracle=task if config.oracle else None, seed=seed, temperature=config.temperature)
+        return ScriptedPolicy(oracle=task if config.oracle else None, seed=seed, temperature=config.temperature,
+                              use_tools=config.policy == "scripted")
     if not shared:  # load a model once
         from vagent.agent.loader import Sampling, load_policy
 
