@@ -220,14 +220,14 @@ def test_grpo_loss_pass_scores_what_the_sampler_saw(synthetic_tasks, tiny_model_
             context = context_ids[r][context_mask[r].bool()].tolist()
             new = sequences[r, context_ids.shape[1]:].tolist()
             new = new[: new.index(end) + 1] if end in new else new
-            for full, prompt_len in rows:
-                if full[: len(context)] != context or full[len(context) : len(context) + len(new)][:1] != new[:1]:
-                    continue
+            for i, (full, prompt_len) in enumerate(rows):
+                if full[: len(context) + 1] != context + new[:1]:
+                    continue  # not this rollout (or a scripted turn, replaced after sampling)
                 drawn = torch.log_softmax(logits[r].float(), -1)
                 for j, token in enumerate(new):
                     if len(context) + j >= len(full) or full[len(context) + j] != token:
                         break
-                    worst = max(worst, abs(float(drawn[j, token]) - float(logps[rows.index((full, prompt_len)), len(context) + j - prompt_len])))
+                    worst = max(worst, abs(float(drawn[j, token]) - float(logps[i, len(context) + j - prompt_len])))
                     compared += 1
                 break
     assert compared >= 10, compared  # the post-tool turns were found in the loss batch
