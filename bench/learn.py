@@ -4,8 +4,8 @@ On synthetic tasks, per seed: build a fresh tiny random Qwen3-VL, SFT it on scri
 (active-annotation) trajectories of the TRAIN tasks, then GRPO it in the tool environment on
 other tasks (the RL split: prompts only, no demonstrations); evaluate on HELD-OUT tasks (other
 seeds of the generator, never used for any choice here): (a) untrained, (b) after SFT, (c) after
-SFT+GRPO, (d) the scripted baseline (no oracle). Prints accuracy / mean reward / tool calls per episode and saves the GRPO reward
-curves next to the checkpoints.
+SFT+GRPO, (d) the scripted baseline (no oracle). Prints accuracy / mean reward / tool calls per
+episode and saves the GRPO reward curves next to the checkpoints.
 
     OMP_NUM_THREADS=1 python bench/learn.py                     # 3 seeds at once, about 26 min on 2 cores
     python bench/learn.py --seeds 0 1 --workers 2 --out runs/learn2

@@ -175,6 +175,34 @@ def test_grpo_runs_tools_and_trains_on_tool_images(synthetic_tasks, tiny_model_d
     assert len(first_turns) >= 2  # each step's first turn (later turns carry the earlier completion)
 
 
+def _drawn_and_scored(sampled, ids, mask, logps, end) -> list[tuple[float, float]]:
+    """(sampler log-prob, loss-pass log-prob) of each sampled token that the loss batch holds.
+
+    ``sampled``: (input ids, attention mask, sequences, raw logits) of each generate call;
+    ``ids``/``mask``/``logps``: the loss pass's left-padded prompts + completions and their log-probs."""
+    import torch
+
+    width = ids.shape[1] - logps.shape[1]
+    rows = [(ids[i][mask[i].bool()].tolist(), int(mask[i, :width].sum())) for i in range(ids.shape[0])]
+    pairs = []
+    for context_ids, context_mask, sequences, logits in sampled:
+        for r in range(sequences.shape[0]):
+            context = context_ids[r][context_mask[r].bool()].tolist()
+            new = sequences[r, context_ids.shape[1]:].tolist()
+            new = new[: new.index(end) + 1] if end in new else new
+            # the rollout this sample continues (none for a scripted turn, replaced after sampling)
+            row = next((i for i, (full, _) in enumerate(rows) if full[: len(context) + 1] == context + new[:1]), None)
+            if row is None:
+                continue
+            full, prompt_len = rows[row]
+            drawn = torch.log_softmax(logits[r].float(), -1)
+            for j, token in enumerate(new):
+                if full[len(context) + j : len(context) + j + 1] != [token]:
+                    break  # TRL cut the turn here (completion length)
+                pairs.append((float(drawn[j, token]), float(logps[row, len(context) + j - prompt_len])))
+    return pairs
+
+
 @pytest.mark.slow
 def test_grpo_loss_pass_scores_what_the_sampler_saw(synthetic_tasks, tiny_model_dir, tmp_path):
     """On-policy check: after a tool result with images, the loss pass gives each sampled token the
@@ -210,27 +238,10 @@ def test_grpo_loss_pass_scores_what_the_sampler_saw(synthetic_tasks, tiny_model_
     trainer.model.generate, trainer._get_per_token_logps_and_entropies = generate_keeping_logits, score_keeping_logps
     trainer.train()
 
-    ids, mask, logps = scored[0]
-    width = ids.shape[1] - logps.shape[1]  # left-padded prompts, then the completions
-    rows = [(ids[i][mask[i].bool()].tolist(), int(mask[i, :width].sum())) for i in range(ids.shape[0])]
     end = trainer.processing_class.tokenizer.convert_tokens_to_ids("<|im_end|>")
-    compared, worst = 0, 0.0
-    for context_ids, context_mask, sequences, logits in sampled:
-        for r in range(sequences.shape[0]):
-            context = context_ids[r][context_mask[r].bool()].tolist()
-            new = sequences[r, context_ids.shape[1]:].tolist()
-            new = new[: new.index(end) + 1] if end in new else new
-            for i, (full, prompt_len) in enumerate(rows):
-                if full[: len(context) + 1] != context + new[:1]:
-                    continue  # not this rollout (or a scripted turn, replaced after sampling)
-                drawn = torch.log_softmax(logits[r].float(), -1)
-                for j, token in enumerate(new):
-                    if len(context) + j >= len(full) or full[len(context) + j] != token:
-                        break
-                    worst = max(worst, abs(float(drawn[j, token]) - float(logps[i, len(context) + j - prompt_len])))
-                    compared += 1
-                break
-    assert compared >= 10, compared  # the post-tool turns were found in the loss batch
+    pairs = _drawn_and_scored(sampled, *scored[0], end)
+    assert len(pairs) >= 10, len(pairs)  # the post-tool turns were found in the loss batch
+    worst = max(abs(sampler - loss_pass) for sampler, loss_pass in pairs)
     assert worst < 5e-3, worst  # float noise is about 1e-6 here; tool images in another order give 0.06
 
 
