@@ -111,10 +111,13 @@ def test_data_convert_error_names_the_line(tmp_path):
     annotations = tmp_path / "charades.txt"
     annotations.write_text("vid1 0.0 3.0##a person opens a door\nvid2 oops##broken line\n")
     out = tmp_path / "tasks.jsonl"
-    result = runner.invoke(app, ["data", "convert", "charades_sta", str(annotations), "--video-dir", str(tmp_path), "--out", str(out)])
+    args = ["data", "convert", "charades_sta", str(annotations), "--video-dir", str(tmp_path), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--strict"])
     assert result.exit_code == 2
     assert "charades.txt:2" in result.output
     assert not out.exists()
+    result = runner.invoke(app, args)  # without --strict the bad line is skipped and named
+    assert result.exit_code == 0 and "charades.txt:2" in result.output and len(out.read_text().splitlines()) == 1
 
 
 def test_cli_reference_is_current():

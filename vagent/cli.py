@@ -364,24 +364,36 @@ def data_convert(
     task_name: Optional[str] = typer.Option(None, "--task-name", help="mvbench: the sub-task name."),
     gsub_path: Optional[Path] = typer.Option(None, "--gsub-path", help="nextgqa: gsub JSON with evidence spans."),
     video_map_path: Optional[Path] = typer.Option(None, "--video-map-path", help="nextgqa: video id map JSON."),
-    check_videos: bool = typer.Option(False, "--check-videos", help="Fail when a referenced video is missing."),
+    durations_path: Optional[Path] = typer.Option(
+        None, "--durations-path", help="charades_sta: Charades_v1_<split>.csv with video lengths (default: beside the annotations)."
+    ),
+    subtitle_dir: Optional[Path] = typer.Option(None, "--subtitle-dir", help="videomme: folder of <videoID>.srt subtitles."),
+    check_videos: bool = typer.Option(False, "--check-videos", help="Skip records whose video file is missing."),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first problem record instead of repairing or skipping it."),
 ) -> None:
-    """Convert Video-MME, MVBench, Charades-STA or NExT-GQA annotations (docs/tasks.md)."""
+    """Convert Video-MME, MVBench, Charades-STA or NExT-GQA annotations (docs/tasks.md).
+
+    Records a documented rule repairs are repaired and counted; other bad records are skipped
+    with their line and reason. Exit 0 when tasks were written, 2 when none could be.
+    """
     from vagent.env.converters import CONVERTERS
 
     if name not in CONVERTERS:
         fail(f"unknown format {name!r}; choose one of: {', '.join(CONVERTERS)}")
-    extra = {"video_ext": video_ext, "task_name": task_name, "gsub_path": gsub_path, "video_map_path": video_map_path}
+    extra = {"video_ext": video_ext, "task_name": task_name, "gsub_path": gsub_path, "video_map_path": video_map_path,
+             "durations_path": durations_path, "subtitle_dir": subtitle_dir}
     accepted = CONVERTERS[name].__code__.co_varnames
     kwargs = {key: value for key, value in extra.items() if value is not None}
     unused = [key for key in kwargs if key not in accepted]
     if unused:
         fail(f"{name} does not take --{unused[0].replace('_', '-')}")
     try:
-        tasks = CONVERTERS[name](annotations, video_dir, out, check_videos=check_videos, **kwargs)
+        conversion = CONVERTERS[name](annotations, video_dir, out, check_videos=check_videos, strict=strict, **kwargs)
     except VagentError as exc:
         fail(str(exc))
-    console.print(f"{len(tasks)} tasks written to {out}")
+    for line in conversion.summary():
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    console.print(f"{len(conversion)} tasks written to {out}")
 
 
 train_app = typer.Typer(help="Post-training: collect trajectories, SFT, GRPO (docs/training.md).", no_args_is_help=True)
