@@ -1,9 +1,12 @@
 """Evaluation: run the agent over a task file, score every answer, summarise.
 
 Results are appended to ``results.jsonl`` as each task finishes, so an interrupted run
-resumes where it stopped (finished tasks are not redone). Each task's trace is saved under
-``traces/``. The summary reports accuracy by answer type, mIoU and R@0.3/0.5/0.7 for spans,
-and the mean cost per task (tool calls, frames, tokens, seconds, trajectories).
+resumes where it stopped (finished tasks are not redone). A results folder belongs to one run:
+``run.json`` records the run's configuration (model, sampling, strategy, budget, reward, index
+settings), and resuming with another configuration raises :class:`RunMismatch`. Each task's
+trace is saved under ``traces/``. The summary reports accuracy by answer type, mIoU and
+R@0.3/0.5/0.7 for spans, the mean cost per task (tool calls, frames, tokens, seconds,
+trajectories), and each benchmark's own metrics (:mod:`vagent.env.metrics`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import math
 import os
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +25,10 @@ from vagent.agent.policy import Policy
 from vagent.agent.scaling import ScalingConfig, run_scaled
 from vagent.agent.trace import Trace
 from vagent.env.environment import tools_for
+from vagent.env.metrics import benchmark_metrics, benchmark_tables
 from vagent.env.rewards import RewardSpec, accuracy, parse_spans, temporal_iou
 from vagent.env.tasks import Task
+from vagent.errors import ConfigError
 from vagent.tools.index import IndexSettings
 
 IOU_THRESHOLDS = (0.3, 0.5, 0.7)
@@ -114,8 +119,90 @@ def evaluate_task(task: Task, policy: Policy, config: EvalConfig) -> tuple[dict[
     }
     if task.answer_type == "span":
         record["iou"] = temporal_iou(parse_spans(result.answer), task.answer) if result.answer else 0.0
+    if task.evidence:
+        record["grounding"], record["grounding_from"] = grounding(result.answer, chosen.steps)
     trace = Trace(result.trajectories, answer=result.answer, meta={"task_id": task.id, "model": policy.name, **result.summary()})
     return record, trace
+
+
+def grounding(answer: str | None, steps: list[dict[str, Any]]) -> tuple[list[list[float]], str]:
+    """Where a trajectory grounds its answer, and where that was read: the spans written in the
+    answer (``"answer"``), else the window of its last successful ``crop_clip`` call
+    (``"last_crop"``), else nothing (``"none"``)."""
+    spans = parse_spans(answer)
+    if spans:
+        return [[s, e] for s, e in spans], "answer"
+    for step in reversed(steps):
+        for call in reversed(step.get("calls") or []):
+            arguments = call.get("arguments") or {}
+            if call.get("tool") == "crop_clip" and not call.get("error"):
+                try:
+                    start, end = float(arguments["start"]), float(arguments["end"])
+                except (KeyError, TypeError, ValueError):
+                    continue
+                return [[min(start, end), max(start, end)]], "last_crop"
+    return [], "none"
+
+
+class RunMismatch(ConfigError):
+    """A results folder holds another run's results (see :func:`claim_folder`)."""
+
+
+def run_configuration(policy: Policy, config: EvalConfig) -> dict[str, Any]:
+    """What decides a run's results: model and sampling, strategy, budget, reward, index settings."""
+    scaling = config.scaling
+    strategy: dict[str, Any] = {"strategy": scaling.strategy, "samples": scaling.samples}
+    if scaling.strategy == "best_of_n":
+        strategy["verifier"] = scaling.verifier
+    if scaling.strategy == "adaptive":
+        strategy.update(agree=scaling.agree, round_size=scaling.round_size, grow_frames=scaling.grow_frames)
+    index = {k: v for k, v in asdict(config.index).items() if k != "cache_dir"}
+    identity = {
+        "model": policy.name,
+        "temperature": getattr(policy, "temperature", None),
+        "seed": getattr(policy, "seed", None),
+        **strategy,
+        "budget": asdict(config.budget),
+        "reward": config.reward,
+        "overview_frames": config.overview_frames,
+        "index": index,
+    }
+    return json.loads(json.dumps(identity, default=str))
+
+
+def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def claim_folder(out: Path, identity: dict[str, Any]) -> None:
+    """Record ``identity`` in ``out/run.json``, or check that the folder's run is this one.
+
+    Raises :class:`RunMismatch` naming each setting that differs, or when the folder has
+    results but no ``run.json`` (from before runs were recorded).
+    """
+    run_file, results = out / "run.json", out / "results.jsonl"
+    fresh = f"Results from two runs cannot share a folder: pass a new --out folder, or delete {out} to start this run over."
+    if run_file.is_file():
+        try:
+            recorded = json.loads(run_file.read_text(encoding="utf-8"))["config"]
+        except (ValueError, KeyError, TypeError):
+            raise RunMismatch(f"{run_file}: unreadable run record. {fresh}") from None
+        before, now = _flat(recorded), _flat(identity)
+        differences = [f"{key} {before.get(key)!r} there, {now.get(key)!r} now" for key in dict.fromkeys([*before, *now])
+                       if before.get(key) != now.get(key)]
+        if differences:
+            raise RunMismatch(f"{out} holds the results of another run configuration ({'; '.join(differences)}). {fresh}")
+        return
+    if results.is_file() and results.stat().st_size > 0:
+        raise RunMismatch(f"{out} has results but no run.json (written before vagent recorded each run's configuration), "
+                          f"so they cannot be matched to this run. {fresh}")
+    run_file.write_text(json.dumps({"config": identity}, indent=2) + "\n", encoding="utf-8")
 
 
 def evaluate(
@@ -128,6 +215,7 @@ def evaluate(
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results_path = out / "results.jsonl"
+    claim_folder(out, run_configuration(policy, config))
     _repair_tail(results_path)
     done = _read_results(results_path)
     for position, task in enumerate(tasks, start=1):
@@ -143,7 +231,7 @@ def evaluate(
         if on_task:
             on_task(position, len(tasks), record)
     records = [done[task.id] for task in tasks if task.id in done]
-    summary = summarise(records)
+    summary = summarise(records, tasks)
     summary["model"] = policy.name
     summary["strategy"] = config.scaling.strategy
     summary["samples"] = config.scaling.samples
@@ -160,8 +248,9 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else math.nan
 
 
-def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Accuracy by answer type, span mIoU and recall at IoU thresholds, and mean cost."""
+def summarise(records: list[dict[str, Any]], tasks: list[Task] | None = None) -> dict[str, Any]:
+    """Accuracy by answer type, span mIoU and recall at IoU thresholds, mean cost, and (given
+    the ``tasks``) each benchmark's own metrics under ``"benchmarks"``."""
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
         by_type[record["answer_type"]].append(record)
@@ -181,6 +270,7 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
         "reward": _mean([r["reward"] for r in records]),
         "by_type": types,
         "cost_per_task": {key[5:]: _mean([r.get(key, 0.0) for r in records]) for key in cost_keys},
+        "benchmarks": benchmark_metrics(records, tasks or []),
     }
 
 
@@ -198,4 +288,4 @@ def summary_table(summary: dict[str, Any]) -> str:
         lines.append(f"| {kind} | {stats['n']} | " + " | ".join(cells) + " |")
     lines += ["", "| cost per task | mean |", "|---|---|"]
     lines += [f"| {key} | {value:.2f} |" for key, value in summary["cost_per_task"].items()]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + benchmark_tables(summary.get("benchmarks") or {})

@@ -11,7 +11,8 @@ import pytest
 from vagent.agent.episode import Budget, Generation
 from vagent.agent.scaling import ScalingConfig
 from vagent.agent.scripted import ScriptedPolicy
-from vagent.env.evaluate import EvalConfig, evaluate, summarise, summary_table
+from vagent.env.evaluate import EvalConfig, RunMismatch, claim_folder, evaluate, grounding, run_configuration, summarise, summary_table
+from vagent.env.tasks import Task
 from vagent.env.sweep import sweep
 from vagent.env.synthetic import make_task
 from tests.test_episode import RANDOM_CLIP
@@ -35,7 +36,7 @@ def tasks(tmp_path_factory):
 class Guarded:
     """The scripted policy, refusing (and recording) questions of tasks that must not be redone."""
 
-    name, include_schemas = "scripted", True
+    name, include_schemas, temperature, seed = "scripted", True, 0.0, None  # the run configuration of ScriptedPolicy()
 
     def __init__(self, forbidden: list[str]):
         self.inner = ScriptedPolicy()
@@ -117,9 +118,10 @@ def test_sweep_writes_table_and_plot(tasks, tmp_path):
 
 
 def test_a_complete_last_record_without_newline_is_kept(tasks, tmp_path):
+    policy = Guarded([t.question for t in tasks])
+    claim_folder(tmp_path, run_configuration(policy, eval_config(tmp_path)))
     records = [{"task_id": t.id, "answer_type": t.answer_type, "accuracy": 1.0, "reward": 1.0} for t in tasks]
     (tmp_path / "results.jsonl").write_text("\n".join(json.dumps(r) for r in records))  # no final newline
-    policy = Guarded([t.question for t in tasks])
     summary = evaluate(tasks, policy, eval_config(tmp_path))
     assert policy.asked == [] and summary["n"] == 4 and summary["accuracy"] == 1.0
     assert (tmp_path / "results.jsonl").read_text().endswith("}\n")
@@ -139,3 +141,82 @@ def test_summarise_by_type():
     summary.update(model="m", strategy="single", samples=1)
     assert "| choice | 1 | 1.000 |  |  |  |  |" in summary_table(summary)
     assert math.isnan(summarise([])["accuracy"])
+
+
+def finished_folder(out, tasks, policy, config):
+    """A results folder in which this run finished every task (no episode needs to run)."""
+    out.mkdir(parents=True, exist_ok=True)
+    claim_folder(out, run_configuration(policy, config))
+    records = [{"task_id": t.id, "answer_type": t.answer_type, "accuracy": 1.0, "reward": 1.0, "answer": "A"} for t in tasks]
+    (out / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def test_a_results_folder_belongs_to_one_run(tasks, tmp_path):
+    out = tmp_path / "run"
+    finished_folder(out, tasks, Guarded([]), eval_config(out))
+    before = (out / "results.jsonl").read_text()
+    assert json.loads((out / "run.json").read_text())["config"]["model"] == "scripted"
+    assert evaluate(tasks, Guarded([t.question for t in tasks]), eval_config(out))["n"] == 4  # same run: resumed
+
+    class Other(Guarded):
+        name = "tiny"
+
+    with pytest.raises(RunMismatch, match=r"holds the results of another run configuration \(model 'scripted' there, 'tiny' now\)\. "
+                                           r"Results from two runs cannot share a folder: pass a new --out folder"):
+        evaluate(tasks, Other([t.question for t in tasks]), eval_config(out))
+    with pytest.raises(RunMismatch, match=r"strategy 'single' there, 'self_consistency' now; samples 1 there, 4 now"):
+        evaluate(tasks, Guarded([t.question for t in tasks]), eval_config(out, strategy="self_consistency", samples=4))
+    config = eval_config(out)
+    config.budget = Budget(max_turns=3)
+    with pytest.raises(RunMismatch, match=r"budget\.max_turns 10 there, 3 now"):
+        evaluate(tasks, Guarded([t.question for t in tasks]), config)
+    assert (out / "results.jsonl").read_text() == before, "a refused run changes nothing"
+
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "results.jsonl").write_text((out / "results.jsonl").read_text())
+    with pytest.raises(RunMismatch, match=r"has results but no run\.json"):
+        evaluate(tasks, Guarded([t.question for t in tasks]), eval_config(legacy))
+
+
+def test_cli_refuses_a_second_model_in_the_same_folder(tasks, tmp_path):
+    from typer.testing import CliRunner
+
+    from vagent.cli import app
+    from vagent.env.tasks import save_tasks
+
+    out = tmp_path / "run"
+    save_tasks(tasks, tmp_path / "tasks.jsonl")
+    finished_folder(out, tasks, Guarded([]), eval_config(out))
+    result = CliRunner().invoke(app, ["eval", str(tmp_path / "tasks.jsonl"), "--model", "scripted-no-tools", "--out", str(out),
+                                      "--clip-pretrained", "random"])
+    output = " ".join(result.output.split())  # rich wraps long lines
+    assert result.exit_code == 2, output
+    assert "another run configuration" in output and "model 'scripted' there, 'scripted-no-tools' now" in output
+    assert "rerun to resume" not in output
+
+
+def test_evaluate_writes_each_benchmarks_metrics(tmp_path):
+    tasks = [Task(f"nextgqa/v/{i}", "/v.mp4", "why?", "choice", "A", ["x", "y"], evidence=[[0.0, 4.0]],
+                  metadata={"source": "nextgqa"}) for i in range(2)]
+    out = tmp_path / "run"
+    finished_folder(out, tasks, Guarded([]), eval_config(out))
+    lines = (out / "results.jsonl").read_text().splitlines()
+    first = {**json.loads(lines[0]), "grounding": [[2.0, 6.0]], "grounding_from": "last_crop"}  # IoU 1/3, IoP 1/2
+    (out / "results.jsonl").write_text(json.dumps(first) + "\n" + lines[1] + "\n")
+    summary = evaluate(tasks, Guarded([t.question for t in tasks]), eval_config(out))
+    gqa = summary["benchmarks"]["nextgqa"]
+    assert gqa["Acc@QA"] == 1.0 and gqa["Acc@GQA"] == 0.5 and gqa["mIoP"] == 0.25 and gqa["mIoU"] == pytest.approx(1 / 6)
+    assert json.loads((out / "summary.json").read_text())["benchmarks"]["nextgqa"]["Acc@GQA"] == 0.5
+    table = (out / "summary.md").read_text()
+    assert "## NExT-GQA" in table and "| n | Acc@QA | grounded | Acc@GQA | mIoP |" in table
+    assert "predicted grounding taken from: last_crop 1, none 1" in table
+
+
+def test_grounding_reads_the_answer_then_the_last_crop():
+    crop = lambda start, end, error=None: {"tool": "crop_clip", "arguments": {"start": start, "end": end}, "error": error}  # noqa: E731
+    steps = [{"calls": [crop(1, 3)]}, {"calls": [{"tool": "search_clips", "arguments": {"query": "x"}, "error": None},
+                                                 crop(8, 5), crop(20, 30, error="out of range")]}]
+    assert grounding("B, from 12s to 15.5s", steps) == ([[12.0, 15.5]], "answer")
+    assert grounding("B", steps) == ([[5.0, 8.0]], "last_crop")
+    assert grounding("B", [{"calls": [{"tool": "search_clips", "arguments": {}, "error": None}]}]) == ([], "none")

@@ -278,7 +278,7 @@ def eval_command(
 ) -> None:
     """Run the agent over a task file: per-task results, a summary table, optionally a compute sweep."""
     from vagent.agent.episode import Budget
-    from vagent.env.evaluate import EvalConfig, evaluate, summary_table
+    from vagent.env.evaluate import EvalConfig, RunMismatch, evaluate, summary_table
     from vagent.env.tasks import load_tasks
 
     scaling = scaling_config(strategy, samples, verifier, agree, grow_frames)
@@ -297,14 +297,17 @@ def eval_command(
         from vagent.env.sweep import sweep, sweep_table
 
         policy_or_exit(model, temperature, seed, server_model)  # fail early if it cannot load
-        with _progress_bar("sweep") as progress:
-            bar = progress.add_task("runs", total=12)
-            rows = sweep(
-                tasks,
-                lambda: policy_or_exit(model, temperature, seed, server_model),
-                config,
-                on_run=lambda row: progress.advance(bar),
-            )
+        try:
+            with _progress_bar("sweep") as progress:
+                bar = progress.add_task("runs", total=12)
+                rows = sweep(
+                    tasks,
+                    lambda: policy_or_exit(model, temperature, seed, server_model),
+                    config,
+                    on_run=lambda row: progress.advance(bar),
+                )
+        except VagentError as exc:
+            fail(str(exc))
         console.print(sweep_table(rows))
         console.print(f"table: {out / 'sweep.md'}  plot: {out / 'sweep.png'}")
         return
@@ -313,6 +316,8 @@ def eval_command(
         with _progress_bar(f"eval {policy.name}") as progress:
             bar = progress.add_task("tasks", total=len(tasks))
             summary = evaluate(tasks, policy, config, on_task=lambda done, total, record: progress.update(bar, completed=done))
+    except RunMismatch as exc:
+        fail(str(exc))
     except VagentError as exc:
         fail(f"{exc} (finished tasks are kept in {out / 'results.jsonl'}; rerun to resume)")
     console.print(summary_table(summary))
