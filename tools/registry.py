@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import reprlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,33 @@ class ToolLimits:
     min_box_side: float = 0.02
     max_query_chars: int = 300
     thumbnails: bool = True
+
+
+MAX_MAGNITUDE = 1e12
+"""Largest absolute value of a numeric tool argument (no time, count or coordinate comes near it)."""
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 2, 40, 40, 4, 4
+
+
+def _show(value: Any) -> str:
+    """A short repr of a model-written value: bounded in length and depth, huge integers abridged."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_MAGNITUDE:
+        digits = len(str(abs(value))) if value.bit_length() < 13_000 else "thousands of"
+        return f"an integer with {digits} digits"
+    try:
+        return _REPR.repr(value)
+    except ValueError:  # an integer inside a list with more digits than repr() converts
+        return f"a {type(value).__name__} too large to show"
+
+
+def _describe(value: Any) -> str:
+    """Type and short repr of a model-written value."""
+    shown = _show(value)
+    return shown if shown.startswith(("an integer with", "a ")) else f"{type(value).__name__} {shown}"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 
 class _BadArgs(ValueError):
@@ -124,14 +152,17 @@ class VideoTools:
 
         Safe to call from several threads (trajectories sampled in parallel share one registry).
         """
+        label = _short(name) if isinstance(name, str) else _show(name)
         try:
             with self._lock:
                 return self._call(name, arguments)
         except _BadArgs as err:
-            return Observation.failure(f"{name}: {err}", tool=str(name))
+            return Observation.failure(f"{label}: {err}", tool=label)
+        except RecursionError:
+            return Observation.failure(f"{label}: arguments are nested too deeply", tool=label)
         except Exception as err:  # a tool bug must not end an episode
-            log.exception("tool %r failed", name)
-            return Observation.failure(f"{name} failed: {type(err).__name__}: {err}", tool=str(name))
+            log.exception("tool %s failed", label)
+            return Observation.failure(f"{label} failed: {type(err).__name__}: {_short(str(err), 200)}", tool=label)
 
     def overview(self, count: int) -> list[TimedImage]:
         """``count`` frames evenly spaced across the video (shown with the question)."""
@@ -142,7 +173,8 @@ class VideoTools:
 
     def _call(self, name: Any, arguments: Any) -> Observation:
         if not isinstance(name, str) or name not in TOOL_NAMES:
-            return Observation.failure(f"unknown tool {name!r}. Valid tools: {', '.join(TOOL_NAMES)}", tool=str(name))
+            shown = repr(_short(name)) if isinstance(name, str) else _show(name)
+            return Observation.failure(f"unknown tool {shown}. Valid tools: {', '.join(TOOL_NAMES)}", tool=shown)
         if arguments is None:
             arguments = {}
         if isinstance(arguments, str):
@@ -150,6 +182,10 @@ class VideoTools:
                 arguments = json.loads(arguments) if arguments.strip() else {}
             except json.JSONDecodeError as err:
                 raise _BadArgs(f"arguments are not valid JSON ({err})") from None
+            except RecursionError:
+                raise _BadArgs("arguments are nested too deeply") from None
+            except ValueError:  # an integer with more digits than Python converts
+                raise _BadArgs("arguments hold an integer with thousands of digits (write numbers of ordinary size)") from None
         if not isinstance(arguments, dict):
             raise _BadArgs(f"arguments must be an object, got {type(arguments).__name__}")
         params = self.schemas()[TOOL_NAMES.index(name)]["function"]["parameters"]
@@ -158,7 +194,7 @@ class VideoTools:
         extra = [k for k in arguments if k not in props]
         missing = [k for k in required if k not in arguments]
         if extra:
-            raise _BadArgs(f"unexpected argument(s) {', '.join(map(str, extra))}; usage: {usage}")
+            raise _BadArgs(f"unexpected argument(s) {_short(', '.join(map(str, extra)), 120)}; usage: {usage}")
         if missing:
             raise _BadArgs(f"missing argument(s) {', '.join(missing)}; usage: {usage}")
         clean = {key: self._check_type(key, value, props[key]) for key, value in arguments.items()}
@@ -171,19 +207,21 @@ class VideoTools:
         kind = spec.get("type")
         if kind == "string" and isinstance(value, str):
             return value
-        if kind == "integer" and not isinstance(value, bool):
-            if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
-                return int(value)
-        if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
-            if not math.isfinite(value):
+        if kind in ("integer", "number") and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, float) and not math.isfinite(value):
                 raise _BadArgs(f"{key} must be a finite number, got {value}")
-            return float(value)
+            if abs(value) > MAX_MAGNITUDE:  # also keeps ints that no float can hold out of float()
+                raise _BadArgs(f"{key} is too large: numbers must lie within ±{MAX_MAGNITUDE:.0e}, got {_show(value)}")
+            if kind == "number":
+                return float(value)
+            if isinstance(value, int) or value.is_integer():
+                return int(value)
         if kind == "array" and isinstance(value, (list, tuple)):
             item = spec.get("items", {})
             return [VideoTools._check_type(f"{key}[{i}]", v, item) for i, v in enumerate(value)]
         wanted = {"number": "a number", "integer": "an integer", "string": "a string",
                   "array": "a list of numbers"}.get(kind, kind)
-        raise _BadArgs(f"{key} must be {wanted}, got {type(value).__name__} {value!r:.40}")
+        raise _BadArgs(f"{key} must be {wanted}, got {_describe(value)}")
 
     # ------------------------------------------------------------------ checks
     def _check_time(self, key: str, t: float) -> float:
