@@ -64,6 +64,7 @@ def test_nextgqa_metrics_hand_computed():
         choice("g3", "nextgqa", evidence=[[0.0, 4.0]]),    # wrong, grounded [3, 5]: IoU 1/5, IoP .5
         choice("g4", "nextgqa", evidence=[[8.0, 9.0]]),    # right, no grounding: 0, 0
         choice("g5", "nextgqa"),                           # right, no ground-truth segment: only in Acc@QA
+        choice("g6", "nextgqa", evidence=[[0.0, 4.0]]),    # right, grounded [2, 7]: IoU 2/7, IoP .4 (< .5: not in Acc@GQA)
     ]
     records = [
         result("g1", 1, grounding=[[2.0, 6.0]], grounding_from="last_crop"),
@@ -71,16 +72,17 @@ def test_nextgqa_metrics_hand_computed():
         result("g3", 0, grounding=[[3.0, 5.0]], grounding_from="answer"),
         result("g4", 1, grounding=[], grounding_from="none"),
         result("g5", 1),
+        result("g6", 1, grounding=[[2.0, 7.0]], grounding_from="last_crop"),
     ]
     gqa = benchmark_metrics(records, tasks)["nextgqa"]
-    assert gqa["n"] == 5 and gqa["grounded"] == 4
-    assert gqa["Acc@QA"] == pytest.approx(4 / 5)
-    assert gqa["Acc@GQA"] == pytest.approx(2 / 4)  # g1 and g2: right and IoP >= 0.5
-    assert gqa["mIoP"] == pytest.approx((1 + 0.5 + 0.5 + 0) / 4)
-    assert (gqa["IoP@0.3"], gqa["IoP@0.5"]) == (0.75, 0.75)
-    assert gqa["mIoU"] == pytest.approx((0.4 + 2 / 6 + 0.2 + 0) / 4)
-    assert (gqa["IoU@0.3"], gqa["IoU@0.5"]) == (0.5, 0.0)
-    assert gqa["grounding_from"] == {"last_crop": 1, "answer": 2, "none": 1}
+    assert gqa["n"] == 6 and gqa["grounded"] == 5
+    assert gqa["Acc@QA"] == pytest.approx(5 / 6)
+    assert gqa["Acc@GQA"] == pytest.approx(2 / 5)  # g1 and g2: right and IoP >= 0.5
+    assert gqa["mIoP"] == pytest.approx((1 + 0.5 + 0.5 + 0 + 0.4) / 5)
+    assert (gqa["IoP@0.3"], gqa["IoP@0.5"]) == (pytest.approx(4 / 5), pytest.approx(3 / 5))
+    assert gqa["mIoU"] == pytest.approx((0.4 + 2 / 6 + 0.2 + 0 + 2 / 7) / 5)
+    assert (gqa["IoU@0.3"], gqa["IoU@0.5"]) == (pytest.approx(2 / 5), 0.0)
+    assert gqa["grounding_from"] == {"last_crop": 2, "answer": 2, "none": 1}
 
 
 def test_videomme_metrics_by_duration_and_task_type():
