@@ -221,3 +221,82 @@ def test_real_clip_index(bikes, tmp_path):
     assert len(index.scenes) >= 2 and index.scenes[0][0] == 0.0
     assert all(a < b for a, b in index.scenes) and index.scenes[-1][1] == pytest.approx(10.0, abs=0.05)
     assert index.stats["frames_decoded"] == 250
+
+
+def _rewrite_manifest(directory: Path, change, *, recompute_checksum: bool) -> None:
+    manifest_path = directory / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest = change(manifest)
+    if recompute_checksum and isinstance(manifest, dict):
+        manifest["checksum"] = index_module._manifest_checksum(manifest)
+    manifest_path.write_text(json.dumps(manifest))
+
+
+def _past_the_end(manifest):
+    manifest["times"][-1] = manifest["info"]["duration"] + 100.0
+    return manifest
+
+
+UNTRUSTED = {
+    "list": (lambda m: [], False, "manifest is a JSON list"),
+    "null": (lambda m: None, False, "manifest is a JSON NoneType"),
+    "number": (lambda m: 7, False, "manifest is a JSON int"),
+    "edited_times": (_past_the_end, False, "manifest checksum differs"),
+    "edited_times_new_checksum": (_past_the_end, True, "a frame time lies outside the video"),
+    "scenes_not_pairs": (lambda m: {**m, "scenes": [[0.0]]}, True, "scenes are not a list of [start, end] pairs"),
+    "thumb_sizes_strings": (lambda m: {**m, "thumb_sizes": ["1"] * len(m["times"])}, True, "thumbnail sizes"),
+    "info_missing": (lambda m: {k: v for k, v in m.items() if k != "info"}, True, "video info fields differ"),
+    "other_video": (lambda m: {**m, "content_hash": "0" * 32}, True, "belongs to another video"),
+    "old_version": (lambda m: {**m, "version": 1}, True, "cache version 1"),
+}
+
+
+@pytest.mark.parametrize("damage", list(UNTRUSTED))
+def test_untrusted_manifest_is_rebuilt_with_a_one_line_notice(scene_video, random_clip_settings, damage, caplog):
+    change, recompute, reason = UNTRUSTED[damage]
+    load_or_build(scene_video.path, random_clip_settings)
+    directory = _cache_dir(random_clip_settings, scene_video.path)
+    _rewrite_manifest(directory, change, recompute_checksum=recompute)
+    clear_memo()
+    before = build_count()
+    with caplog.at_level("WARNING", logger="vagent.tools.index"):
+        rebuilt = load_or_build(scene_video.path, random_clip_settings)
+    assert not rebuilt.from_cache and build_count() == before + 1
+    assert rebuilt.times[-1] <= rebuilt.info.end
+    notices = [r.getMessage() for r in caplog.records if r.name == "vagent.tools.index"]
+    assert len(notices) == 1 and "\n" not in notices[0] and reason in notices[0], notices
+    assert "cannot be trusted" in notices[0] and "rebuilding" in notices[0]
+    clear_memo()
+    assert load_or_build(scene_video.path, random_clip_settings).from_cache  # the rebuilt entry is trusted
+
+
+@pytest.mark.parametrize("stray", ["file", "link"])
+def test_index_folder_replaced_by_a_file_is_replaced(scene_video, random_clip_settings, tmp_path, stray, caplog):
+    load_or_build(scene_video.path, random_clip_settings)
+    directory = _cache_dir(random_clip_settings, scene_video.path)
+    import shutil
+
+    shutil.rmtree(directory)
+    if stray == "file":
+        directory.write_text("not an index")
+    else:
+        (tmp_path / "elsewhere").mkdir()
+        directory.symlink_to(tmp_path / "elsewhere")
+    clear_memo()
+    with caplog.at_level("WARNING", logger="vagent.tools.index"):
+        rebuilt = load_or_build(scene_video.path, random_clip_settings)
+    assert not rebuilt.from_cache and any("not a folder" in r.getMessage() for r in caplog.records)
+    assert directory.is_dir() and not directory.is_symlink() and (directory / "manifest.json").is_file()
+    assert list((tmp_path / "elsewhere").iterdir()) == [] if stray == "link" else True
+    clear_memo()
+    assert load_or_build(scene_video.path, random_clip_settings).from_cache
+
+
+def test_unusable_cache_folder_indexes_in_memory(scene_video, random_clip_settings, tmp_path, caplog):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    settings = IndexSettings(clip_model="ViT-S-32", clip_pretrained=None, allow_random_clip=True, cache_dir=blocker / "cache")
+    with caplog.at_level("WARNING", logger="vagent.tools.index"):
+        index = load_or_build(scene_video.path, settings)
+    assert len(index.times) and not index.from_cache
+    assert any("not usable" in r.getMessage() and "without a cache" in r.getMessage() for r in caplog.records)
