@@ -1,7 +1,11 @@
 """The ``vagent`` command line: a thin layer that parses options and calls library functions.
 
 Heavy libraries (torch, transformers, open_clip) are imported inside commands so that
-``vagent --help`` is instant.
+``vagent --help`` is instant. Every value is checked before any work starts (``vagent._checks``:
+exit 2 with one line naming the rule). Text from users, models and tools is printed literally
+(never as rich markup, never highlighted) and shortened in the terminal; the trace keeps it whole.
+
+Exit codes: 0 answered, 1 no answer within the budget, 2 bad input, 3 model or server not usable.
 """
 
 from __future__ import annotations
@@ -14,36 +18,86 @@ from typing import Any, Optional
 import typer
 from rich.console import Console
 from rich.panel import Panel
+from rich.text import Text
 
+from vagent import _checks as check
 from vagent.errors import VagentError
 
 app = typer.Typer(help="Video language models that think with tools.", no_args_is_help=True, add_completion=False)
 trace_app = typer.Typer(help="Reasoning traces.", no_args_is_help=True)
 app.add_typer(trace_app, name="trace")
-console = Console(stderr=False)
-err = Console(stderr=True)
+console = Console(stderr=False, highlight=False)
+err = Console(stderr=True, highlight=False)
 
 EXIT_NO_ANSWER = 1
 EXIT_BAD_INPUT = 2
 EXIT_MODEL = 3
+SHOWN_CHARS = 2000
+"""Longest text (question, think text, tool result, answer) shown whole in the terminal."""
+
+
+def shorten(text: Any, limit: int = SHOWN_CHARS) -> str:
+    """``text`` as shown in the terminal: cut to ``limit`` characters, saying how much was left out."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} … [{len(text) - limit} more characters in the trace]"
+
+
+def say(*parts: str | tuple[str, str], to: Console | None = None, limit: int = SHOWN_CHARS) -> None:
+    """Print ``parts`` literally: plain strings are untrusted text (shortened), ``(text, style)`` are labels."""
+    line = Text()
+    for part in parts:
+        if isinstance(part, tuple):
+            line.append(part[0], style=part[1])
+        else:
+            line.append(shorten(part, limit))
+    (to or console).print(line, soft_wrap=True)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+    say(("error: ", "bold red"), message, to=err)
     raise typer.Exit(code)
+
+
+def checked(*checks: Any) -> None:
+    """Run ``check`` calls given as ``(function, *args)``; the first rule broken exits 2."""
+    try:
+        for function, *args in checks:
+            function(*args)
+    except VagentError as exc:
+        fail(str(exc))
 
 
 def index_settings(cache_dir: Optional[Path], clip_model: str, clip_pretrained: str, embed_fps: float):
     from vagent.tools.index import IndexSettings
 
+    checked((check.folder, "--cache-dir", cache_dir), (check.positive, "--embed-fps", embed_fps),
+            (check.text, "--clip-model", clip_model, "an open_clip architecture such as ViT-B-32"),
+            (check.text, "--clip-pretrained", clip_pretrained, "a weights tag, a checkpoint path or 'random'"))
     pretrained = None if clip_pretrained.lower() in ("random", "none") else clip_pretrained
-    return IndexSettings(
-        clip_model=clip_model,
-        clip_pretrained=pretrained,
-        allow_random_clip=pretrained is None,
-        embed_fps=embed_fps,
-        cache_dir=cache_dir,
-    )
+    try:
+        return IndexSettings(
+            clip_model=clip_model,
+            clip_pretrained=pretrained,
+            allow_random_clip=pretrained is None,
+            embed_fps=embed_fps,
+            cache_dir=cache_dir,
+        )
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _label_column(template: str, style: str = "bold"):
+    """A progress column that shows ``template`` (may use ``{task.description}``) literally."""
+    from rich.progress import TextColumn
+
+    return TextColumn(template, style=style, markup=False, highlighter=None)
+
+
+def _literal(text: str) -> str:
+    """``text`` safe inside a ``str.format`` template."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def open_tools(video: Path, settings: Any):
@@ -53,9 +107,9 @@ def open_tools(video: Path, settings: Any):
     from vagent.tools.registry import VideoTools
 
     with Progress(
-        TextColumn("[bold]indexing[/] {task.description}"),
+        _label_column("indexing {task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:.0f}s of video"),
+        TextColumn("{task.completed:.0f}s of video", markup=False),
         TimeRemainingColumn(),
         console=err,
         transient=True,
@@ -63,18 +117,20 @@ def open_tools(video: Path, settings: Any):
         task = progress.add_task(video.name, total=None)  # the index reports the total as it decodes
         tools = VideoTools.open(video, settings, progress=lambda done, total: progress.update(task, completed=done, total=total))
     if tools.index.visual_search_error:
-        err.print(f"[yellow]note:[/] {tools.index.visual_search_error}")
+        say(("note: ", "yellow"), tools.index.visual_search_error, to=err)
     return tools
 
 
-CACHE_OPTION = typer.Option(None, "--cache-dir", help="Index cache folder (default: the user cache dir, or $VAGENT_CACHE_DIR).")
+CACHE_OPTION = typer.Option(
+    None, "--cache-dir", help="Index cache folder, created if needed; must be writable (default: the user cache dir, or $VAGENT_CACHE_DIR)."
+)
 CLIP_MODEL_OPTION = typer.Option("ViT-B-32", "--clip-model", help="open_clip architecture for visual search.")
 CLIP_WEIGHTS_OPTION = typer.Option(
     "openai",
     "--clip-pretrained",
     help="open_clip weights: a tag to download once (e.g. openai), a local checkpoint path, or 'random' (tests only).",
 )
-EMBED_FPS_OPTION = typer.Option(1.0, "--embed-fps", help="Frames per second embedded for visual search.")
+EMBED_FPS_OPTION = typer.Option(1.0, "--embed-fps", help="Frames per second embedded for visual search (> 0).")
 
 
 @app.command()
@@ -86,55 +142,56 @@ def index(
     embed_fps: float = EMBED_FPS_OPTION,
 ) -> None:
     """Build (or reuse) the per-video index: scenes, frame embeddings, thumbnails."""
+    settings = index_settings(cache_dir, clip_model, clip_pretrained, embed_fps)
     try:
         started = time.perf_counter()
-        tools = open_tools(video, index_settings(cache_dir, clip_model, clip_pretrained, embed_fps))
+        tools = open_tools(video, settings)
     except VagentError as exc:
         fail(str(exc))
     idx = tools.index
-    console.print(
-        Panel.fit(
-            f"duration      {tools.video.info.duration:.2f}s\n"
-            f"scenes        {len(idx.scenes)}\n"
-            f"frames        {int(idx.stats.get('embedded', 0))} embedded, {int(idx.stats.get('skipped_duplicates', 0))} skipped as near-duplicates\n"
-            f"visual search {'off' if idx.visual_search_error else 'on (random CLIP weights: scores are meaningless)' if idx.random_clip else 'on'}\n"
-            f"time          {time.perf_counter() - started:.2f}s ({'cache hit' if idx.from_cache else 'built'})\n"
-            f"cache         {idx.cache_path}",
-            title=f"index of {video.name}",
-        )
+    body = (
+        f"duration      {tools.video.info.duration:.2f}s\n"
+        f"scenes        {len(idx.scenes)}\n"
+        f"frames        {int(idx.stats.get('embedded', 0))} embedded, {int(idx.stats.get('skipped_duplicates', 0))} skipped as near-duplicates\n"
+        f"visual search {'off' if idx.visual_search_error else 'on (random CLIP weights: scores are meaningless)' if idx.random_clip else 'on'}\n"
+        f"time          {time.perf_counter() - started:.2f}s ({'cache hit' if idx.from_cache else 'built'})\n"
+        f"cache         {idx.cache_path}"
     )
+    console.print(Panel.fit(Text(body), title=Text(f"index of {shorten(video.name, 200)}")))
 
 
 def _print_update(node: str, update: dict[str, Any]) -> None:
     """Stream the reasoning: think text, each tool call, a one-line summary of each result."""
+    import json
+
     from vagent.agent.protocol import parse_action
 
     if node == "policy" and update.get("pending"):
         pending = update["pending"]
         if pending.get("error"):
-            err.print(f"[red]policy failed:[/] {pending['error']}")
+            say(("policy failed: ", "red"), pending["error"], to=err)
             return
         action = parse_action(pending["text"])
         if action.think:
-            console.print(f"[dim italic]{action.think}[/]")
+            say((shorten(action.think), "dim italic"))
         for call in action.tool_calls:
-            console.print(f"[bold magenta]→ {call.name}[/]({call.arguments})")
+            say((f"→ {shorten(call.name, 100)}", "bold magenta"), f"({json.dumps(call.arguments, ensure_ascii=False)})", limit=500)
     elif node == "act":
         episode = update["episode"]
         step = episode["steps"][-1] if episode["steps"] else None
         if step is None:
             return
         if step["action"]["kind"] == "invalid":
-            console.print(f"[yellow]malformed output:[/] {'; '.join(step['action']['errors'])}")
+            say(("malformed output: ", "yellow"), "; ".join(step["action"]["errors"]), limit=500)
         for call in step["calls"]:
             colour = "red" if call["error"] else "green"
-            console.print(f"  [{colour}]← {call['tool']}:[/] {call['summary']}")
+            say((f"  ← {shorten(call['tool'], 100)}: ", colour), call["summary"], limit=500)
 
 
 STRATEGY_OPTION = typer.Option("single", "--strategy", help="Test-time scaling: single, self_consistency, best_of_n, adaptive.")
-SAMPLES_OPTION = typer.Option(1, "--samples", "-n", help="Trajectories to sample (the maximum for adaptive).")
+SAMPLES_OPTION = typer.Option(1, "--samples", "-n", help="Trajectories to sample, at least 1 (the maximum for adaptive).")
 VERIFIER_OPTION = typer.Option("format", "--verifier", help="best_of_n scorer: judge, format, tool_cost, tool_calls, frames, repeated_calls.")
-AGREE_OPTION = typer.Option(2, "--agree", help="adaptive: stop once this many trajectories agree.")
+AGREE_OPTION = typer.Option(2, "--agree", help="adaptive: stop once this many trajectories agree (at least 1).")
 GROW_OPTION = typer.Option(False, "--grow-frames", help="adaptive: double the frame budget each round.")
 MODEL_OPTION = typer.Option(
     None,
@@ -143,12 +200,32 @@ MODEL_OPTION = typer.Option(
     help="Hub id or local path of a VLM, 'scripted' (tool-using baseline, no model), 'scripted-no-tools' (overview frames only), 'tiny' (test model), or an OpenAI-compatible URL. "
     "Default: Qwen3-VL, falling back to scripted when it cannot be loaded.",
 )
-SERVER_MODEL_OPTION = typer.Option(None, "--server-model", help="Model name on an OpenAI-compatible server.")
-MAX_TURNS_OPTION = typer.Option(8, "--max-turns", help="Tool-using turns before the model must answer.")
-MAX_FRAMES_OPTION = typer.Option(64, "--max-frames", help="Images the tools may show in one trajectory.")
-MAX_SECONDS_OPTION = typer.Option(None, "--max-seconds", help="Wall-clock budget per trajectory.")
-TEMPERATURE_OPTION = typer.Option(None, "--temperature", help="Sampling temperature. Default: 0.7 for models, 0 (deterministic) for scripted.")
-SEED_OPTION = typer.Option(None, "--seed", help="Random seed for sampling.")
+SERVER_MODEL_OPTION = typer.Option(None, "--server-model", help="Model name on an OpenAI-compatible server (only with a URL --model).")
+CONNECT_TIMEOUT_OPTION = typer.Option(5.0, "--connect-timeout", help="Server URL: seconds allowed to connect (> 0).")
+READ_TIMEOUT_OPTION = typer.Option(
+    60.0, "--read-timeout", help="Server URL: seconds allowed for one completion (> 0); not retried when it runs out."
+)
+MAX_TURNS_OPTION = typer.Option(8, "--max-turns", help="Tool-using turns before the model must answer (at least 1).")
+MAX_FRAMES_OPTION = typer.Option(64, "--max-frames", help="Images the tools may show in one trajectory (at least 1).")
+MAX_SECONDS_OPTION = typer.Option(None, "--max-seconds", help="Wall-clock budget per trajectory (> 0).")
+TEMPERATURE_OPTION = typer.Option(
+    None, "--temperature", help="Sampling temperature (>= 0). Default: 0.7 for models, 0 (deterministic) for scripted."
+)
+SEED_OPTION = typer.Option(None, "--seed", help=f"Random seed for sampling (0 to {check.MAX_SEED}).")
+
+
+def run_checks(model: Optional[str], server_model: Optional[str], max_turns: int, max_frames: int,
+               max_seconds: Optional[float], temperature: Optional[float], seed: Optional[int], samples: int,
+               agree: int, connect_timeout: float, read_timeout: float) -> bool:
+    """Check the options shared by ``ask`` and ``eval``; True when ``model`` is a server URL."""
+    checked((check.at_least, "--max-turns", max_turns, 1), (check.at_least, "--max-frames", max_frames, 1),
+            (check.positive, "--max-seconds", max_seconds), (check.at_least, "--temperature", temperature, 0),
+            (check.seed, "--seed", seed), (check.at_least, "--samples", samples, 1), (check.at_least, "--agree", agree, 1),
+            (check.positive, "--connect-timeout", connect_timeout), (check.positive, "--read-timeout", read_timeout))
+    try:
+        return check.model(model, server_model)
+    except VagentError as exc:
+        fail(str(exc))
 
 
 def scaling_config(strategy: str, samples: int, verifier: str, agree: int, grow_frames: bool):
@@ -160,25 +237,51 @@ def scaling_config(strategy: str, samples: int, verifier: str, agree: int, grow_
         fail(str(exc))
 
 
-def policy_or_exit(model: Optional[str], temperature: Optional[float], seed: Optional[int], server_model: Optional[str]):
+def policy_or_exit(model: Optional[str], temperature: Optional[float], seed: Optional[int], server_model: Optional[str],
+                   connect_timeout: float = 5.0, read_timeout: float = 60.0):
+    """The policy for ``--model``, exiting 3 when it cannot be loaded (or its server does not answer)."""
     from vagent.agent.loader import Sampling, load_policy
 
     try:
         policy, notice = load_policy(model, Sampling(temperature=temperature, seed=seed), server_model)
+        if hasattr(policy, "check"):  # a server: reachable at all? (seconds, not a failed first turn)
+            policy.connect_timeout, policy.read_timeout = connect_timeout, read_timeout
+            policy.check()
     except VagentError as exc:
         fail(str(exc), EXIT_MODEL)
+    except ValueError as exc:  # a value the policy rejects (checked up front; kept as a backstop)
+        fail(str(exc))
     if notice:
-        err.print(f"[yellow]note:[/] {notice}")
+        say(("note: ", "yellow"), notice, to=err)
     return policy
+
+
+def save_trace(trace: Any, path: Path) -> tuple[Path | None, Path | None]:
+    """Write the trace and its page; on failure warn with the reason and return None for what failed."""
+    try:
+        saved = trace.save(path)
+    except (OSError, ValueError, TypeError, RecursionError) as exc:
+        say(("warning: ", "yellow"), f"the trace could not be written to {path} ({type(exc).__name__}: {exc})", to=err)
+        return None, None
+    try:
+        page = trace.render_html(path.with_suffix(".html"))
+    except (OSError, ValueError, TypeError, RecursionError) as exc:
+        say(("warning: ", "yellow"), f"the trace page could not be written ({type(exc).__name__}: {exc})", to=err)
+        page = None
+    return saved, page
 
 
 @app.command()
 def ask(
     video: Path = typer.Argument(..., help="Video file."),
-    question: str = typer.Argument(..., help="The question to answer."),
-    options: Optional[list[str]] = typer.Option(None, "--options", "-o", help="Multiple-choice option (repeat), e.g. -o 'A) a dog' -o 'B) a cat'."),
+    question: str = typer.Argument(..., help="The question to answer (not empty)."),
+    options: Optional[list[str]] = typer.Option(
+        None, "--options", "-o", help="Multiple-choice option (repeat, at most 26), e.g. -o 'A) a dog' -o 'B) a cat'."
+    ),
     model: Optional[str] = MODEL_OPTION,
     server_model: Optional[str] = SERVER_MODEL_OPTION,
+    connect_timeout: float = CONNECT_TIMEOUT_OPTION,
+    read_timeout: float = READ_TIMEOUT_OPTION,
     max_turns: int = MAX_TURNS_OPTION,
     max_frames: int = MAX_FRAMES_OPTION,
     max_seconds: Optional[float] = MAX_SECONDS_OPTION,
@@ -189,7 +292,10 @@ def ask(
     verifier: str = VERIFIER_OPTION,
     agree: int = AGREE_OPTION,
     grow_frames: bool = GROW_OPTION,
-    trace_out: Optional[Path] = typer.Option(None, "--trace-out", help="Trace JSONL path (an .html page is written beside it). Default: vagent-traces/<video>-<time>.jsonl"),
+    trace_out: Optional[Path] = typer.Option(
+        None, "--trace-out", help="Trace JSONL path (an .html page is written beside it); its folder must be writable. "
+        "Default: vagent-traces/<video>-<time>.jsonl"
+    ),
     cache_dir: Optional[Path] = CACHE_OPTION,
     clip_model: str = CLIP_MODEL_OPTION,
     clip_pretrained: str = CLIP_WEIGHTS_OPTION,
@@ -200,13 +306,22 @@ def ask(
     from vagent.agent.scaling import run_scaled
     from vagent.agent.trace import Trace
 
+    checked((check.question, question, options))
+    is_server = run_checks(model, server_model, max_turns, max_frames, max_seconds, temperature, seed, samples, agree,
+                           connect_timeout, read_timeout)
+    if trace_out is None:
+        trace_out = Path("vagent-traces") / f"{video.stem}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+    checked((check.output_file, "--trace-out", trace_out))
     scaling = scaling_config(strategy, samples, verifier, agree, grow_frames)
+    settings = index_settings(cache_dir, clip_model, clip_pretrained, embed_fps)
+    policy = policy_or_exit(model, temperature, seed, server_model, connect_timeout, read_timeout) if is_server else None
     try:
-        tools = open_tools(video, index_settings(cache_dir, clip_model, clip_pretrained, embed_fps))
+        tools = open_tools(video, settings)
     except VagentError as exc:
         fail(str(exc))
-    policy = policy_or_exit(model, temperature, seed, server_model)
-    console.print(f"[bold]model:[/] {policy.name}   [bold]question:[/] {question}")
+    if policy is None:
+        policy = policy_or_exit(model, temperature, seed, server_model)
+    say(("model: ", "bold"), policy.name, ("   question: ", "bold"), question, limit=500)
     budget = Budget(max_turns=max_turns, max_frames=max_frames, max_seconds=max_seconds)
 
     def start(round_budget: Budget, scale: int) -> Episode:
@@ -221,43 +336,43 @@ def ask(
         _print_update(node, update)
 
     result = run_scaled(start, policy, budget, scaling, on_update=on_update)
-    trace = Trace(result.trajectories, answer=result.answer, meta={"video": str(video), "question": question, "model": policy.name, **result.summary()})
-    if trace_out is None:
-        trace_out = Path("vagent-traces") / f"{video.stem}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
-    trace.save(trace_out)
-    page = trace.render_html(trace_out.with_suffix(".html"))
+    # the answer first: nothing that can fail afterwards (writing the trace) may lose it
     if len(result.trajectories) > 1:
         votes = ", ".join(f"{v.answer!r}×{v.count}" for v in result.votes) or "none"
-        console.print(f"votes: {votes}{' (tie)' if result.tie else ''}")
+        say("votes: ", votes, " (tie)" if result.tie else "", limit=500)
     cost = result.cost
-    console.print(
-        f"cost: {cost['trajectories']} trajectory(ies), {cost['tool_calls']} tool calls, {cost['frames']} frames, "
-        f"{cost['tokens']} tokens, {cost['seconds']:.1f}s"
-    )
+    say(f"cost: {cost['trajectories']} trajectory(ies), {cost['tool_calls']} tool calls, {cost['frames']} frames, "
+        f"{cost['tokens']} tokens, {cost['seconds']:.1f}s")
     if result.answer is None:
         reasons = ", ".join(sorted({f"{t.end_reason}{': ' + t.error if t.error else ''}" for t in result.trajectories}))
-        console.print(Panel.fit(f"no answer ({reasons})", style="red"))
+        console.print(Panel.fit(Text(shorten(f"no answer ({reasons})", 500)), style="red"))
     else:
-        console.print(Panel.fit(f"[bold]{result.answer}[/]", title="answer", style="green"))
-    console.print(f"trace: {trace_out}  page: {page}")
+        console.print(Panel.fit(Text(shorten(result.answer), style="bold"), title="answer", style="green"))
+    trace = Trace(result.trajectories, answer=result.answer, meta={"video": str(video), "question": question, "model": policy.name, **result.summary()})
+    saved, page = save_trace(trace, trace_out)
+    if saved is not None:
+        say("trace: ", str(saved), "  page: " if page else "", str(page) if page else "", limit=500)
     if result.answer is None:
         raise typer.Exit(EXIT_NO_ANSWER)
 
 
 def _progress_bar(description: str):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
 
     return Progress(
-        TextColumn(f"[bold]{description}[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(), console=err
+        _label_column(_literal(shorten(description, 200))), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TimeRemainingColumn(), console=err
     )
 
 
 @app.command("eval")
 def eval_command(
     tasks_file: Path = typer.Argument(..., help="Tasks JSONL (docs/tasks.md)."),
-    out: Path = typer.Option(Path("vagent-eval"), "--out", help="Results folder; an unfinished run there is resumed."),
+    out: Path = typer.Option(Path("vagent-eval"), "--out", help="Results folder (must be writable); an unfinished run there is resumed."),
     model: Optional[str] = MODEL_OPTION,
     server_model: Optional[str] = SERVER_MODEL_OPTION,
+    connect_timeout: float = CONNECT_TIMEOUT_OPTION,
+    read_timeout: float = READ_TIMEOUT_OPTION,
     max_turns: int = MAX_TURNS_OPTION,
     max_frames: int = MAX_FRAMES_OPTION,
     max_seconds: Optional[float] = MAX_SECONDS_OPTION,
@@ -269,7 +384,7 @@ def eval_command(
     agree: int = AGREE_OPTION,
     grow_frames: bool = GROW_OPTION,
     reward: str = typer.Option("default", "--reward", help="Reward spec scored per task (docs/rewards.md)."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Evaluate only the first N tasks."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Evaluate only the first N tasks (at least 1)."),
     sweep_runs: bool = typer.Option(False, "--sweep", help="Compute sweep: every strategy at N = 1, 2, 4, 8 (table + plot)."),
     cache_dir: Optional[Path] = CACHE_OPTION,
     clip_model: str = CLIP_MODEL_OPTION,
@@ -281,7 +396,12 @@ def eval_command(
     from vagent.env.evaluate import EvalConfig, RunMismatch, evaluate, summary_table
     from vagent.env.tasks import load_tasks
 
+    run_checks(model, server_model, max_turns, max_frames, max_seconds, temperature, seed, samples, agree,
+               connect_timeout, read_timeout)
+    checked((check.input_file, "tasks file", tasks_file), (check.folder, "--out", out), (check.at_least, "--limit", limit, 1),
+            (check.text, "--reward", reward, "a reward spec (docs/rewards.md)"))
     scaling = scaling_config(strategy, samples, verifier, agree, grow_frames)
+    index = index_settings(cache_dir, clip_model, clip_pretrained, embed_fps)
     try:
         tasks = load_tasks(tasks_file, check_videos=True)[:limit]
     except VagentError as exc:
@@ -290,28 +410,27 @@ def eval_command(
         out_dir=out,
         budget=Budget(max_turns=max_turns, max_frames=max_frames, max_seconds=max_seconds),
         scaling=scaling,
-        index=index_settings(cache_dir, clip_model, clip_pretrained, embed_fps),
+        index=index,
         reward=reward,
     )
+
+    def load() -> Any:
+        return policy_or_exit(model, temperature, seed, server_model, connect_timeout, read_timeout)
+
     if sweep_runs:
         from vagent.env.sweep import sweep, sweep_table
 
-        policy_or_exit(model, temperature, seed, server_model)  # fail early if it cannot load
+        load()  # fail early if it cannot load
         try:
             with _progress_bar("sweep") as progress:
                 bar = progress.add_task("runs", total=12)
-                rows = sweep(
-                    tasks,
-                    lambda: policy_or_exit(model, temperature, seed, server_model),
-                    config,
-                    on_run=lambda row: progress.advance(bar),
-                )
+                rows = sweep(tasks, load, config, on_run=lambda row: progress.advance(bar))
         except VagentError as exc:
             fail(str(exc))
-        console.print(sweep_table(rows))
-        console.print(f"table: {out / 'sweep.md'}  plot: {out / 'sweep.png'}")
+        console.print(sweep_table(rows), markup=False)
+        say(f"table: {out / 'sweep.md'}  plot: {out / 'sweep.png'}")
         return
-    policy = policy_or_exit(model, temperature, seed, server_model)
+    policy = load()
     try:
         with _progress_bar(f"eval {policy.name}") as progress:
             bar = progress.add_task("tasks", total=len(tasks))
@@ -320,8 +439,8 @@ def eval_command(
         fail(str(exc))
     except VagentError as exc:
         fail(f"{exc} (finished tasks are kept in {out / 'results.jsonl'}; rerun to resume)")
-    console.print(summary_table(summary))
-    console.print(f"results: {out / 'results.jsonl'}  summary: {out / 'summary.md'}")
+    console.print(summary_table(summary), markup=False)
+    say(f"results: {out / 'results.jsonl'}  summary: {out / 'summary.md'}")
 
 
 gym_app = typer.Typer(help="Synthetic video tasks that need the tools.", no_args_is_help=True)
@@ -330,18 +449,21 @@ app.add_typer(gym_app, name="gym")
 
 @gym_app.command("make")
 def gym_make(
-    n: int = typer.Option(50, "--n", help="Number of tasks (families are cycled)."),
-    out: Path = typer.Option(..., "--out", help="Folder for the videos and tasks.jsonl."),
+    n: int = typer.Option(50, "--n", help="Number of tasks, at least 1 (families are cycled)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the videos and tasks.jsonl (must be writable)."),
     seed: int = typer.Option(0, "--seed", help="First seed; task i uses seed + i."),
     families: Optional[list[str]] = typer.Option(None, "--family", help="Restrict to a family (repeat): appear_when, corner_text, count_cuts, where_at."),
-    duration: float = typer.Option(12.0, "--duration", help="Video length in seconds."),
-    distractors: int = typer.Option(3, "--distractors", help="Moving distractor shapes."),
-    text_size: int = typer.Option(9, "--text-size", help="Corner text height in pixels."),
-    event_duration: float = typer.Option(2.0, "--event-duration", help="Seconds an event (object, text) is visible."),
+    duration: float = typer.Option(12.0, "--duration", help="Video length in seconds (> 0)."),
+    distractors: int = typer.Option(3, "--distractors", help="Moving distractor shapes (at least 0)."),
+    text_size: int = typer.Option(9, "--text-size", help="Corner text height in pixels (at least 1)."),
+    event_duration: float = typer.Option(2.0, "--event-duration", help="Seconds an event (object, text) is visible (> 0)."),
 ) -> None:
     """Generate synthetic videos with questions and verifiable answers (docs/synthetic.md)."""
     from vagent.env.synthetic import make_suite
 
+    checked((check.at_least, "--n", n, 1), (check.folder, "--out", out), (check.seed, "--seed", seed),
+            (check.positive, "--duration", duration), (check.at_least, "--distractors", distractors, 0),
+            (check.at_least, "--text-size", text_size, 1), (check.positive, "--event-duration", event_duration))
     with _progress_bar("rendering") as progress:
         bar = progress.add_task("videos", total=n)
         try:
@@ -352,7 +474,7 @@ def gym_make(
             )
         except (ValueError, VagentError) as exc:
             fail(str(exc))
-    console.print(f"{len(tasks)} tasks: {out / 'tasks.jsonl'}")
+    say(f"{len(tasks)} tasks: {out / 'tasks.jsonl'}")
 
 
 data_app = typer.Typer(help="Task data: convert benchmark annotations to vagent tasks.", no_args_is_help=True)
@@ -446,20 +568,39 @@ def train_grpo(config: Optional[Path] = CONFIG_ARGUMENT, overrides: Optional[lis
     console.print(f"{result.steps} steps, last reward {result.last('reward'):.3f}\nmodel: {result.output_dir}  curve: {result.reward_curve}")
 
 
+@train_app.command("merge")
+def train_merge(
+    adapter: Path = typer.Argument(..., help="A LoRA adapter folder (adapter_config.json), e.g. OUTPUT_DIR/adapter."),
+    out: Path = typer.Option(..., "--out", help="Folder for the merged model + processor."),
+) -> None:
+    """Merge a LoRA adapter into its base model (training runs with use_peft already save merged models)."""
+    from vagent.training._config import merge_adapter
+
+    try:
+        folder = merge_adapter(adapter, out)
+    except (VagentError, OSError) as exc:
+        fail(str(exc))
+    console.print(f"merged model: {folder}")
+
+
 @trace_app.command("show")
 def trace_show(
     trace_file: Path = typer.Argument(..., help="A trace JSONL written by `vagent ask` or `vagent eval`."),
-    out: Optional[Path] = typer.Option(None, "--out", help="HTML path (default: beside the trace)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="HTML path (default: beside the trace); its folder must be writable."),
 ) -> None:
     """Render (or re-render) a trace as one self-contained HTML page."""
     from vagent.agent.trace import Trace
 
+    page_path = out or trace_file.with_suffix(".html")
+    checked((check.input_file, "trace file", trace_file), (check.output_file, "--out", page_path))
     try:
         trace = Trace.load(trace_file)
+        page = trace.render_html(page_path)
     except VagentError as exc:
         fail(str(exc))
-    page = trace.render_html(out or trace_file.with_suffix(".html"))
-    console.print(f"{len(trace.episodes)} trajectory(ies), answer: {trace.answer}\npage: {page}")
+    except OSError as exc:
+        fail(f"cannot write {page_path} ({exc.strerror or exc})")
+    say(f"{len(trace.episodes)} trajectory(ies), answer: ", str(trace.answer), f"\npage: {page}")
 
 
 @app.command()
@@ -470,7 +611,7 @@ def example(
     from vagent.tools.examples import example_video
 
     try:
-        console.print(str(example_video(name)), soft_wrap=True)
+        console.print(str(example_video(name)), soft_wrap=True, markup=False)
     except VagentError as exc:
         fail(str(exc))
 

@@ -25,3 +25,7 @@ class ModelLoadError(VagentError):
 
 class ConfigError(VagentError):
     """A config or data file is invalid; the message names the file, line and field."""
+
+
+class UsageError(VagentError):
+    """A command-line value breaks a rule; the message names the option, the rule and the value."""
