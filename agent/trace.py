@@ -34,7 +34,11 @@ class Trace:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def save(self, path: str | Path) -> Path:
-        """Write atomically (a reader never sees a half-written trace)."""
+        """Write atomically (a reader never sees a half-written trace; a failed write leaves nothing).
+
+        Text the model wrote may hold lone surrogates (``"\\ud800"`` in its JSON), which UTF-8
+        cannot encode: they are written as JSON escapes and read back as they were.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         header = {
@@ -45,12 +49,17 @@ class Trace:
             **self.meta,
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(header, ensure_ascii=False) + "\n")
-            for index, episode in enumerate(self.episodes):
-                line = {"kind": "trajectory", "index": index, "episode": asdict(episode)}
-                handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
+        try:
+            # inside JSON strings, backslashreplace writes a lone surrogate as its own \uXXXX escape
+            with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
+                handle.write(json.dumps(header, ensure_ascii=False) + "\n")
+                for index, episode in enumerate(self.episodes):
+                    line = {"kind": "trajectory", "index": index, "episode": asdict(episode)}
+                    handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         return path
 
     @classmethod
@@ -81,7 +90,7 @@ class Trace:
     def render_html(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_html(self), encoding="utf-8")
+        path.write_text(render_html(self), encoding="utf-8", errors="backslashreplace")
         return path
 
 
