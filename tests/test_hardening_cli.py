@@ -244,13 +244,13 @@ def test_markup_in_question_options_path_and_model_text_is_printed_literally(cli
     video = tmp_path / "[b]clip[i].mp4"
     shutil.copy(clip, video)
     think = f"I see {MARKUP}"
-    server = chat_server([f"<think>{think}</think><answer>B [/INST]</answer>"])
+    server = chat_server([f"<think>{think} \ud800</think><answer>B [/INST]</answer>"])  # and a lone surrogate
     trace = tmp_path / "t.jsonl"
     result = runner.invoke(app, ["ask", str(video), f"Which? {MARKUP}", "-o", "A) [/]", "-o", "B) [/b]", "--model", server.url,
                                  "--trace-out", str(trace), *CLIP, "--cache-dir", str(tmp_path / "cache")])
     assert result.exit_code == 0, result.output
     output = result.output
-    assert f"Which? {MARKUP}" in output and think in output and "B [/INST]" in output
+    assert f"Which? {MARKUP}" in output and f"{think} \\ud800" in output and "B [/INST]" in output
     header = json.loads(trace.read_text().splitlines()[0])
     assert header["answer"] == "B [/INST]" and header["question"] == f"Which? {MARKUP}"
     assert trace.with_suffix(".html").is_file()

@@ -39,9 +39,13 @@ SHOWN_CHARS = 2000
 def shorten(text: Any, limit: int = SHOWN_CHARS) -> str:
     """``text`` as shown in the terminal: cut to ``limit`` characters, saying how much was left out."""
     text = str(text)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]} … [{len(text) - limit} more characters in the trace]"
+    if len(text) > limit:
+        text = f"{text[:limit]} … [{len(text) - limit} more characters in the trace]"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (valid in a model's JSON) cannot reach a terminal
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def say(*parts: str | tuple[str, str], to: Console | None = None, limit: int = SHOWN_CHARS) -> None:
@@ -49,7 +53,7 @@ def say(*parts: str | tuple[str, str], to: Console | None = None, limit: int = S
     line = Text()
     for part in parts:
         if isinstance(part, tuple):
-            line.append(part[0], style=part[1])
+            line.append(shorten(part[0], limit=len(part[0])), style=part[1])
         else:
             line.append(shorten(part, limit))
     (to or console).print(line, soft_wrap=True)
@@ -549,7 +553,8 @@ def train_collect(config: Optional[Path] = CONFIG_ARGUMENT, overrides: Optional[
     """Run a policy over tasks and keep the trajectories the reward accepts, as an SFT dataset."""
     result = _training("collect", config, overrides)
     console.print(
-        f"kept {result.kept}/{result.episodes} trajectories covering {result.tasks_covered}/{result.tasks} tasks "
+        f"kept {result.kept}/{result.episodes} trajectories covering {result.tasks_covered}/{result.tasks} tasks; "
+        f"dropped {result.dropped_reward} for reward, {result.dropped_inconsistent} for reasoning that names another answer "
         f"(mean reward {result.mean_reward:.3f}, accuracy {result.mean_accuracy:.3f})\ndataset: {result.path}"
     )
 
