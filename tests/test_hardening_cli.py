@@ -342,3 +342,12 @@ def test_exit_3_server_that_never_answers_within_seconds(clip, tmp_path):
     assert result.exit_code == 3, result.output
     assert "accepts connections but sent no answer within 1s" in result.output
     assert elapsed < 60  # the old client took 4 x 60 s, after indexing
+
+
+@pytest.mark.parametrize("name", ["vagent._checks", "vagent.agent.openai_policy"])
+def test_doctests_of_the_checks(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
