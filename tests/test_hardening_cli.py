@@ -125,6 +125,7 @@ BAD = [
     (["--model", "http://"], "--model 'http://' is not a server URL: it names no host"),
     (["--model", "http://localhost:99999/v1"], "the port must be a number from 1 to 65535"),
     (["--model", "localhost:8000/v1"], "looks like a server address: write it as http://localhost:8000/v1"),
+    (["--model", "HTTP://localhost:8000/v1"], "write the scheme in lower case"),
     (["--model", "scripted", "--server-model", "m"], "--server-model only applies when --model is a server URL"),
     (["--model", "scripted", "--clip-model", ""], "--clip-model is empty"),
     (["--model", "scripted", "--strategy", "magic"], "unknown strategy"),

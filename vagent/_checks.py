@@ -82,7 +82,9 @@ def model(value: str | None, server_model: str | None) -> bool:
     else:
         if not value.strip():
             raise UsageError("--model is empty: give a model id, a path, 'scripted', or a server URL (or omit it for the default)")
-        is_url = value.lower().startswith(("http://", "https://"))
+        is_url = value.startswith(("http://", "https://"))
+        if not is_url and value.lower().startswith(("http://", "https://")):
+            raise UsageError(f"--model {value!r}: write the scheme in lower case (http:// or https://)")
         if is_url:
             problem = url_problem(value)
             if problem:
