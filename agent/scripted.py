@@ -19,9 +19,10 @@ the video or the task file itself. Plans by question kind (see docs/synthetic.md
            (+ search_clips per option) -> option named by the OCR text, else best search score
 
 ``oracle`` (a :class:`~vagent.env.tasks.Task`): "active annotation" for training data. The plan
-goes straight to the task's evidence spans and the think text reasons toward them; the answer is
-the oracle's when the tool evidence agrees with it (span / box IoU >= 0.5, OCR text within one
-edit, same number or letter, or no evidence either way), otherwise the evidence-supported one.
+goes straight to the task's evidence spans and the think text reasons toward them, but the answer
+is always the one the tool evidence supports, in the words the think text uses: the oracle never
+replaces it (an SFT example whose reasoning argues for one answer and ends with another teaches
+the model to ignore its own evidence). Wrong answers are left to the collector's reward filter.
 ``temperature > 0`` with ``seed`` makes it stochastic: near-tied candidates are drawn at random
 and verification steps are sometimes skipped. ``use_tools=False`` answers from the overview
 frames alone (the baseline showing that the tools matter).
@@ -53,7 +54,6 @@ from vagent.agent._looking import (
     clean_code,
     contains,
     dominant_color,
-    edit_distance,
     fmt_box,
     fmt_spans,
     key_phrase,
@@ -274,7 +274,6 @@ class _Plan:
 
     def conclude(self, kind: str, why: str = "") -> _Move:
         think, answer = getattr(self, f"_answer_{kind}")()
-        think, answer = self._consult_oracle(kind, think, answer)
         return _Move(f"{why} {think}".strip(), answer=answer)
 
     def _scan_calls(self, per_scene_max: int = 3) -> tuple[str, list[ToolCall]]:
@@ -580,35 +579,3 @@ class _Plan:
             return ("The text on screen gives the number." if numbers else "I have no count; I answer 1."), (numbers[0] if numbers else "1")
         words = [text for text, _ in sorted(self.ocr(), key=lambda x: -x[1])]
         return ("The frame's text answers it." if words else "I found nothing conclusive."), (words[0] if words else "unknown")
-
-    # ---------------------------------------------------------- oracle consistency
-    def _consult_oracle(self, kind: str, think: str, answer: str) -> tuple[str, str]:
-        task = self.oracle
-        if task is None:
-            return think, answer
-        gold, answer_type = task.answer, task.answer_type
-        agrees, gold_text = False, None
-        from vagent.env import rewards  # lazy: rewards imports the protocol only
-
-        if answer_type == "span":
-            gold_text = fmt_spans([tuple(s) for s in gold])
-            agrees = rewards.temporal_iou(rewards.parse_spans(answer), gold) >= 0.5
-        elif answer_type == "box":
-            gold_text = fmt_box(list(gold))
-            pred = rewards.parse_box(answer)
-            agrees = pred is not None and rewards.box_iou(list(pred), list(gold)) >= 0.5
-        elif answer_type == "text":
-            golds = gold if isinstance(gold, list) else [gold]
-            gold_text = str(golds[0])
-            agrees = answer == "unknown" and kind == "general" or any(
-                edit_distance(clean_code(answer), clean_code(g)) <= (1 if len(clean_code(g)) >= 3 else 0) for g in golds
-            )
-        elif answer_type == "number":
-            gold_text = f"{float(gold):g}"
-            agrees = rewards.parse_number(answer) == float(gold) or (kind == "general" and not self.ocr())
-        elif answer_type == "choice":
-            gold_text = str(gold)
-            agrees = answer == gold or (kind == "general" and not self.ocr())
-        if agrees and gold_text is not None:
-            return f"{think} This agrees with the expected evidence.", gold_text
-        return think, answer

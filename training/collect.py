@@ -3,7 +3,8 @@
 Runs a policy (the scripted baseline with the task as ``oracle``, i.e. "active annotation"; a
 teacher model by Hub id or path; or an OpenAI-compatible server URL) over tasks through the
 agent graph, up to ``attempts`` times per task, scores each trajectory with the reward spec and
-keeps those with ``reward >= min_reward`` (at most ``keep`` per task). The result is a chat
+keeps those with ``reward >= min_reward`` (at most ``keep`` per task) whose final think text does
+not name another answer than the one given (:mod:`vagent.training.consistency`; counted apart). The result is a chat
 dataset that :mod:`vagent.training.sft` consumes::
 
     out.jsonl            one trajectory per line: {"id", "task_id", "reward", "components",
@@ -33,6 +34,7 @@ from vagent.env.rewards import RewardSpec, accuracy
 from vagent.env.tasks import Task, load_tasks
 from vagent.errors import ConfigError
 from vagent.tools.index import IndexSettings
+from vagent.training.consistency import final_turn_contradiction
 
 __all__ = ["CollectConfig", "CollectResult", "load_config", "run"]
 
@@ -102,6 +104,10 @@ class CollectResult:
     tasks: int = 0
     episodes: int = 0
     kept: int = 0
+    dropped_inconsistent: int = 0
+    """Answered with enough reward, but the final think text names another answer (see consistency)."""
+    dropped_reward: int = 0
+    """Unanswered, or below ``min_reward`` / ``min_accuracy``."""
     tasks_covered: int = 0
     mean_reward: float = 0.0
     """Mean total reward over all episodes (kept or not)."""
@@ -204,7 +210,11 @@ def run(config: CollectConfig) -> CollectResult:
                 good = total >= config.min_reward and state.end_reason == "answered"
                 if config.min_accuracy is not None:
                     good = good and accuracies[-1] >= config.min_accuracy
-                if good:
+                if not good:
+                    result.dropped_reward += 1
+                elif final_turn_contradiction(state, task.answer_type) is not None:
+                    result.dropped_inconsistent += 1
+                else:
                     line = trajectory_record(state, f"{task.id}-{attempt}", images_dir, out.parent)
                     line.update(reward=total, components=components, tools=tools.schemas())
                     sink.write(json.dumps(line, ensure_ascii=False) + "\n")
