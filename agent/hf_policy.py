@@ -98,8 +98,9 @@ def resolve_model_dir(model_id_or_path: str | os.PathLike[str]) -> Path:
     name = str(model_id_or_path)
     local = Path(name).expanduser()
     if local.is_dir():
-        if not (local / "config.json").exists():
-            raise ModelLoadError(f"{local} has no config.json: pass a folder written by save_pretrained")
+        if not (local / "config.json").exists() and adapter_base(local) is None:
+            raise ModelLoadError(f"{local} has no config.json: pass a folder written by save_pretrained "
+                                 "(a model, or a LoRA adapter with adapter_config.json)")
         return local
     if isinstance(model_id_or_path, os.PathLike) or _looks_like_path(name) or local.exists():
         raise ModelLoadError(
@@ -132,6 +133,43 @@ def resolve_model_dir(model_id_or_path: str | os.PathLike[str]) -> Path:
         return Path(snapshot_download(name))
     except Exception as exc:
         raise ModelLoadError(f"download of {name} failed ({exc.__class__.__name__}: {str(exc)[:120]}): {fix}") from None
+
+
+def adapter_base(folder: str | os.PathLike[str]) -> str | None:
+    """The base model a LoRA adapter folder was trained from (``None``: not an adapter-only folder).
+
+    A folder with its own ``config.json`` is a full model even when it also holds an adapter.
+    """
+    folder = Path(folder)
+    if (folder / "config.json").exists() or not (folder / "adapter_config.json").is_file():
+        return None
+    try:
+        base = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8")).get("base_model_name_or_path")
+    except (OSError, ValueError, AttributeError):
+        raise ModelLoadError(f"{folder}/adapter_config.json is not a readable peft adapter config") from None
+    if not base:
+        raise ModelLoadError(f"{folder}/adapter_config.json names no base_model_name_or_path: cannot load the adapter")
+    return str(base)
+
+
+def load_vlm(folder: str | os.PathLike[str], dtype: Any = "auto") -> tuple[Any, Any]:
+    """``(processor, model)`` from a model folder, or from a LoRA adapter folder (base + adapter, merged).
+
+    The adapter's own processor files are used when it has them (training saves them there).
+    """
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    folder = Path(folder)
+    base = adapter_base(folder)
+    if base is None:
+        return AutoProcessor.from_pretrained(folder), AutoModelForImageTextToText.from_pretrained(folder, dtype=dtype)
+    from peft import PeftModel
+
+    base_dir = resolve_model_dir(base)
+    has_processor = any((folder / name).exists() for name in ("processor_config.json", "preprocessor_config.json"))
+    processor = AutoProcessor.from_pretrained(folder if has_processor else base_dir)
+    model = AutoModelForImageTextToText.from_pretrained(base_dir, dtype=dtype)
+    return processor, PeftModel.from_pretrained(model, folder).merge_and_unload()
 
 
 def _probe_hub(api: Any, name: str, timeout: float) -> Exception | None:
@@ -299,11 +337,10 @@ class TransformersPolicy:
         """Whether several threads may sample at once (their turns are then batched)."""
 
     def _load(self, folder: Path) -> tuple[Any, Any]:
-        from transformers import AutoModelForImageTextToText, AutoProcessor
-
         try:
-            processor = AutoProcessor.from_pretrained(folder)
-            model = AutoModelForImageTextToText.from_pretrained(folder, dtype=self.dtype)
+            processor, model = load_vlm(folder, dtype=self.dtype)
+        except ModelLoadError:
+            raise
         except Exception as exc:
             first = (str(exc).strip().splitlines() or [""])[0][:160]
             raise ModelLoadError(

@@ -197,7 +197,7 @@ def train_and_evaluate(args: Args, seed: int, data_path: str) -> dict:
         "model": str(base), "dataset": data_path, "output_dir": str(run_dir / "sft"), "max_steps": args.sft_steps,
         "per_device_train_batch_size": 2, "learning_rate": args.sft_lr, "lr_scheduler_type": "cosine",
         "warmup_steps": args.sft_warmup_steps, "seed": seed,
-        "gradient_checkpointing": False, "save_strategy": "no", "logging_steps": 20, "max_image_side": 256,
+        "activation_checkpointing": False, "save_strategy": "no", "logging_steps": 20, "max_image_side": 256,
         "disable_tqdm": True})
     sft.run(sft_cfg)
     lap("sft")
@@ -209,11 +209,12 @@ def train_and_evaluate(args: Args, seed: int, data_path: str) -> dict:
         "model": str(run_dir / "sft"), "tasks": str(out / "rl" / "tasks.jsonl"), "output_dir": str(run_dir / "grpo"),
         "max_steps": args.grpo_steps, "per_device_train_batch_size": args.grpo_batch,
         "num_generations": args.num_generations, "max_completion_length": args.max_completion_length,
-        "max_tool_calling_iterations": args.max_turns - 1, "learning_rate": args.grpo_lr,
+        "max_tool_calling_iterations": args.max_turns, "learning_rate": args.grpo_lr,
         "lr_scheduler_type": "constant", "beta": args.beta, "temperature": args.grpo_temperature,
         "reward": args.grpo_reward, "seed": seed,
-        "max_frames": args.max_frames, "overview_frames": args.overview_frames, "clip_model": "ViT-S-32",
-        "clip_pretrained": None, "gradient_checkpointing": False, "save_strategy": "no", "logging_steps": 1,
+        "max_frames": args.max_frames, "overview_frames": args.overview_frames,
+        "index": {"clip_model": "ViT-S-32", "clip_pretrained": None, "allow_random_clip": True},
+        "activation_checkpointing": False, "save_strategy": "no", "logging_steps": 1,
         "disable_tqdm": True})
     result = grpo.run(grpo_cfg)
     lap("grpo")

@@ -12,7 +12,7 @@ from vagent.errors import ConfigError
 
 CONFIGS = Path(__file__).resolve().parents[1] / "training" / "configs"
 RANDOM_CLIP = {"clip_model": "ViT-S-32", "clip_pretrained": None, "allow_random_clip": True}
-FAST = {"gradient_checkpointing": False, "save_strategy": "no", "per_device_train_batch_size": 2}
+FAST = {"activation_checkpointing": False, "save_strategy": "no", "per_device_train_batch_size": 2}
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_collect_sft_grpo_end_to_end(collected, tiny_model_dir, tmp_path):
     assert sft_out.steps == 2 and sft_out.train_loss > 0
     config = grpo.load_config(None, {"model": str(sft_out.output_dir), "tasks": str(root / "suite" / "tasks.jsonl"),
                                      "output_dir": str(tmp_path / "grpo"), "max_steps": 2, "num_generations": 2,
-                                     "max_completion_length": 48, "clip_model": "ViT-S-32", "clip_pretrained": None, **FAST})
+                                     "max_completion_length": 48, "index": RANDOM_CLIP, **FAST})
     out = grpo.run(config)
     assert out.steps == 2
     logged = [row for row in out.log_history if "reward" in row]
@@ -121,7 +121,7 @@ def test_grpo_never_samples_vision_placeholders(collected, tiny_model_dir, tmp_p
 
     root, _ = collected
     overrides = {"model": str(tiny_model_dir), "tasks": str(root / "suite" / "tasks.jsonl"), "output_dir": str(tmp_path / "g"),
-                 "num_generations": 2, "clip_model": "ViT-S-32", "clip_pretrained": None, **FAST}
+                 "num_generations": 2, "index": RANDOM_CLIP, **FAST}
     trainer = grpo.build_trainer(grpo.load_config(None, overrides))
     tokens = trainer.processing_class.tokenizer.convert_ids_to_tokens(trainer.generation_config.suppress_tokens)
     assert {"<|image_pad|>", "<|video_pad|>", "<|vision_start|>", "<|vision_end|>"} <= set(tokens)

@@ -21,6 +21,7 @@ from vagent.env.trl_env import (
 from vagent.tools.index import IndexSettings
 from vagent.tools.registry import TOOL_NAMES, VideoTools
 
+RANDOM_INDEX = {"clip_model": "ViT-S-32", "clip_pretrained": None, "allow_random_clip": True}
 
 
 @pytest.fixture(scope="session")
@@ -123,8 +124,8 @@ def test_grpo_runs_tools_and_trains_on_tool_images(synthetic_tasks, tiny_model_d
     tasks, _ = synthetic_tasks
     args = VagentGRPOConfig(
         output_dir=str(tmp_path / "grpo"), max_steps=2, per_device_train_batch_size=2, num_generations=2,
-        max_completion_length=900, gradient_checkpointing=False, save_strategy="no", beta=0.0,
-        clip_model="ViT-S-32", clip_pretrained=None, reward="accuracy:1,format:0.2,tool_cost:0.02", max_frames=8,
+        max_completion_length=900, activation_checkpointing=False, save_strategy="no", beta=0.0,
+        index=RANDOM_INDEX, reward="accuracy:1,format:0.2,tool_cost:0.02", max_frames=8,
         learning_rate=1e-3,
     )
     trainer = GRPOTrainer(
@@ -216,7 +217,7 @@ def test_grpo_loss_pass_scores_what_the_sampler_saw(synthetic_tasks, tiny_model_
     trainer = build_trainer(VagentGRPOConfig(
         model=str(tiny_model_dir), tasks=str(synthetic_tasks[1]), output_dir=str(tmp_path / "grpo"), max_steps=1,
         per_device_train_batch_size=2, num_generations=2, max_completion_length=700, max_tool_calling_iterations=1,
-        gradient_checkpointing=False, save_strategy="no", beta=0.0, clip_model="ViT-S-32", clip_pretrained=None,
+        activation_checkpointing=False, save_strategy="no", beta=0.0, index=RANDOM_INDEX,
         reward="format", max_frames=8,
     ))
     call = '<think>look</think>\n<tool_call>\n{"name": "crop_clip", "arguments": {"start": 0.0, "end": 2.0, "num_frames": 2}}\n</tool_call>'

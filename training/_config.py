@@ -102,15 +102,64 @@ def build(cls: type, data: Mapping[str, Any], where: str = "config") -> Any:
 
 
 def model_path(name: str) -> str:
-    """A local model folder: ``"tiny"`` builds the tiny Qwen3-VL; a Hub id is found in the cache or
-    downloaded (failing fast offline); a missing path is a :class:`ModelLoadError` naming it."""
+    """A local model folder to train from: ``"tiny"`` builds the tiny Qwen3-VL; a Hub id is found in
+    the cache or downloaded (failing fast offline); a missing path is a :class:`ModelLoadError`.
+
+    An adapter-only folder is refused with the command that merges it: a trainer would otherwise
+    build its KL reference (and vLLM its engine) from the adapter's base, not from the adapted model.
+    """
     if name == "tiny":
         from vagent.agent.tiny_model import tiny_model_path
 
         return str(tiny_model_path())
-    from vagent.agent.hf_policy import resolve_model_dir
+    from vagent.agent.hf_policy import adapter_base, resolve_model_dir
+    from vagent.errors import ModelLoadError
 
-    return str(resolve_model_dir(name))
+    folder = resolve_model_dir(name)
+    base = adapter_base(folder)
+    if base is not None:
+        raise ModelLoadError(f"{folder} holds only a LoRA adapter (base {base}); train from a full model: "
+                             f"`vagent train merge {folder} --out {folder}-merged`, then model: {folder}-merged")
+    return str(folder)
+
+
+def save_outputs(trainer: Any, output_dir: str | os.PathLike[str], merge_adapter: bool = True) -> Path:
+    """Save what training produced so that ``output_dir`` is a model folder any entry point accepts.
+
+    Full fine-tuning: model + processor. LoRA: the adapter (+ processor) in ``output_dir/adapter``
+    and, with ``merge_adapter``, the merged model + processor in ``output_dir`` itself (usable by
+    ``vagent ask``, ``vagent eval``, GRPO, vLLM). Without merging ``output_dir`` holds the adapter
+    alone (``vagent ask`` loads base + adapter; training needs ``vagent train merge``).
+    """
+    from peft import PeftModel
+
+    out = Path(output_dir)
+    processor = trainer.processing_class
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    if not isinstance(model, PeftModel) or not merge_adapter:
+        trainer.save_model(str(out))
+        if trainer.is_world_process_zero():
+            processor.save_pretrained(str(out))
+        return out
+    trainer.save_model(str(out / "adapter"))  # gathers sharded weights where needed
+    if trainer.is_world_process_zero():
+        processor.save_pretrained(str(out / "adapter"))
+        model.merge_and_unload().save_pretrained(str(out))
+        processor.save_pretrained(str(out))
+    return out
+
+
+def merge_adapter(adapter_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> Path:
+    """Merge a LoRA adapter folder into its base model and save the full model + processor to ``out``."""
+    from vagent.agent.hf_policy import adapter_base, load_vlm
+
+    adapter_dir, out = Path(adapter_dir), Path(out)
+    if adapter_base(adapter_dir) is None:
+        raise ConfigError(f"{adapter_dir} is not a LoRA adapter folder (no adapter_config.json, or it has config.json)")
+    processor, model = load_vlm(adapter_dir)
+    model.save_pretrained(str(out))
+    processor.save_pretrained(str(out))
+    return out
 
 
 def lora_config(config: Any) -> Any:
@@ -138,10 +187,27 @@ def resume_path(value: Any, output_dir: str | None) -> Any:
     return value or None
 
 
-def cpu_precision(config: Any) -> None:
-    """Leave ``bf16`` unset → False where there is no CUDA device (TRL defaults it to True)."""
-    if getattr(config, "bf16", None) is None and not getattr(config, "fp16", False):
-        import torch
+def checkpointing_default(config: Any) -> None:
+    """TRL's default (activation checkpointing on) under transformers' current name, so that only a
+    config that spells the deprecated ``gradient_checkpointing`` gets transformers' FutureWarning."""
+    if config.activation_checkpointing is None and config.gradient_checkpointing is None:
+        config.activation_checkpointing = True
 
-        if not torch.cuda.is_available():
-            config.bf16 = False
+
+def quiet_library_deprecations() -> None:
+    """Hide deprecation warnings raised inside TRL/peft about names they still use (nothing a user can change)."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=r"`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+
+
+def cpu_precision(config: Any) -> None:
+    """Where there is no CUDA device: ``bf16`` left unset becomes False (TRL defaults it to True), and
+    the data loader does not pin memory (torch warns on every run otherwise)."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    if getattr(config, "bf16", None) is None and not getattr(config, "fp16", False):
+        config.bf16 = False
+    config.dataloader_pin_memory = False

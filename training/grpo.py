@@ -33,6 +33,8 @@ class GRPOResult:
     steps: int
     log_history: list[dict[str, Any]] = field(default_factory=list)
     reward_curve: Path | None = None
+    resumed_from: Path | None = None
+    """The checkpoint training continued from (``resume_from_checkpoint``), if any."""
 
     def last(self, key: str) -> float:
         """The last logged value of ``key`` (NaN if never logged)."""
@@ -49,7 +51,9 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
 
     from vagent.env.tasks import load_tasks
     from vagent.env.trl_env import make_environment_factory, reward_funcs, training_dataset
-    from vagent.training._config import lora_config, model_path
+    from vagent.training._config import lora_config, model_path, quiet_library_deprecations
+
+    quiet_library_deprecations()
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is experimental in TRL
     if not config.tasks:
@@ -120,17 +124,16 @@ def plot_rewards(log_history: list[dict[str, Any]], path: str | Path) -> Path | 
 
 def run(config: VagentGRPOConfig) -> GRPOResult:
     """Train (resuming if asked), save model + processor + logs + reward curve to ``output_dir``."""
-    from vagent.training._config import resume_path
+    from vagent.training._config import resume_path, save_outputs
 
     trainer = build_trainer(config)
-    trainer.train(resume_from_checkpoint=resume_path(config.resume_from_checkpoint, config.output_dir))
-    out = Path(config.output_dir)
-    trainer.save_model(str(out))
-    trainer.processing_class.save_pretrained(str(out))
+    resume = resume_path(config.resume_from_checkpoint, config.output_dir)
+    trainer.train(resume_from_checkpoint=resume)
+    out = save_outputs(trainer, config.output_dir, config.merge_adapter)
     history = list(trainer.state.log_history)
     (out / "log_history.json").write_text(json.dumps(history, indent=1, default=str), encoding="utf-8")
     curve = plot_rewards(history, out / "reward_curve.png") if config.reward_curve else None
-    return GRPOResult(out, int(trainer.state.global_step), history, curve)
+    return GRPOResult(out, int(trainer.state.global_step), history, curve, Path(resume) if resume else None)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -37,12 +37,16 @@ class VagentGRPOConfig(GRPOConfig):
         max_frames (`int`, defaults to `32`): images tools may return per rollout.
         max_seconds (`float` or `None`, defaults to `None`): wall-clock budget per rollout.
         overview_frames (`int`, defaults to `4`): frames shown with the question.
-        clip_model (`str`, defaults to `"ViT-B-32"`), clip_pretrained (`str` or `None`, defaults to
-        `"openai"`; `None` = random weights, for tests), embed_fps (`float`, defaults to `1.0`):
-        how each video is indexed (once per video and process).
+        index (`dict`, defaults to `{}`): how each video is indexed (once per video and process), a
+            mapping of :class:`~vagent.tools.index.IndexSettings` fields spelled as in the collect
+            config: `clip_model`, `clip_pretrained` (`null` = random weights, which also needs
+            `allow_random_clip: true`), `embed_fps`, ... The flat `clip_model` / `clip_pretrained` /
+            `embed_fps` fields of vagent 0.1 are still read, with a `FutureWarning`.
 
     Parameters that control LoRA (peft): ``use_peft`` (defaults to `False`), ``lora_r`` (16),
-    ``lora_alpha`` (32), ``lora_dropout`` (0.05), ``lora_target_modules`` (`"all-linear"`).
+    ``lora_alpha`` (32), ``lora_dropout`` (0.05), ``lora_target_modules`` (`"all-linear"`),
+    ``merge_adapter`` (`True`: save the merged model in ``output_dir`` and the adapter alone in
+    ``output_dir/adapter``; `False`: only the adapter, in ``output_dir``).
 
     Outputs: ``reward_curve`` (`bool`, defaults to `True`) writes ``reward_curve.png`` (total and
     per-component reward, accuracy per step) into ``output_dir`` at the end.
@@ -58,14 +62,13 @@ class VagentGRPOConfig(GRPOConfig):
     max_frames: int = field(default=32, metadata={"help": "Images tools may return per rollout."})
     max_seconds: float | None = field(default=None, metadata={"help": "Wall-clock budget per rollout."})
     overview_frames: int = field(default=4, metadata={"help": "Frames shown with the question."})
-    clip_model: str = field(default="ViT-B-32", metadata={"help": "open_clip model for search_clips."})
-    clip_pretrained: str | None = field(default="openai", metadata={"help": "open_clip weights; null = random."})
-    embed_fps: float = field(default=1.0, metadata={"help": "Frames per second embedded for search."})
+    index: dict[str, Any] = field(default_factory=dict, metadata={"help": "IndexSettings fields (as in collect)."})
     use_peft: bool = field(default=False, metadata={"help": "Train LoRA adapters (peft)."})
     lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
     lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
     lora_target_modules: Any = field(default="all-linear", metadata={"help": "LoRA target modules."})
+    merge_adapter: bool = field(default=True, metadata={"help": "LoRA: save the merged model in output_dir."})
     reward_curve: bool = field(default=True, metadata={"help": "Write reward_curve.png into output_dir."})
 
     # Defaults that differ from TRL's.
@@ -74,11 +77,13 @@ class VagentGRPOConfig(GRPOConfig):
     num_generations: int | None = field(default=4, metadata={"help": "Rollouts per task (the GRPO group)."})
     beta: float = field(default=0.04, metadata={"help": "KL coefficient (0 drops the reference model)."})
     report_to: Any = field(default="none", metadata={"help": "Trackers (tensorboard, wandb, ...)."})
+    activation_checkpointing: bool | None = field(default=None, metadata={"help": "Trade compute for memory (None: on, as in TRL)."})
+    gradient_checkpointing: bool | None = field(default=None, metadata={"help": "Deprecated name of activation_checkpointing."})
     logging_steps: float = field(default=1, metadata={"help": "Log every N steps."})
 
     def __post_init__(self) -> None:
         from vagent.env.rewards import RewardSpec
-        from vagent.training._config import cpu_precision
+        from vagent.training._config import checkpointing_default, cpu_precision
 
         spec = RewardSpec.parse(self.reward)  # raises ConfigError naming the bad component
         if self.reward_weights is None:
@@ -94,28 +99,59 @@ class VagentGRPOConfig(GRPOConfig):
             raise ConfigError(f"max_tool_calling_iterations={self.max_tool_calling_iterations}: the agent needs >= 1 tool round")
         if self.use_peft and self.lora_r < 1:
             raise ConfigError(f"lora_r must be >= 1 with use_peft, got {self.lora_r}")
+        self.index_settings()  # unknown or invalid index fields fail at start-up
+        checkpointing_default(self)
         cpu_precision(self)
         super().__post_init__()
 
+    def index_settings(self) -> Any:
+        """The :class:`~vagent.tools.index.IndexSettings` of ``index``."""
+        from vagent.tools.index import IndexSettings
+        from vagent.training._config import build
+
+        try:
+            return build(IndexSettings, self.index or {}, "grpo config: index")
+        except ValueError as exc:
+            raise ConfigError(f"grpo config: index: {exc}") from None
+
     def env_config(self) -> Any:
-        """The :class:`~vagent.env.environment.EnvConfig` of this run."""
+        """The :class:`~vagent.env.environment.EnvConfig` of this run.
+
+        The turn budget is ``max_tool_calling_iterations``: as at inference with ``--max-turns N``,
+        N turns may call tools and one more, answer-only turn follows.
+        """
         from vagent.agent.episode import Budget
         from vagent.env.environment import EnvConfig
-        from vagent.tools.index import IndexSettings
 
-        turns = (self.max_tool_calling_iterations or 1_000_000) + 1
+        turns = self.max_tool_calling_iterations or 1_000_000
         return EnvConfig(
             budget=Budget(max_turns=turns, max_frames=self.max_frames, max_seconds=self.max_seconds),
             overview_frames=self.overview_frames,
             reward=self.reward,
-            index=IndexSettings(clip_model=self.clip_model, clip_pretrained=self.clip_pretrained,
-                                allow_random_clip=self.clip_pretrained is None, embed_fps=self.embed_fps),
+            index=self.index_settings(),
             include_schemas=False,
         )
 
 
+LEGACY_INDEX_FIELDS = ("clip_model", "clip_pretrained", "embed_fps")
+"""Flat index fields of vagent 0.1, now under ``index:`` as in the collect config."""
+
+
 def load_config(path: str | os.PathLike[str] | None = None, overrides: Any = None) -> VagentGRPOConfig:
     """A :class:`VagentGRPOConfig` from YAML (``None``: defaults) and ``key=value`` overrides."""
+    import warnings
+
     from vagent.training._config import build, load_yaml
 
-    return build(VagentGRPOConfig, load_yaml(path, overrides), str(path or "grpo config"))
+    data = load_yaml(path, overrides)
+    legacy = [key for key in LEGACY_INDEX_FIELDS if key in data]
+    if legacy:
+        warnings.warn(f"grpo config: {', '.join(legacy)} moved under index: (as in collect configs); "
+                      "the flat spelling will be removed in vagent 0.3", FutureWarning, stacklevel=2)
+        index = dict(data.get("index") or {})
+        for key in legacy:
+            index.setdefault(key, data.pop(key))
+        if "clip_pretrained" in legacy and index["clip_pretrained"] is None:
+            index.setdefault("allow_random_clip", True)  # 0.1 implied it
+        data["index"] = index
+    return build(VagentGRPOConfig, data, str(path or "grpo config"))

@@ -36,6 +36,8 @@ class SFTResult:
     steps: int
     train_loss: float
     examples: int
+    resumed_from: Path | None = None
+    """The checkpoint training continued from (``resume_from_checkpoint``), if any."""
 
 
 # ------------------------------------------------------------------------------------------ data
@@ -122,7 +124,9 @@ def build_trainer(config: VagentSFTConfig) -> Any:
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from trl import SFTTrainer
 
-    from vagent.training._config import lora_config, model_path
+    from vagent.training._config import lora_config, model_path, quiet_library_deprecations
+
+    quiet_library_deprecations()
 
     if not config.dataset:
         raise ValueError("sft: set dataset (a JSONL written by `vagent train collect`)")
@@ -136,15 +140,16 @@ def build_trainer(config: VagentSFTConfig) -> Any:
 
 
 def run(config: VagentSFTConfig) -> SFTResult:
-    """Train, save the model + processor to ``output_dir``; resumes from ``resume_from_checkpoint``."""
-    from vagent.training._config import resume_path
+    """Train, save the model + processor to ``output_dir`` (LoRA: merged, see ``save_outputs``); resumes if asked."""
+    from vagent.training._config import resume_path, save_outputs
 
     trainer = build_trainer(config)
-    output = trainer.train(resume_from_checkpoint=resume_path(config.resume_from_checkpoint, config.output_dir))
-    trainer.save_model(config.output_dir)
-    trainer.processing_class.save_pretrained(config.output_dir)
+    resume = resume_path(config.resume_from_checkpoint, config.output_dir)
+    output = trainer.train(resume_from_checkpoint=resume)
+    save_outputs(trainer, config.output_dir, config.merge_adapter)
     loss = float(output.training_loss) if output.training_loss is not None else math.nan
-    return SFTResult(Path(config.output_dir), int(trainer.state.global_step), loss, len(trainer.train_dataset))
+    return SFTResult(Path(config.output_dir), int(trainer.state.global_step), loss, len(trainer.train_dataset),
+                     Path(resume) if resume else None)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -37,6 +37,9 @@ class VagentSFTConfig(SFTConfig):
         lora_r (`int`, defaults to `16`), lora_alpha (`int`, defaults to `32`),
         lora_dropout (`float`, defaults to `0.05`): the usual LoRA knobs.
         lora_target_modules (`str` or `list[str]`, defaults to `"all-linear"`): modules to adapt.
+        merge_adapter (`bool`, defaults to `True`): with `use_peft`, save the merged model in
+            `output_dir` (a full model folder, usable by GRPO, vLLM and `vagent ask`) and the adapter
+            alone in `output_dir/adapter`; `False` saves only the adapter in `output_dir`.
 
     Defaults that differ from TRL's ``SFTConfig``: ``assistant_only_loss=True`` (prompts and tool
     results carry no loss), ``remove_unused_columns=False`` (messages are rebuilt with images on
@@ -53,6 +56,7 @@ class VagentSFTConfig(SFTConfig):
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
     lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
     lora_target_modules: Any = field(default="all-linear", metadata={"help": "LoRA target modules."})
+    merge_adapter: bool = field(default=True, metadata={"help": "LoRA: save the merged model in output_dir."})
 
     # Defaults that differ from TRL's.
     output_dir: str | None = field(default="runs/sft", metadata={"help": "Checkpoints and logs."})
@@ -60,13 +64,16 @@ class VagentSFTConfig(SFTConfig):
     remove_unused_columns: bool | None = field(default=False, metadata={"help": "Keep the raw message column."})
     max_length: int | None = field(default=None, metadata={"help": "Token cap per example (None: no truncation)."})
     report_to: Any = field(default="none", metadata={"help": "Trackers (tensorboard, wandb, ...)."})
+    activation_checkpointing: bool | None = field(default=None, metadata={"help": "Trade compute for memory (None: on, as in TRL)."})
+    gradient_checkpointing: bool | None = field(default=None, metadata={"help": "Deprecated name of activation_checkpointing."})
 
     def __post_init__(self) -> None:
         if self.dataset_kwargs is None:
             self.dataset_kwargs = {}
         self.dataset_kwargs.setdefault("skip_prepare_dataset", True)  # rows are tokenized by the collator
-        from vagent.training._config import cpu_precision
+        from vagent.training._config import checkpointing_default, cpu_precision
 
+        checkpointing_default(self)
         cpu_precision(self)  # bf16 only where a GPU supports it (unless set explicitly)
         super().__post_init__()
         if self.remove_unused_columns:
