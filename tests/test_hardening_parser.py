@@ -46,7 +46,12 @@ PIECES = TAGS + [
     "-0", "NaN", '"\\ud800"', "9" * 5000, "[" * 3000, "]" * 3000, "A", " ", "\n", "<", ">", "</", "<think", "tool_call>",
 ]
 pieces = st.one_of(st.sampled_from(PIECES), st.text(max_size=20))
-repeated = st.tuples(st.lists(pieces, min_size=1, max_size=4), st.integers(1, 20_000)).map(lambda pr: "".join(pr[0]) * pr[1])
+def _repeat(unit: str, times: int) -> str:
+    """``unit`` repeated ``times`` times, at most about 1 MB."""
+    return unit * min(times, 1_000_000 // max(1, len(unit)))
+
+
+repeated = st.tuples(st.lists(pieces, min_size=1, max_size=4).map("".join), st.integers(1, 50_000)).map(lambda pair: _repeat(*pair))
 outputs = st.lists(st.one_of(pieces, repeated), max_size=12).map("".join)
 
 
