@@ -147,59 +147,86 @@ class Episode:
         self.state.error, self.state.end_reason = message, "error"
 
     def step(self, text: str, generation: Generation | None = None) -> StepResult:
-        """Record the model's text, run what it asks for and append the results."""
+        """Record the model's text, run what it asks for and append the results.
+
+        One turn is three phases that every face shares: :meth:`begin_turn`, one
+        :meth:`tool_result` per call (or the answer / the correction of a malformed turn), and
+        :meth:`end_turn`. TRL's tool loop, which parses turns and calls tools itself, drives the
+        same phases (``vagent.env.trl_env``).
+        """
         if self.done:
             raise RuntimeError("episode is over; start a new one")
         state = self.state
-        generation = generation or Generation(text=text)
         action = parse_action(text, self.tools.names)
-        state.turns += 1
-        state.messages.append({"role": "assistant", "content": text})
-        record: dict[str, Any] = {
-            "turn": state.turns,
-            "message_index": len(state.messages) - 1,
-            "action": action.to_dict(),
-            "calls": [],
-            "policy_seconds": round(generation.seconds, 4),
-            "prompt_tokens": generation.prompt_tokens,
-            "completion_tokens": generation.completion_tokens,
-        }
+        record = self.begin_turn(text, action, generation)
         observations: list[Observation] = []
         tool_started = time.perf_counter()
         if action.kind == "answer":
             state.answer, state.end_reason = action.answer, "answered"
         elif state.final_turn:
-            state.end_reason = state.steps[-1]["budget_reason"] if state.steps else "max_turns"
+            self.end_after_final_turn()
         elif action.kind == "invalid":
             observation = Observation.failure(correction_message(action, self.tools.names))
             observations.append(observation)
             state.messages.append({"role": "user", "content": observation.content_blocks()})
         else:
-            for call in action.tool_calls:
-                observation = self.run_call(call.name, call.arguments, record)
-                observations.append(observation)
-                state.messages.append({"role": "tool", "name": call.name, "content": observation.content_blocks()})
+            observations = [self.tool_result(call.name, call.arguments, record)[0] for call in action.tool_calls]
         record["tool_seconds"] = round(time.perf_counter() - tool_started, 4)
+        self.end_turn(record)
+        return StepResult(action, observations, self.done, self.done and state.end_reason != "answered")
 
-        reason = None if self.done else self.exhausted()
+    def begin_turn(self, text: str | None, action: Action | None, generation: Generation | None = None) -> dict[str, Any]:
+        """Count a model turn and append its assistant message; returns the turn's step record.
+
+        ``text``/``action`` may be filled in later (TRL calls a turn's tools before vagent sees its text).
+        """
+        state = self.state
+        generation = generation or Generation(text=text or "")
+        state.turns += 1
+        state.messages.append({"role": "assistant", "content": text})
+        return {
+            "turn": state.turns,
+            "message_index": len(state.messages) - 1,
+            "action": action.to_dict() if action is not None else None,
+            "calls": [],
+            "policy_seconds": round(generation.seconds, 4),
+            "prompt_tokens": generation.prompt_tokens,
+            "completion_tokens": generation.completion_tokens,
+        }
+
+    def tool_result(self, name: str, arguments: dict[str, Any], record: dict[str, Any]) -> tuple[Observation, list[dict[str, Any]]]:
+        """Run one call of the current turn and append its tool message; returns the observation and the
+        message's content blocks.
+
+        The one rule for budget notices: a tool result ends with the notice when, after that call, a
+        budget is spent (every result of the last allowed turn, and every result once frames or time
+        are used up), so the notice sits in the same place whoever runs the loop.
+        """
+        observation = self.run_call(name, arguments, record)
+        blocks = observation.content_blocks()
+        reason = self.exhausted()
         if reason:
-            if state.final_turn:
-                state.end_reason = reason
-            else:
-                state.final_turn = True
-                record["budget_reason"] = reason
-                last = state.messages[-1]
-                if last.get("role") == "tool" and isinstance(last.get("content"), list):
-                    # After tool results the notice ends the (last) tool result: TRL's tool loop has no
-                    # user turns, so this is the one rendering inference, SFT data and GRPO share.
-                    last["content"].append(budget_block(reason))
-                else:
-                    state.messages.append(
-                        {"role": "user", "content": [{"type": "text", "text": budget_message(reason)}]}
-                    )
+            blocks.append(budget_block(reason))
+        self.state.messages.append({"role": "tool", "name": name, "content": blocks})
+        return observation, blocks
+
+    def end_turn(self, record: dict[str, Any]) -> None:
+        """Close a turn: when a budget is spent the next turn is the answer-only final turn (a turn
+        without tool results gets the notice as a user message)."""
+        state = self.state
+        reason = None if self.done else self.exhausted()
+        if reason and not state.final_turn:
+            state.final_turn = True
+            record["budget_reason"] = reason
+            if state.messages[-1].get("role") != "tool":
+                state.messages.append({"role": "user", "content": [{"type": "text", "text": budget_message(reason)}]})
         record["budget_left"] = self.budget_left()
         state.steps.append(record)
-        return StepResult(action, observations, self.done, self.done and state.end_reason != "answered")
+
+    def end_after_final_turn(self) -> None:
+        """The final, answer-only turn did not answer: the episode ends with the budget that ran out."""
+        state = self.state
+        state.end_reason = next((s["budget_reason"] for s in reversed(state.steps) if s.get("budget_reason")), "max_turns")
 
     def run_call(self, name: str, arguments: dict[str, Any], record: dict[str, Any]) -> Observation:
         """Run one tool call under the frame budget, counting it and appending its record to ``record["calls"]``."""

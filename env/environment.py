@@ -66,6 +66,15 @@ def tools_for(video: str | Path, settings: IndexSettings) -> VideoTools:
         return tools
 
 
+def start_episode(task: Task, config: EnvConfig) -> Episode:
+    """The episode of ``task`` under ``config``: its video's tools, question, options, overview and budget.
+
+    The one task -> episode constructor of every face (``VideoEnv``, the TRL and Gymnasium faces).
+    """
+    return Episode.start(tools_for(task.video, config.index), task.question, task.options, config.budget,
+                         overview_frames=config.overview_frames, include_schemas=config.include_schemas, task_id=task.id)
+
+
 class VideoEnv:
     """``reset(task) -> (messages, info)``; ``step(text) -> (new messages, reward, terminated, truncated, info)``.
 
@@ -83,17 +92,8 @@ class VideoEnv:
     def reset(self, task: Task) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Start an episode on ``task``; returns the initial messages (system + question + overview)."""
         self.task = task
-        tools = tools_for(task.video, self.config.index)
-        self.episode = Episode.start(
-            tools,
-            task.question,
-            task.options,
-            self.config.budget,
-            overview_frames=self.config.overview_frames,
-            include_schemas=self.config.include_schemas,
-            task_id=task.id,
-        )
-        return list(self.episode.state.messages), {"task_id": task.id, "tools": tools.schemas()}
+        self.episode = start_episode(task, self.config)
+        return list(self.episode.state.messages), {"task_id": task.id, "tools": self.episode.tools.schemas()}
 
     def step(self, text: str, generation: Generation | None = None):
         if self.episode is None or self.task is None:

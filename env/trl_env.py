@@ -24,20 +24,19 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import time
 import typing
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from vagent.agent.episode import Episode, EpisodeState, budget_block
+from vagent.agent.episode import Episode, EpisodeState
 from vagent.agent.prompts import SYSTEM_INSTRUCTIONS
 from vagent.agent.protocol import ToolCall, parse_action, render_tool_call
-from vagent.env.environment import EnvConfig, tools_for
+from vagent.env.environment import EnvConfig, start_episode
 from vagent.env.rewards import REWARDS, RewardSpec, accuracy
 from vagent.env.tasks import Task, task_from_row, tasks_to_dataset
 from vagent.tools.registry import TOOL_NAMES, VideoTools
-from vagent.types import Observation, block_image
+from vagent.types import block_image
 
 __all__ = [
     "VideoToolEnv",
@@ -71,18 +70,6 @@ def pil_blocks(blocks: Blocks) -> Blocks:
     return [{"type": "image", "image": block_image(b)} if b.get("type") == "image" else dict(b) for b in blocks]
 
 
-def observation_blocks(observation: Observation) -> Blocks:
-    """:meth:`Observation.content_blocks` with PIL images instead of data URLs (no JPEG round trip)."""
-    return observation.content_blocks(as_pil=True)
-
-
-def _text_only(blocks: Any) -> Any:
-    """Message content with images replaced by a marker (trajectories kept for rewards stay small)."""
-    if not isinstance(blocks, list):
-        return blocks
-    return [b if b.get("type") != "image" else {"type": "text", "text": "<image>"} for b in blocks]
-
-
 def assistant_text(message: dict[str, Any]) -> str:
     """The model text of one assistant message as TRL parsed it (think + content + re-rendered tool calls)."""
     content = message.get("content") or ""
@@ -103,93 +90,80 @@ class VideoToolEnv:
     """One rollout of the video tool loop for TRL's ``environment_factory``.
 
     Public methods are exactly the tools of :class:`VideoTools` (plus ``reset``); helpers are
-    private so TRL does not expose them. After the rollout, :meth:`trajectory` turns TRL's
-    completion messages into an :class:`EpisodeState` that every reward in
-    :mod:`vagent.env.rewards` scores.
+    private so TRL does not expose them. The rollout advances an :class:`Episode` through the same
+    phases as :meth:`Episode.step` (``begin_turn`` / ``tool_result`` / ``end_turn``), so budgets,
+    notices and the answer-only final turn are those of inference. TRL calls a turn's tools before
+    vagent sees the turn's text, so the trainer marks each new model turn (:meth:`_next_turn`,
+    called by :class:`vagent.training.grpo.VagentGRPOTrainer` before every generation) and
+    :meth:`_trajectory` fills in the texts afterwards. What TRL's loop does differently is listed
+    in docs/training.md ("A GRPO rollout is an inference episode").
     """
 
     def __init__(self, config: EnvConfig | None = None):
         self.config = config or EnvConfig(include_schemas=False)
         self.task: Task | None = None
         self.episode: Episode | None = None
-        self._calls: list[dict[str, Any]] = []
-        self._cache: tuple[int, EpisodeState] | None = None
-        self._budget_told = False
+        self._turn: dict[str, Any] | None = None
+        self._tool_turns: list[dict[str, Any]] = []
+        self._finished: tuple[int, EpisodeState] | None = None
 
     def reset(self, **row: Any) -> Blocks:
         """Start an episode on the task in ``row``; returns the question and overview frames as blocks."""
         self.task = task_from_row(row)
-        tools = tools_for(self.task.video, self.config.index)
-        self.episode = Episode.start(
-            tools,
-            self.task.question,
-            self.task.options,
-            self.config.budget,
-            overview_frames=self.config.overview_frames,
-            include_schemas=False,
-            task_id=self.task.id,
-        )
-        self._calls, self._cache, self._budget_told = [], None, False
+        self.episode = start_episode(self.task, self.config)
+        self._turn, self._tool_turns, self._finished = None, [], None
         return pil_blocks(self.episode.state.messages[-1]["content"])
 
+    def _next_turn(self) -> None:
+        """The model is about to write a new turn: close the one whose tools just ran."""
+        if self._turn is not None and self.episode is not None:
+            self.episode.end_turn(self._turn)
+            self._turn = None
+
     def _call_tool(self, name: str, arguments: dict[str, Any]) -> Blocks:
-        if self.episode is None:
+        episode = self.episode
+        if episode is None:
             return [{"type": "text", "text": "ERROR: the environment was not reset"}]
-        budget, state = self.episode.budget, self.episode.state
-        if budget.max_seconds is not None and time.time() - state.started_at >= budget.max_seconds:
-            observation = Observation.failure("The time budget is used up: no more tools can be called. Answer now.")
-            self._calls.append({"tool": name, "arguments": arguments, "summary": observation.summary(),
-                                "error": True, "seconds": 0.0, "image_times": []})
-            return observation_blocks(observation)
-        record: dict[str, Any] = {"calls": []}
-        observation = self.episode.run_call(name, arguments, record)
-        self._calls += record["calls"]
-        blocks = observation_blocks(observation)
-        reason = self.episode.exhausted()
-        if reason in ("max_frames", "max_seconds") and not self._budget_told:
-            # The same notice, in the same place, as Episode.step at inference and in SFT data: it ends
-            # the tool result (TRL's tool loop has no user turns).
-            self._budget_told = True
-            blocks.append(budget_block(reason))
-        return blocks
+        if self._turn is None:  # the first call of a model turn
+            if episode.state.final_turn and not episode.done:
+                episode.end_after_final_turn()  # inference ends here: a tool call in the answer-only turn
+            if episode.done:
+                return [{"type": "text", "text": "The episode is over: no more tools can be called."}]
+            self._turn = episode.begin_turn(None, None)
+            self._tool_turns.append(self._turn)
+        _, blocks = episode.tool_result(name, arguments, self._turn)
+        return pil_blocks(blocks)
 
     def _trajectory(self, completion: list[dict[str, Any]]) -> EpisodeState:
-        """The episode TRL ran, as an :class:`EpisodeState`: one step per assistant message."""
+        """The finished episode: TRL's assistant messages become the turns' texts, its last turn is stepped."""
         if self.episode is None:
             raise RuntimeError("reset() was never called")
-        if self._cache is not None and self._cache[0] == id(completion):
-            return self._cache[1]
-        start = self.episode.state
-        state = EpisodeState(question=start.question, options=start.options, video=start.video,
-                             messages=[{**m, "content": _text_only(m["content"])} for m in start.messages],
-                             started_at=start.started_at, task_id=start.task_id,
-                             tool_calls=start.tool_calls, frames_shown=start.frames_shown)
-        calls = list(self._calls)
-        last_action = None
-        for message in completion if isinstance(completion, list) else [{"role": "assistant", "content": str(completion)}]:
-            if message.get("role") == "assistant":
-                text = assistant_text(message)
+        if self._finished is not None and self._finished[0] == id(completion):
+            return self._finished[1]
+        self._next_turn()
+        episode, state = self.episode, self.episode.state
+        messages = completion if isinstance(completion, list) else [{"role": "assistant", "content": str(completion)}]
+        turns = [(i, m) for i, m in enumerate(messages) if m.get("role") == "assistant"]
+        tool_turns = iter(self._tool_turns)
+        for position, (index, message) in enumerate(turns):
+            text, last = assistant_text(message), position == len(turns) - 1
+            record = next(tool_turns, None) if message.get("tool_calls") else None
+            if record is not None:  # a turn whose tools ran: its text was not known when they did
+                state.messages[record["message_index"]]["content"] = text
+                record["action"] = parse_action(text, TOOL_NAMES).to_dict()
+                results = messages[index + 1 : index + 2]
+                if last and not episode.done and not (results and results[0].get("role") == "tool"):
+                    state.end_reason = "max_length"  # TRL dropped results that overflowed max_completion_length
+            elif last and not episode.done:
                 action = parse_action(text, TOOL_NAMES)
-                state.turns += 1
-                state.messages.append({"role": "assistant", "content": text})
-                taken = [calls.pop(0) for _ in action.tool_calls if calls]
-                state.steps.append({"turn": state.turns, "message_index": len(state.messages) - 1,
-                                    "action": action.to_dict(), "calls": taken})
-                if action.kind == "answer" and state.answer is None:
-                    state.answer = action.answer
-                last_action = action
-            elif message.get("role") == "tool":
-                state.messages.append({"role": "tool", "name": message.get("name"),
-                                       "content": _text_only(message.get("content"))})
-        if state.steps and calls:  # calls TRL ran that the re-parse could not attribute: keep them counted
-            state.steps[-1]["calls"] += calls
-        if state.answer is not None:
-            state.end_reason = "answered"
-        elif last_action is not None and last_action.kind == "tool_calls":
-            state.end_reason = "max_turns"  # TRL's max_tool_calling_iterations (or length) cut it short
-        else:
-            state.end_reason = "unanswered"  # the model stopped without a usable answer
-        self._cache = (id(completion), state)
+                if action.kind == "answer" or state.final_turn:
+                    episode.step(text)  # the answer, or the end of the answer-only final turn, as at inference
+                else:  # TRL ends a rollout at a turn without a tool call; inference would correct it and go on
+                    episode.end_turn(episode.begin_turn(text, action))
+                    state.end_reason = "unanswered"
+        if state.end_reason is None:
+            state.end_reason = "unanswered"
+        self._finished = (id(completion), state)
         return state
 
 

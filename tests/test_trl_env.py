@@ -51,19 +51,21 @@ def test_public_methods_are_exactly_the_registry_tools():
 def test_reset_tools_and_rewards(synthetic_tasks):
     tasks, _ = synthetic_tasks
     row = training_dataset(tasks)[0]
-    env = make_environment_factory(env_config(max_frames=6))()
+    env = make_environment_factory(env_config(max_frames=12))()
     first = env.reset(**row)
     assert tasks[0].question in first[0]["text"]
     images = [b["image"] for b in first if b["type"] == "image"]
     assert len(images) == 4 and all(isinstance(i, Image.Image) for i in images)
 
+    env._next_turn()  # as VagentGRPOTrainer does before every generation
     scenes = env.detect_scenes()
     assert "scene 1:" in scenes[0]["text"]
     crop = env.crop_clip(start=0.0, end=4.0, num_frames=4)
     shown = [b for b in scenes + crop if b["type"] == "image"]
-    assert len(shown) <= 6 and env.episode.state.frames_shown == len(shown)  # frame budget holds
+    assert len(shown) <= 12 and env.episode.state.frames_shown == len(shown)  # frame budget holds
+    env._next_turn()
     bad = env.zoom_frame(time=1.0, box=[0.5, 0.5, 0.1, 0.1])
-    expected = "budget exhausted" if env.episode.state.frames_shown >= 6 else "empty or inverted"
+    expected = "budget exhausted" if env.episode.state.frames_shown >= 12 else "empty or inverted"
     assert expected in bad[0]["text"]
 
     answer = f"<think>counted</think><answer>{int(tasks[0].answer)}</answer>"
@@ -117,8 +119,7 @@ def _scripted_generation(trainer, texts):
 def test_grpo_runs_tools_and_trains_on_tool_images(synthetic_tasks, tiny_model_dir, tmp_path):
     """The env inside GRPOTrainer: tool calls run, rewards are logged, tool images reach the loss pass."""
     import torch
-    from trl import GRPOTrainer
-
+    from vagent.training.grpo import VagentGRPOTrainer as GRPOTrainer
     from vagent.training.grpo_config import VagentGRPOConfig
 
     tasks, _ = synthetic_tasks

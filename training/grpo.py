@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trl import GRPOTrainer
+
 from vagent.training.grpo_config import VagentGRPOConfig, load_config
 
-__all__ = ["GRPOResult", "build_trainer", "load_config", "plot_rewards", "run"]
+__all__ = ["GRPOResult", "VagentGRPOTrainer", "build_trainer", "load_config", "plot_rewards", "run"]
 
 
 @dataclass
@@ -42,12 +44,26 @@ class GRPOResult:
         return float(values[-1]) if values else math.nan
 
 
+class VagentGRPOTrainer(GRPOTrainer):
+    """``GRPOTrainer`` that tells each environment when a new model turn starts.
+
+    TRL runs one turn's tool calls back to back and never tells an environment where a turn ends;
+    :class:`~vagent.env.trl_env.VideoToolEnv` needs that for the turn budget and its notice.
+    """
+
+    def _generate_single_turn(self, *args: Any, **kwargs: Any) -> Any:
+        for environment in self.environments or ():
+            next_turn = getattr(environment, "_next_turn", None)
+            if next_turn is not None:
+                next_turn()
+        return super()._generate_single_turn(*args, **kwargs)
+
+
 def build_trainer(config: VagentGRPOConfig) -> Any:
     """The :class:`trl.GRPOTrainer` for ``config``: tasks, environment, rewards, optional LoRA."""
     import os
 
     from transformers import AutoProcessor
-    from trl import GRPOTrainer
 
     from vagent.env.tasks import load_tasks
     from vagent.env.trl_env import make_environment_factory, reward_funcs, training_dataset
@@ -64,7 +80,7 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
     processor = AutoProcessor.from_pretrained(model, truncation_side="left", padding_side="left",
                                               trust_remote_code=config.trust_remote_code)
     suppress_placeholders(config, getattr(processor, "tokenizer", processor))
-    return GRPOTrainer(
+    return VagentGRPOTrainer(
         model=model,
         reward_funcs=reward_funcs(config.reward),
         args=config,
