@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vagent.agent.episode import Budget, Episode, EpisodeState, Generation
-from vagent.env.rewards import RewardSpec
+from vagent.env.rewards import RewardSpec, task_spec
 from vagent.env.tasks import Task
 from vagent.tools.index import IndexSettings
 from vagent.tools.registry import VideoTools
@@ -31,7 +31,7 @@ class EnvConfig:
     """Evenly spaced frames shown with the question (small on purpose: tools add detail)."""
     reward: str = "default"
     """Reward spec: a preset name or ``"accuracy:1.0,format:0.2,..."`` (see docs/rewards.md);
-    a task's own ``reward`` field takes precedence."""
+    a task's own ``reward`` field takes precedence (``rewards.task_spec``)."""
     index: IndexSettings = field(default_factory=IndexSettings)
     """How each video is indexed (shared by every env instance over the same video)."""
     include_schemas: bool = True
@@ -102,8 +102,7 @@ class VideoEnv:
         result = self.episode.step(text, generation)
         reward, components = 0.0, {}
         if result.done:
-            spec = RewardSpec.parse(self.task.reward) if self.task.reward else self.reward_spec
-            reward, components = spec.score(self.episode.state, self.task)
+            reward, components = task_spec(self.task, self.reward_spec).score(self.episode.state, self.task)
         info = {
             "action": result.action.to_dict(),
             "end_reason": self.episode.state.end_reason,

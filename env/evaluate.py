@@ -26,7 +26,7 @@ from vagent.agent.scaling import ScalingConfig, run_scaled
 from vagent.agent.trace import Trace
 from vagent.env.environment import tools_for
 from vagent.env.metrics import benchmark_metrics, benchmark_tables
-from vagent.env.rewards import RewardSpec, accuracy, parse_spans, temporal_iou
+from vagent.env.rewards import accuracy, parse_spans, task_spec, temporal_iou
 from vagent.env.tasks import Task
 from vagent.errors import ConfigError
 from vagent.tools.index import IndexSettings
@@ -104,7 +104,7 @@ def evaluate_task(task: Task, policy: Policy, config: EvalConfig) -> tuple[dict[
     result = run_scaled(start, policy, config.budget, config.scaling)
     chosen = result.trajectories[result.chosen] if result.chosen is not None else result.trajectories[0]
     final = {"answer": result.answer, "steps": chosen.steps, "tool_calls": chosen.tool_calls, "frames_shown": chosen.frames_shown}
-    reward, components = RewardSpec.parse(task.reward or config.reward).score(final, task)
+    reward, components = task_spec(task, config.reward).score(final, task)
     record: dict[str, Any] = {
         "task_id": task.id,
         "answer_type": task.answer_type,

@@ -422,7 +422,12 @@ class RewardSpec:
 DEFAULT_SPEC = RewardSpec.parse("default")
 
 
-def score(trajectory: Any, task: Task, spec: "str | Mapping[str, float] | RewardSpec | None" = None) -> tuple[float, dict[str, float]]:
-    """Score with ``spec``, else the task's own ``reward`` spec, else :data:`DEFAULT_SPEC`."""
-    chosen = RewardSpec.parse(spec if spec is not None else task.reward)
-    return chosen.score(trajectory, task)
+def task_spec(task: Task, run_spec: "str | Mapping[str, float] | RewardSpec | None" = None) -> RewardSpec:
+    """THE precedence rule, the same in every face (evaluation, collection, ``VideoEnv``, GRPO): a
+    task's own ``reward`` spec, else the run's ``run_spec``, else :data:`DEFAULT_SPEC`."""
+    return RewardSpec.parse(task.reward if task.reward else run_spec)
+
+
+def score(trajectory: Any, task: Task, run_spec: "str | Mapping[str, float] | RewardSpec | None" = None) -> tuple[float, dict[str, float]]:
+    """``task_spec(task, run_spec).score(trajectory, task)``."""
+    return task_spec(task, run_spec).score(trajectory, task)

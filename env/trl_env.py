@@ -33,9 +33,10 @@ from vagent.agent.episode import Episode, EpisodeState
 from vagent.agent.prompts import SYSTEM_INSTRUCTIONS
 from vagent.agent.protocol import ToolCall, parse_action, render_tool_call
 from vagent.env.environment import EnvConfig, start_episode
-from vagent.env.rewards import REWARDS, RewardSpec, accuracy
+from vagent.env.rewards import REWARDS, RewardSpec, accuracy, task_spec
 from vagent.env.tasks import Task, task_from_row, tasks_to_dataset
 from vagent.tools.registry import TOOL_NAMES, VideoTools
+from vagent.errors import ConfigError
 from vagent.types import block_image
 
 __all__ = [
@@ -249,7 +250,7 @@ def _log_episodes(pairs: list[tuple[Any, Task]], log_metric: Callable[[str, floa
         log_metric(f"accuracy/{family}", sum(values) / len(values))
 
 
-def _reward_func(name: str, log: bool) -> Callable[..., list[float]]:
+def _reward_func(name: str, run: RewardSpec, log: bool) -> Callable[..., list[float]]:
     reward = REWARDS[name]
 
     def func(completions: list[Any], environments: list[Any] | None = None, **kwargs: Any) -> list[float]:
@@ -257,8 +258,12 @@ def _reward_func(name: str, log: bool) -> Callable[..., list[float]]:
         log_metric = kwargs.get("log_metric")
         if log and callable(log_metric):
             _log_episodes(pairs, log_metric)
-        values = [float(reward(state, task)) for state, task in pairs]
-        return [v if math.isfinite(v) else 0.0 for v in values]
+        values = []
+        for state, task in pairs:
+            value = float(reward(state, task))
+            scale = task_spec(task, run).weights.get(name, 0.0) / run.weights[name] if task.reward else 1.0
+            values.append(scale * value if math.isfinite(value) else 0.0)
+        return values
 
     func.__name__ = func.__qualname__ = name
     func.__doc__ = f"TRL reward function for the ``{name}`` component (unweighted; see reward_weights)."
@@ -270,9 +275,22 @@ def reward_funcs(spec: str | RewardSpec | None = "default", log_episodes: bool =
 
     Pass :func:`reward_weights` of the same spec as ``GRPOConfig.reward_weights``. With
     ``log_episodes`` the first function also logs episode statistics through TRL's ``log_metric``.
+    A task with its own ``reward`` spec wins (``rewards.task_spec``): its component values are
+    scaled by task weight / run weight, so the weighted total is the task spec's total.
     """
     spec = RewardSpec.parse(spec)
-    return [_reward_func(name, log_episodes and i == 0) for i, name in enumerate(spec.weights)]
+    return [_reward_func(name, spec, log_episodes and i == 0) for i, name in enumerate(spec.weights)]
+
+
+def check_task_specs(tasks: list[Task], spec: str | RewardSpec | None) -> None:
+    """Refuse tasks whose own reward spec the run's reward functions cannot express (see :func:`reward_funcs`)."""
+    run = RewardSpec.parse(spec)
+    for task in tasks:
+        if task.reward:
+            missing = [n for n, w in RewardSpec.parse(task.reward).weights.items() if w and not run.weights.get(n)]
+            if missing:
+                raise ConfigError(f"task {task.id}: its reward spec {task.reward!r} uses {', '.join(missing)}, which the run's "
+                                  f"reward {str(run)!r} lacks or weighs 0; add them to reward (weight != 0)")
 
 
 def reward_weights(spec: str | RewardSpec | None = "default") -> list[float]:

@@ -157,10 +157,11 @@ def test_reward_spec_parse_and_score():
         R.RewardSpec({"accuracy": float("nan")})
 
 
-def test_score_uses_task_spec_then_default():
+def test_score_uses_task_spec_then_run_spec_then_default():
     task = Task("c", "/v.mp4", "q", "choice", "B", OPTIONS, reward="accuracy_only")
     assert R.score("<answer>B</answer>", task) == (1.0, {"accuracy": 1.0})
-    assert R.score("<answer>B</answer>", task, "format") == (1.0, {"format": 1.0})
+    assert R.score("<answer>B</answer>", task, "format") == (1.0, {"accuracy": 1.0})  # the task's own spec wins
+    assert R.score("<answer>B</answer>", CHOICE, "format") == (1.0, {"format": 1.0})
     assert set(R.score("<answer>B</answer>", CHOICE)[1]) == set(R.PRESETS["default"])
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from vagent.agent.episode import Budget, Episode, EpisodeState
 from vagent.agent.prompts import SYSTEM_INSTRUCTIONS
 from vagent.env.environment import tools_for
-from vagent.env.rewards import RewardSpec, accuracy
+from vagent.env.rewards import RewardSpec, accuracy, task_spec
 from vagent.env.tasks import Task, load_tasks
 from vagent.errors import ConfigError
 from vagent.tools.index import IndexSettings
@@ -73,7 +73,8 @@ class CollectConfig:
     limit: int | None = None
     """Use only the first ``limit`` tasks (``None``: all)."""
     reward: str = "default"
-    """Reward spec used for the threshold (a preset or ``"accuracy:1,format:0.2"``)."""
+    """Reward spec used for the threshold (a preset or ``"accuracy:1,format:0.2"``); a task's own
+    ``reward`` field takes precedence (``rewards.task_spec``)."""
     max_turns: int = 8
     """Episode budget: model turns."""
     max_frames: int = 64
@@ -203,7 +204,7 @@ def run(config: CollectConfig) -> CollectResult:
                                         overview_frames=config.overview_frames,
                                         include_schemas=getattr(policy, "include_schemas", True), task_id=task.id)
                 state = run_episode(episode, policy)
-                total, components = spec.score(state, task)
+                total, components = task_spec(task, spec).score(state, task)
                 rewards.append(total)
                 accuracies.append(accuracy(state, task))
                 result.episodes += 1

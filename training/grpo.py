@@ -66,7 +66,7 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
     from transformers import AutoProcessor
 
     from vagent.env.tasks import load_tasks
-    from vagent.env.trl_env import make_environment_factory, reward_funcs, training_dataset
+    from vagent.env.trl_env import check_task_specs, make_environment_factory, reward_funcs, training_dataset
     from vagent.training._config import lora_config, model_path, quiet_library_deprecations
 
     quiet_library_deprecations()
@@ -75,6 +75,7 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
     if not config.tasks:
         raise ValueError("grpo: set tasks (a tasks.jsonl file)")
     tasks = load_tasks(config.tasks, check_videos=True)[: config.limit]
+    check_task_specs(tasks, config.reward)
     model = model_path(config.model)
     # loaded as TRL would load it, once: the placeholder ids come from its tokenizer
     processor = AutoProcessor.from_pretrained(model, truncation_side="left", padding_side="left",
