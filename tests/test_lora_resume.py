@@ -63,6 +63,15 @@ def test_sft_lora_trains_only_the_adapter_and_saves_a_merged_model(sft_data, tin
     assert differs, "the merged model equals the base model"
     assert (tmp_path / "adapter" / "adapter_config.json").is_file()
 
+    # `vagent train merge` on the adapter alone gives the same model; training refuses the adapter folder
+    from vagent.errors import ModelLoadError
+    from vagent.training._config import merge_adapter, model_path
+
+    again = AutoModelForImageTextToText.from_pretrained(merge_adapter(tmp_path / "adapter", tmp_path / "merged"))
+    assert all(torch.allclose(p, merged.state_dict()[n], atol=1e-6) for n, p in again.state_dict().items())
+    with pytest.raises(ModelLoadError, match="vagent train merge"):
+        model_path(str(tmp_path / "adapter"))
+
 
 @pytest.mark.slow
 def test_grpo_lora_trains_only_the_adapter(synthetic_tasks, tiny_model_dir, tmp_path):  # noqa: F811

@@ -4,8 +4,9 @@ Each chain follows the configs' own comments: collect -> SFT -> GRPO from the SF
 ``vagent ask`` / ``vagent eval`` on the GRPO output, through the CLI, from a working folder that
 holds ``runs/synthetic`` (the path every shipped config names). The only overrides are the model
 (``model=tiny``; offline CLIP: ``index.clip_pretrained=null``), the GPU switches (``bf16``,
-``use_vllm``, ``activation_checkpointing``) and the step count; the 8B GRPO step also gets a
-shorter completion budget and no accumulation, which only change how long one CPU step takes.
+``use_vllm``, ``activation_checkpointing``) and the run length (steps; for the teacher collect one
+attempt of two turns on one task); the 8B GRPO step also gets a shorter completion budget and no
+accumulation, which only change how long one CPU step takes.
 """
 
 from __future__ import annotations
@@ -91,10 +92,14 @@ def test_tiny_recipe_chain(workdir, monkeypatch):
 
 @pytest.mark.slow
 def test_teacher_collect_config_with_a_local_model(workdir, monkeypatch):
-    """collect_teacher.yaml with the server URL swapped for a local model folder (the tiny one)."""
+    """collect_teacher.yaml with the server URL swapped for a local model folder (the tiny one); one
+    attempt of two turns on one task, since a random model writes all 1024 tokens of every turn."""
     monkeypatch.chdir(workdir)
-    out = cli("train", "collect", "--config", CONFIGS / "collect_teacher.yaml", "policy=tiny", "limit=1", *OFFLINE_CLIP)
-    assert "0 kept" in out or "kept" in out  # a random model rarely earns a reward: every drop is counted
+    out = cli("train", "collect", "--config", CONFIGS / "collect_teacher.yaml", "policy=tiny", "limit=1", "attempts=1",
+              "keep=1", "max_turns=2", *OFFLINE_CLIP)
+    kept, episodes = map(int, out.split("kept ")[1].split(" ")[0].split("/"))
+    assert episodes == 1 and kept + int(out.split("dropped ")[1].split(" ")[0]) + int(out.split("reward, ")[1].split(" ")[0]) == 1
+    assert (workdir / "runs" / "collect" / "teacher.jsonl").is_file()
 
 
 def test_every_shipped_training_config_is_covered():
