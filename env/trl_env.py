@@ -9,7 +9,8 @@ tool-cost rewards. Images come back as PIL images in content blocks, which TRL f
 generation turn AND to the loss forward pass.
 
 >>> from vagent.env.trl_env import make_environment_factory, reward_funcs, reward_weights
->>> trainer = GRPOTrainer(model, reward_funcs=reward_funcs("default"), train_dataset=training_dataset(tasks),
+>>> from vagent.training.grpo import VagentGRPOTrainer  # GRPOTrainer + the turn boundaries the env needs
+>>> trainer = VagentGRPOTrainer(model, reward_funcs=reward_funcs("default"), train_dataset=training_dataset(tasks),
 ...     args=GRPOConfig(reward_weights=reward_weights("default"), ...),
 ...     environment_factory=make_environment_factory(EnvConfig()))  # doctest: +SKIP
 
