@@ -35,7 +35,8 @@ _LETTER_PREFIX = re.compile(r"^\s*[\(\[]?([A-Za-z])[\)\]\.:]\s*")
 _CUE = re.compile(r"\b(?:answer|option|choice)\b\s*(?:is|would be|:|=)?\s*[\(\[]?([A-Za-z])(?![A-Za-z])(?:[\)\]\.:,]|\s*$)?")
 _NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d{1,3})?|[-+]?\.\d+")
 _WORDS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
-_TIME = r"(?<![\d.:])(\d{1,6}(?::\d{1,2}){0,2}(?:\.\d+)?)\s*(?:s|secs?|seconds?)?"
+# the unit's optional space lives inside its optional group: two adjacent \s* made spans quadratic
+_TIME = r"(?<![\d.:])(\d{1,6}(?::\d{1,2}){0,2}(?:\.\d+)?)(?:\s*(?:s|secs?|seconds?))?"
 _SPAN = re.compile(_TIME + r"\s*(?:,|-|–|—|~|\bto\b|\band\b|\buntil\b)\s*" + _TIME, re.I)
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
 

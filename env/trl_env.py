@@ -107,7 +107,7 @@ class VideoToolEnv:
         self.episode: Episode | None = None
         self._turn: dict[str, Any] | None = None
         self._tool_turns: list[dict[str, Any]] = []
-        self._finished: tuple[int, EpisodeState] | None = None
+        self._finished: EpisodeState | None = None
 
     def reset(self, **row: Any) -> Blocks:
         """Start an episode on the task in ``row``; returns the question and overview frames as blocks."""
@@ -140,8 +140,8 @@ class VideoToolEnv:
         """The finished episode: TRL's assistant messages become the turns' texts, its last turn is stepped."""
         if self.episode is None:
             raise RuntimeError("reset() was never called")
-        if self._finished is not None and self._finished[0] == id(completion):
-            return self._finished[1]
+        if self._finished is not None:  # one rollout per reset: every reward function sees the same episode
+            return self._finished
         self._next_turn()
         episode, state = self.episode, self.episode.state
         messages = completion if isinstance(completion, list) else [{"role": "assistant", "content": str(completion)}]
@@ -149,7 +149,9 @@ class VideoToolEnv:
         tool_turns = iter(self._tool_turns)
         for position, (index, message) in enumerate(turns):
             text, last = assistant_text(message), position == len(turns) - 1
-            record = next(tool_turns, None) if message.get("tool_calls") else None
+            # only calls of known tools reached this environment (TRL answers unknown names itself)
+            called = [c.get("function", c).get("name") in TOOL_NAMES for c in message.get("tool_calls") or []]
+            record = next(tool_turns, None) if any(called) else None
             if record is not None:  # a turn whose tools ran: its text was not known when they did
                 state.messages[record["message_index"]]["content"] = text
                 record["action"] = parse_action(text, TOOL_NAMES).to_dict()
@@ -165,7 +167,7 @@ class VideoToolEnv:
                     state.end_reason = "unanswered"
         if state.end_reason is None:
             state.end_reason = "unanswered"
-        self._finished = (id(completion), state)
+        self._finished = state
         return state
 
 

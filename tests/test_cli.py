@@ -11,7 +11,7 @@ from vagent.cli import app
 
 runner = CliRunner()
 COMMANDS = [[], ["ask"], ["index"], ["eval"], ["example"], ["trace", "show"], ["gym", "make"], ["data", "convert"],
-            ["train", "collect"], ["train", "sft"], ["train", "grpo"]]
+            ["train", "collect"], ["train", "sft"], ["train", "grpo"], ["train", "merge"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "root")

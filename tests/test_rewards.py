@@ -193,3 +193,13 @@ def test_helpers_and_rewards_never_raise_and_stay_finite(text):
             values += [total, *parts.values()]
     assert all(isinstance(v, float) and math.isfinite(v) for v in values)
     assert all(0.0 <= v <= 1.0 for v in values[:4])
+
+
+def test_parse_spans_is_linear_on_degenerate_answers():
+    """A degenerate span answer (a number, then a run of spaces) took minutes: two adjacent \\s* backtracked."""
+    import time
+
+    for text in ("1" + " " * 40_000 + "x", "1 s" + " " * 40_000 + "to", "3 " * 20_000):
+        started = time.perf_counter()
+        R.parse_spans(text)
+        assert time.perf_counter() - started < 2.0  # measured ~0.01 s; the old pattern took ~119 s

@@ -552,25 +552,25 @@ def _training(module_name: str, config: Optional[Path], overrides: Optional[list
 def train_collect(config: Optional[Path] = CONFIG_ARGUMENT, overrides: Optional[list[str]] = OVERRIDES_ARGUMENT) -> None:
     """Run a policy over tasks and keep the trajectories the reward accepts, as an SFT dataset."""
     result = _training("collect", config, overrides)
-    console.print(
-        f"kept {result.kept}/{result.episodes} trajectories covering {result.tasks_covered}/{result.tasks} tasks; "
+    say(f"kept {result.kept}/{result.episodes} trajectories covering {result.tasks_covered}/{result.tasks} tasks; "
         f"dropped {result.dropped_reward} for reward, {result.dropped_inconsistent} for reasoning that names another answer "
-        f"(mean reward {result.mean_reward:.3f}, accuracy {result.mean_accuracy:.3f})\ndataset: {result.path}"
-    )
+        f"(mean reward {result.mean_reward:.3f}, accuracy {result.mean_accuracy:.3f})\ndataset: {result.path}")
 
 
 @train_app.command("sft")
 def train_sft(config: Optional[Path] = CONFIG_ARGUMENT, overrides: Optional[list[str]] = OVERRIDES_ARGUMENT) -> None:
     """Supervised fine-tuning on collected trajectories (TRL SFTTrainer, assistant tokens only)."""
     result = _training("sft", config, overrides)
-    console.print(f"{result.steps} steps on {result.examples} examples, train loss {result.train_loss:.4f}\nmodel: {result.output_dir}")
+    resumed = f" (resumed from {result.resumed_from})" if result.resumed_from else ""
+    say(f"{result.steps} steps on {result.examples} examples{resumed}, train loss {result.train_loss:.4f}\nmodel: {result.output_dir}")
 
 
 @train_app.command("grpo")
 def train_grpo(config: Optional[Path] = CONFIG_ARGUMENT, overrides: Optional[list[str]] = OVERRIDES_ARGUMENT) -> None:
     """GRPO in the tool environment with verifiable rewards (TRL GRPOTrainer, environment_factory)."""
     result = _training("grpo", config, overrides)
-    console.print(f"{result.steps} steps, last reward {result.last('reward'):.3f}\nmodel: {result.output_dir}  curve: {result.reward_curve}")
+    resumed = f" (resumed from {result.resumed_from})" if result.resumed_from else ""
+    say(f"{result.steps} steps{resumed}, last reward {result.last('reward'):.3f}\nmodel: {result.output_dir}  curve: {result.reward_curve}")
 
 
 @train_app.command("merge")
@@ -585,7 +585,7 @@ def train_merge(
         folder = merge_adapter(adapter, out)
     except (VagentError, OSError) as exc:
         fail(str(exc))
-    console.print(f"merged model: {folder}")
+    say(f"merged model: {folder}")
 
 
 @trace_app.command("show")
