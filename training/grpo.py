@@ -51,6 +51,12 @@ class VagentGRPOTrainer(GRPOTrainer):
     :class:`~vagent.env.trl_env.VideoToolEnv` needs that for the turn budget and its notice.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from vagent.training._config import quiet_library_deprecations
+
+        quiet_library_deprecations()
+        super().__init__(*args, **kwargs)
+
     def _generate_single_turn(self, *args: Any, **kwargs: Any) -> Any:
         for environment in self.environments or ():
             next_turn = getattr(environment, "_next_turn", None)
@@ -67,9 +73,7 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
 
     from vagent.env.tasks import load_tasks
     from vagent.env.trl_env import check_task_specs, make_environment_factory, reward_funcs, training_dataset
-    from vagent.training._config import lora_config, model_path, quiet_library_deprecations
-
-    quiet_library_deprecations()
+    from vagent.training._config import lora_config, model_path
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is experimental in TRL
     if not config.tasks:
