@@ -67,7 +67,9 @@ class EpisodeState:
     answer: str | None = None
     end_reason: str | None = None
     """``answered``; the budget that ran out: ``max_turns``, ``max_frames``, ``max_seconds``;
-    or ``error`` (the policy backend failed, see ``error``)."""
+    ``error`` (the policy backend failed, see ``error``); in GRPO rollouts also ``unanswered``
+    (TRL ended the rollout at a turn without a tool call) and ``max_length`` (TRL dropped tool
+    results that overflowed ``max_completion_length``)."""
     error: str | None = None
     final_turn: bool = False
     """The budget ran out: the model gets one last turn to answer, without tools."""
