@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vagent.agent.episode import Budget, Episode, EpisodeState
+from vagent.agent.episode import Budget, EpisodeState
 from vagent.agent.prompts import SYSTEM_INSTRUCTIONS
-from vagent.env.environment import tools_for
+from vagent.env.environment import EnvConfig, start_episode
 from vagent.env.rewards import RewardSpec, accuracy, task_spec
 from vagent.env.tasks import Task, load_tasks
 from vagent.errors import ConfigError
@@ -199,10 +199,9 @@ def run(config: CollectConfig) -> CollectResult:
             kept = 0
             for attempt in range(config.attempts):
                 policy = _policy(config, task, attempt, shared)
-                tools = tools_for(task.video, config.index)
-                episode = Episode.start(tools, task.question, task.options, budget,
-                                        overview_frames=config.overview_frames,
-                                        include_schemas=getattr(policy, "include_schemas", True), task_id=task.id)
+                env = EnvConfig(budget=budget, overview_frames=config.overview_frames, index=config.index,
+                                include_schemas=getattr(policy, "include_schemas", True))
+                episode = start_episode(task, env)
                 state = run_episode(episode, policy)
                 total, components = task_spec(task, spec).score(state, task)
                 rewards.append(total)
@@ -217,7 +216,7 @@ def run(config: CollectConfig) -> CollectResult:
                     result.dropped_inconsistent += 1
                 else:
                     line = trajectory_record(state, f"{task.id}-{attempt}", images_dir, out.parent)
-                    line.update(reward=total, components=components, tools=tools.schemas())
+                    line.update(reward=total, components=components, tools=episode.tools.schemas())
                     sink.write(json.dumps(line, ensure_ascii=False) + "\n")
                     kept += 1
                     covered.add(task.id)
