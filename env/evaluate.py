@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from collections import defaultdict
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,6 +49,14 @@ class EvalConfig:
     """Reward spec scored for every task (``reward`` in results), next to accuracy."""
     overview_frames: int = 4
     save_traces: bool = True
+    concurrency: int = 1
+    """Tasks run at once (threads) when the policy takes concurrent requests (``concurrent = True``:
+    an OpenAI-compatible server); other policies run one task at a time (see :func:`task_workers`).
+    Not part of the run's identity: a run may resume at another concurrency."""
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {self.concurrency}")
 
 
 def _read_results(path: Path) -> dict[str, dict[str, Any]]:
@@ -205,39 +215,104 @@ def claim_folder(out: Path, identity: dict[str, Any]) -> None:
     run_file.write_text(json.dumps({"config": identity}, indent=2) + "\n", encoding="utf-8")
 
 
+def task_workers(policy: Policy, concurrency: int) -> tuple[int, str | None]:
+    """How many tasks run at once for ``policy``, and a notice when that is fewer than asked."""
+    if concurrency > 1 and not getattr(policy, "concurrent", False):
+        return 1, (f"{policy.name} is an in-process policy that takes one request at a time: "
+                   f"tasks run one after another (--concurrency {concurrency} needs a server URL as --model)")
+    return concurrency, None
+
+
 def evaluate(
     tasks: list[Task],
     policy: Policy,
     config: EvalConfig,
     on_task: Callable[[int, int, dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Evaluate ``tasks`` (resuming ``config.out_dir``), write and return the summary."""
+    """Evaluate ``tasks`` (resuming ``config.out_dir``), write and return the summary.
+
+    With ``config.concurrency > 1`` and a concurrent policy, that many tasks run at once; each
+    finished task is appended to ``results.jsonl`` as it finishes (in finishing order), so an
+    interrupted run resumes as a sequential one does. If a task raises, the tasks already
+    running are finished and kept, no new one starts, and the error is raised.
+    """
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results_path = out / "results.jsonl"
     claim_folder(out, run_configuration(policy, config))
     _repair_tail(results_path)
     done = _read_results(results_path)
-    for position, task in enumerate(tasks, start=1):
+    workers, _ = task_workers(policy, config.concurrency)
+    finished = 0
+    for task in tasks:
         if task.id in done:
+            finished += 1
             if on_task:
-                on_task(position, len(tasks), done[task.id])
-            continue
-        record, trace = evaluate_task(task, policy, config)
+                on_task(finished, len(tasks), done[task.id])
+    todo = [task for task in tasks if task.id not in done]
+    started, ran = time.perf_counter(), []
+
+    def keep(task: Task, record: dict[str, Any], trace: Trace) -> None:
+        nonlocal finished
         if config.save_traces:
             trace.save(out / "traces" / f"{_safe(task.id)}.jsonl")
         _append(results_path, record)
         done[task.id] = record
+        ran.append(record)
+        finished += 1
         if on_task:
-            on_task(position, len(tasks), record)
+            on_task(finished, len(tasks), record)
+
+    if workers == 1:
+        for task in todo:
+            keep(task, *evaluate_task(task, policy, config))
+    else:
+        _run_concurrently(todo, policy, config, workers, keep)
     records = [done[task.id] for task in tasks if task.id in done]
     summary = summarise(records, tasks)
     summary["model"] = policy.name
     summary["strategy"] = config.scaling.strategy
     summary["samples"] = config.scaling.samples
+    summary["throughput"] = throughput(ran, time.perf_counter() - started, workers)
     (out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     (out / "summary.md").write_text(summary_table(summary), encoding="utf-8")
     return summary
+
+
+def _run_concurrently(todo: list[Task], policy: Policy, config: EvalConfig, workers: int,
+                      keep: Callable[[Task, dict[str, Any], Trace], None]) -> None:
+    """Run ``todo`` on ``workers`` threads; ``keep`` is called in this thread as each finishes."""
+    queue = list(reversed(todo))
+    error: BaseException | None = None
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vagent-eval") as pool:
+        running: dict[Any, Task] = {}
+        while queue and len(running) < workers:
+            task = queue.pop()
+            running[pool.submit(evaluate_task, task, policy, config)] = task
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = running.pop(future)
+                try:
+                    keep(task, *future.result())
+                except BaseException as exc:  # noqa: BLE001 - stop starting tasks; finish and keep the running ones
+                    error = error or exc
+            while error is None and queue and len(running) < workers:
+                task = queue.pop()
+                running[pool.submit(evaluate_task, task, policy, config)] = task
+    if error is not None:
+        raise error
+
+
+def throughput(records: list[dict[str, Any]], seconds: float, concurrency: int) -> dict[str, Any]:
+    """Tasks per minute and tokens (prompt + completion) per second of the tasks run now (not resumed ones)."""
+    tokens = sum(r.get("cost_tokens", 0) for r in records)
+    rate = seconds > 0 and records
+    return {
+        "tasks": len(records), "seconds": round(seconds, 3), "concurrency": concurrency, "tokens": tokens,
+        "tasks_per_min": round(60 * len(records) / seconds, 3) if rate else None,
+        "tokens_per_s": round(tokens / seconds, 3) if rate else None,
+    }
 
 
 def _safe(name: str) -> str:
@@ -288,4 +363,8 @@ def summary_table(summary: dict[str, Any]) -> str:
         lines.append(f"| {kind} | {stats['n']} | " + " | ".join(cells) + " |")
     lines += ["", "| cost per task | mean |", "|---|---|"]
     lines += [f"| {key} | {value:.2f} |" for key, value in summary["cost_per_task"].items()]
+    speed = summary.get("throughput") or {}
+    if speed.get("tasks"):
+        lines += ["", f"throughput: {speed['tasks']} tasks run now in {speed['seconds']:.1f} s at concurrency "
+                  f"{speed['concurrency']}: {speed['tasks_per_min']:.2f} tasks/min, {speed['tokens_per_s']:.1f} tokens/s"]
     return "\n".join(lines) + "\n" + benchmark_tables(summary.get("benchmarks") or {})

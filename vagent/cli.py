@@ -137,31 +137,97 @@ CLIP_WEIGHTS_OPTION = typer.Option(
 EMBED_FPS_OPTION = typer.Option(1.0, "--embed-fps", help="Frames per second embedded for visual search (> 0).")
 
 
+WORKERS_OPTION = typer.Option(1, "--workers", "-j", help="Processes that index videos at once (at least 1).")
+
+
 @app.command()
 def index(
-    video: Path = typer.Argument(..., help="Video file (mp4, mkv, webm, mov, ...)."),
+    inputs: list[Path] = typer.Argument(
+        ..., help="Video files, folders of videos (searched recursively) and task files (.jsonl: the videos their tasks name)."
+    ),
+    workers: int = WORKERS_OPTION,
+    ray: bool = typer.Option(False, "--ray", help="Run each video as a Ray task (pip install 'vagent[ray]'); Ray on this machine unless --ray-address."),
+    ray_address: Optional[str] = typer.Option(
+        None, "--ray-address", help="With --ray: the cluster to join, e.g. auto or ray://HOST:10001 (--cache-dir and the videos must then be "
+        "on storage every node sees, at the same paths)."
+    ),
+    ray_gpus: float = typer.Option(0.0, "--ray-gpus", help="With --ray: GPUs each task asks for (e.g. 1 for CLIP on a GPU; >= 0)."),
     cache_dir: Optional[Path] = CACHE_OPTION,
     clip_model: str = CLIP_MODEL_OPTION,
     clip_pretrained: str = CLIP_WEIGHTS_OPTION,
     embed_fps: float = EMBED_FPS_OPTION,
 ) -> None:
-    """Build (or reuse) the per-video index: scenes, frame embeddings, thumbnails."""
+    """Build (or reuse) the index of every video given: scenes, frame embeddings, thumbnails.
+
+    Prints a table (indexed / reused from the cache / failed with the reason). One bad video
+    never stops the rest. Exit 0 when every video has an index, 1 when any failed, 2 for bad input.
+    """
+    from vagent.tools.corpus import find_videos
+
+    checked((check.at_least, "--workers", workers, 1), (check.at_least, "--ray-gpus", ray_gpus, 0))
     settings = index_settings(cache_dir, clip_model, clip_pretrained, embed_fps)
     try:
-        started = time.perf_counter()
-        tools = open_tools(video, settings)
+        videos = find_videos(inputs)
     except VagentError as exc:
         fail(str(exc))
-    idx = tools.index
-    body = (
-        f"duration      {tools.video.info.duration:.2f}s\n"
-        f"scenes        {len(idx.scenes)}\n"
-        f"frames        {int(idx.stats.get('embedded', 0))} embedded, {int(idx.stats.get('skipped_duplicates', 0))} skipped as near-duplicates\n"
-        f"visual search {'off' if idx.visual_search_error else 'on (random CLIP weights: scores are meaningless)' if idx.random_clip else 'on'}\n"
-        f"time          {time.perf_counter() - started:.2f}s ({'cache hit' if idx.from_cache else 'built'})\n"
-        f"cache         {idx.cache_path}"
-    )
-    console.print(Panel.fit(Text(body), title=Text(f"index of {shorten(video.name, 200)}")))
+    if ray_address is not None and not ray:
+        fail("--ray-address needs --ray")
+    results = index_many(videos, settings, workers, ray="local" if ray and ray_address is None else ray_address, ray_gpus=ray_gpus)
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(EXIT_NO_ANSWER)
+
+
+def index_many(videos: list[Path], settings: Any, workers: int, ray: Optional[str] = None, ray_gpus: float = 0.0,
+               quiet: bool = False) -> list[Any]:
+    """Index ``videos`` (bars per video and overall), print the table and the totals; return the results."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from vagent.tools.corpus import index_corpus, index_corpus_ray, summary_line
+
+    started = time.perf_counter()
+    names = [shorten(video.name, 60) for video in videos]
+    with Progress(_label_column("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[what]}"),
+                  TimeElapsedColumn(), console=err, transient=quiet) as progress:
+        overall = progress.add_task("videos", total=len(videos), what="videos")
+        bars: dict[int, Any] = {}
+
+        def update(position: int, done: float, total: float) -> None:
+            if position not in bars:
+                bars[position] = progress.add_task(f"  {names[position]}", total=None, what="s of video")
+            progress.update(bars[position], completed=round(done), total=round(total) or None)
+
+        def finished(position: int, result: Any) -> None:
+            progress.advance(overall)
+            if position in bars:
+                progress.remove_task(bars.pop(position))
+
+        try:
+            if ray is not None:
+                say(("note: ", "yellow"), "with --ray, progress is per finished video", to=err)
+                results = index_corpus_ray(videos, settings, address=None if ray == "local" else ray, num_gpus=ray_gpus,
+                                           on_done=finished)
+            else:
+                results = index_corpus(videos, settings, workers, progress=update, on_done=finished)
+        except VagentError as exc:
+            fail(str(exc))
+    table = Table(show_lines=False)
+    for column in ("video", "status", "duration", "scenes", "frames", "seconds", "reason"):
+        table.add_column(column, overflow="fold", no_wrap=column != "reason")
+    colours = {"indexed": "green", "reused": "cyan", "failed": "red"}
+    for video, result in zip(videos, results):
+        failed = result.status == "failed"
+        reason = result.reason if failed else "visual search off" if result.visual_search_error else ""
+        table.add_row(Text(shorten(video.name, 80)), Text(result.status, style=colours[result.status]),
+                      "" if failed else f"{result.duration:.1f}s", "" if failed else str(result.scenes),
+                      "" if failed else str(result.frames), f"{result.seconds:.1f}", Text(shorten(reason or "", 500)))
+    if not quiet or any(r.status == "failed" for r in results):
+        console.print(table)
+    say(summary_line(results, time.perf_counter() - started), f"; cache: {settings.resolved_cache_dir()}")
+    errors = {r.visual_search_error for r in results if r.visual_search_error}
+    for error in sorted(errors):
+        say(("note: ", "yellow"), error, to=err)
+    return results
 
 
 def _print_update(node: str, update: dict[str, Any]) -> None:
@@ -390,6 +456,10 @@ def eval_command(
     reward: str = typer.Option("default", "--reward", help="Reward spec scored per task (docs/rewards.md)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Evaluate only the first N tasks (at least 1)."),
     sweep_runs: bool = typer.Option(False, "--sweep", help="Compute sweep: every strategy at N = 1, 2, 4, 8 (table + plot)."),
+    concurrency: int = typer.Option(
+        1, "--concurrency", "-c", help="Tasks run at once (at least 1) when --model is a server URL; in-process models run one at a time."
+    ),
+    workers: int = typer.Option(1, "--workers", "-j", help="Processes that index the task file's videos before evaluating (at least 1)."),
     cache_dir: Optional[Path] = CACHE_OPTION,
     clip_model: str = CLIP_MODEL_OPTION,
     clip_pretrained: str = CLIP_WEIGHTS_OPTION,
@@ -403,7 +473,8 @@ def eval_command(
     run_checks(model, server_model, max_turns, max_frames, max_seconds, temperature, seed, samples, agree,
                connect_timeout, read_timeout)
     checked((check.input_file, "tasks file", tasks_file), (check.folder, "--out", out), (check.at_least, "--limit", limit, 1),
-            (check.text, "--reward", reward, "a reward spec (docs/rewards.md)"))
+            (check.text, "--reward", reward, "a reward spec (docs/rewards.md)"), (check.at_least, "--concurrency", concurrency, 1),
+            (check.at_least, "--workers", workers, 1))
     scaling = scaling_config(strategy, samples, verifier, agree, grow_frames)
     index = index_settings(cache_dir, clip_model, clip_pretrained, embed_fps)
     try:
@@ -416,15 +487,33 @@ def eval_command(
         scaling=scaling,
         index=index,
         reward=reward,
+        concurrency=concurrency,
     )
 
     def load() -> Any:
         return policy_or_exit(model, temperature, seed, server_model, connect_timeout, read_timeout)
 
+    def index_videos(policy: Any) -> list[Any]:
+        """Index the tasks' videos first (the table only when some fail); drop the tasks of failed ones."""
+        from vagent.env.evaluate import task_workers
+
+        _, notice = task_workers(policy, concurrency)
+        if notice:
+            say(("note: ", "yellow"), notice, to=err)
+        videos = list(dict.fromkeys(Path(task.video) for task in tasks))
+        results = index_many(videos, index, workers, quiet=True)
+        failed = {str(video) for video, result in zip(videos, results) if result.status == "failed"}
+        if failed:
+            kept = [task for task in tasks if task.video not in failed]
+            say(("warning: ", "yellow"), f"{len(tasks) - len(kept)} task(s) skipped: their video could not be indexed "
+                "(see the table; they are not recorded, a rerun tries them again)", to=err)
+            return kept
+        return tasks
+
     if sweep_runs:
         from vagent.env.sweep import sweep, sweep_table
 
-        load()  # fail early if it cannot load
+        tasks = index_videos(load())  # fail early if it cannot load
         try:
             with _progress_bar("sweep") as progress:
                 bar = progress.add_task("runs", total=12)
@@ -435,6 +524,7 @@ def eval_command(
         say(f"table: {out / 'sweep.md'}  plot: {out / 'sweep.png'}")
         return
     policy = load()
+    tasks = index_videos(policy)
     try:
         with _progress_bar(f"eval {policy.name}") as progress:
             bar = progress.add_task("tasks", total=len(tasks))
