@@ -174,12 +174,17 @@ def read_conversation(messages: list[dict[str, Any]]) -> Conversation:
 
 
 def classify_question(question: str, options: list[str] | None = None) -> str:
-    """``when``, ``where``, ``count``, ``first``, ``read`` or ``general``.
+    """``when``, ``where``, ``count``, ``first``, ``text_event``, ``read_at``, ``change``, ``look_at``, ``read``
+    or ``general``.
 
     >>> classify_question("When does the red triangle appear in the video?")
     'when'
     >>> classify_question("Which colour appears first?", ["red", "blue"])
     'first'
+    >>> classify_question("What number is shown at 2.0 seconds?")
+    'read_at'
+    >>> classify_question('What is on screen after "READY" appears?', ["a", "b"])
+    'text_event'
     """
     q = question.lower()
     if options and all(o.strip().lower() in COLOR_HUES for o in options) and re.search(r"\b(first|earliest|last|final)\b", q):
@@ -190,6 +195,21 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
         return "where"
     if re.search(r"\bwhen\b|what time|time span|at what point", q) and OBJECT.search(question):
         return "when"
+    from vagent.agent._asking import asks_for_change, asks_for_colour, asks_for_text, named_text, order_word, time_ref
+
+    if named_text(question) and order_word(question) and (asks_for_text(question) or order_word(question) != "when"
+                                                          or re.search(r"^\s*when\b", q)):
+        return "text_event"
+    if options and re.search(r"\b(first|earlier|earliest|last|later|latest)\b", q) and not all(
+            o.strip().lower() in (*COLOR_HUES, *NEUTRAL_COLORS, "bright", "dark") for o in options):
+        return "text_order"
+    has_time = time_ref(question, 1e9) is not None
+    if has_time and asks_for_text(question):
+        return "read_at"
+    if asks_for_change(question) and re.search(r"^\s*when\b|\bwhat (time|second)\b|\bat what\b|\bwhich second\b|\bis there\b|\bdoes the (picture|shot|scene)\b", q):
+        return "change"
+    if has_time and asks_for_colour(question):
+        return "look_at"
     if not options and re.search(r"\b(code|text|written|word|read|caption|sign|label|says?)\b", q):
         return "read"
     return "general"

@@ -61,6 +61,7 @@ from vagent.agent._looking import (
     read_conversation,
     text_likeness,
 )
+from vagent.agent._reading import RealPlans, succeeded
 from vagent.agent.episode import Generation
 from vagent.agent.protocol import ToolCall, render_action
 
@@ -183,9 +184,35 @@ class _Overview:
                     return _Move(f"The nearest overview frame (t={t:.2f}s) shows the {color} object here; I assume it did not move far.",
                                  answer=fmt_box(box))
             return _Move("I cannot see the object in the overview; I guess the centre.", answer=fmt_box([0.4, 0.4, 0.6, 0.6]))
+        if kind in ("look_at", "read_at") and frames:
+            return self._near(kind)
         if c.options:
             return _Move("Without tools I have no evidence beyond the overview; I guess the first option.", answer="A")
         return _Move("Without tools I cannot tell; I answer that I do not know.", answer="unknown")
+
+
+    def _near(self, kind: str) -> _Move:
+        """The overview frame nearest the time asked stands in for a look at that time."""
+        from vagent.agent._asking import time_ref
+
+        c = self.c
+        ref = time_ref(c.question, c.duration)
+        target = ref.t if ref.t is not None else (ref.start + ref.end) / 2
+        t, image = min(c.overview, key=lambda f: abs(f[0] - target))
+        plan = _Plan(ScriptedPolicy(use_tools=False), c, set(), None)
+        if kind == "look_at":
+            plan._window_frames = lambda: [(t, image)]  # type: ignore[method-assign]
+            think, answer = plan._answer_look_at()
+            return _Move(f"Without tools I use the nearest overview frame (t={t:.2f}s). {think}", answer=answer)
+        lines = _ocr_lines(image)
+        if not lines:
+            if c.options:
+                return _Move(f"Without tools I have only the overview; the frame nearest the time asked (t={t:.2f}s) "
+                             "shows no text I can make out, so I guess the first option.", answer="A")
+            return _Move(f"The overview frame nearest the time asked (t={t:.2f}s) shows no text I can make out; I answer unknown.",
+                         answer="unknown")
+        think, answer = plan.shaped(lines[0], f"In the overview frame nearest the time asked (t={t:.2f}s)")
+        return _Move(f"Without tools I use the overview. {think}", answer=answer)
 
 
 def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -207,7 +234,7 @@ def _ocr_lines(image: Image.Image) -> list[str]:
     return [text for text, _, _ in read_text(image)]
 
 
-class _Plan:
+class _Plan(RealPlans):
     """One turn of the tool-using plan, recomputed from the conversation."""
 
     def __init__(self, policy: ScriptedPolicy, convo: Conversation, names: set[str], rng: random.Random | None):
@@ -284,6 +311,8 @@ class _Plan:
             calls = [self.crop(a - 0.5, b + 0.5, min(MAX_CROP_FRAMES, 4 + int((b - a + 1) * 3))) for a, b in spans[:4]]
             where = ", ".join(f"{a:.2f}s-{b:.2f}s" for a, b in spans[:4])
             return f"The evidence should be in {where}; I look at frames there and just around it.", calls
+        if not scenes:
+            return "I have no scene list, so I sample the video densely.", [self.crop(0, self.c.duration, 16)]
         if len(scenes) <= 1 or len(scenes) > 12:
             return "The scene list does not split the video usefully, so I sample it densely.", [self.crop(0, self.c.duration, 16)]
         n = max(1, min(per_scene_max, 16 // len(scenes)))
@@ -450,11 +479,19 @@ class _Plan:
             return _Move("Cuts can be shorter than the gaps between the overview frames; the scene detector lists "
                          "every cut.", [ToolCall("detect_scenes", {})])
         if self.stage == 1 and not self.p._skip_check(self.rng):
-            return _Move(f"The detector found {len(self.scenes())} scene(s). I check with frames across the whole "
-                         "video that it missed no cut.", [self.crop(0, self.c.duration, 16)])
+            found = (f"The detector found {len(self.scenes())} scene(s)." if self.ok("detect_scenes")
+                     else "The scene detector gave no result.")
+            return _Move(f"{found} I check with frames across the whole video for changes of picture.",
+                         [self.crop(0, self.c.duration, 16)])
         return self.conclude("count")
 
     def _answer_count(self) -> tuple[str, str]:
+        ref = self.tref()
+        if ref is not None and ref.end > ref.start and self.ok("detect_scenes"):
+            cuts = [a for a, _ in self.scenes()[1:] if ref.start + 1e-6 < a <= ref.end + 1e-6]
+            asks = re.search(r"\bscenes?\b|\bshots?\b", self.c.question.lower()) and not re.search(r"\bcuts?\b|\btransitions?\b|\bchanges?\b", self.c.question.lower())
+            value = len(cuts) + 1 if asks else len(cuts)
+            return (f"The detector lists {len(cuts)} cut(s) between {ref.start:.2f}s and {ref.end:.2f}s; so the answer is {value}.", str(value))
         scenes = self.scenes()
         colors = [c for c in self._dense_colors() if c is not None]
         runs = 1 + sum(1 for a, b in zip(colors, colors[1:]) if a != b) if colors else 0
@@ -463,6 +500,10 @@ class _Plan:
         value = n_scenes if asks_scenes else max(0, n_scenes - 1)
         seen = (f"the sampled frames show {runs} run(s) of one dominant colour" if runs
                 else "the sampled frames have no dominant colour to cross-check with")
+        if not self.ok("detect_scenes"):
+            if not runs:
+                return "I have no scene list and no frames to count changes in; I guess 0.", "0"
+            return f"I have no scene list; {seen}; so the answer is {value}.", str(value)
         return f"The detector lists {len(scenes)} scene(s) and {seen}; so the answer is {value}.", str(value)
 
     # ---------------------------------------------------------- first: which option colour shows first
@@ -488,7 +529,7 @@ class _Plan:
             if color in options and (color not in seen or last):
                 seen[color] = t
         if not seen:
-            return "None of the option colours was seen.", "A"
+            return "None of the option colours was seen in the frames I have; I guess the first option.", "A"
         best = (max if last else min)(seen, key=seen.get)
         order = ", ".join(f"{c} at {t:.2f}s" for c, t in sorted(seen.items(), key=lambda kv: kv[1]))
         return f"Option colours as seen: {order}; so {best} comes {'last' if last else 'first'}.", "ABCDEFGH"[options.index(best)]
@@ -549,7 +590,9 @@ class _Plan:
             else:
                 hits = self.hits(phrase)
                 a, b = (hits[0][0], hits[0][1]) if hits else (0.0, self.c.duration)
-                why = f"The best match is {a:.2f}s-{b:.2f}s" if hits else "Search gave nothing, so I take the whole video"
+                why = (f"The best match is {a:.2f}s-{b:.2f}s" if hits else
+                       "Search gave no match" + ("" if self.ok("search_clips") or not self.tried("search_clips") else
+                                                 " (visual search is not available)") + ", so I take the whole video")
             t = (a + b) / 2
             calls = [self.crop(a - 1, b + 1, 6), ToolCall("read_text", {"time": self.clamp(t)})]
             calls += [ToolCall("search_clips", {"query": o[:200], "top_k": 1}) for o in self.c.options[:6]]
@@ -563,6 +606,10 @@ class _Plan:
             for i, option in enumerate(self.c.options):
                 if option.lower() in ocr_text:
                     return f'The text in the frame mentions "{option}".', "ABCDEFGH"[i]
+            if not self.ok("search_clips"):
+                why = ("visual search gave no result" if self.tried("search_clips") else "I did not search")
+                return (f"No option is written in the text I read (if any), and {why}; with no evidence for any option "
+                        "I guess the first one.", "A")
             scores = [(self.hits(o[:200]) or [(0, 0, -1.0, 0)])[0][2] for o in self.c.options]
             best = max(range(len(scores)), key=lambda i: scores[i])
             if self.rng is not None:
@@ -572,10 +619,11 @@ class _Plan:
         q = self.c.question.lower()
         hits = self.hits(key_phrase(self.c.question))
         if re.search(r"\bwhen\b|what time", q):
-            span = hits[0][:2] if hits else (0.0, self.c.duration)
-            return "The best-matching moment is where I would place it.", fmt_spans([span])
+            if hits:
+                return "The best search match is where I place it.", fmt_spans([hits[0][:2]])
+            return "Search gave me no match, so I cannot place it; I answer the whole video.", fmt_spans([(0.0, self.c.duration)])
         if re.search(r"\bhow many\b", q):
             numbers = re.findall(r"\d+", ocr_text)
-            return ("The text on screen gives the number." if numbers else "I have no count; I answer 1."), (numbers[0] if numbers else "1")
+            return ("The text read on screen gives the number." if numbers else "No tool gave me a count; I guess 1."), (numbers[0] if numbers else "1")
         words = [text for text, _ in sorted(self.ocr(), key=lambda x: -x[1])]
-        return ("The frame's text answers it." if words else "I found nothing conclusive."), (words[0] if words else "unknown")
+        return ("The text read in the frame answers it." if words else "No tool result answers it; I answer unknown."), (words[0] if words else "unknown")
