@@ -230,5 +230,5 @@ def summary_line(results: list[VideoResult], wall_seconds: float) -> str:
     counts = {status: sum(r.status == status for r in results) for status in ("indexed", "reused", "failed")}
     video_seconds = sum(r.duration for r in results if r.status != "failed")
     speed = f" ({video_seconds / wall_seconds:.1f}x realtime)" if wall_seconds > 0 and video_seconds else ""
-    return (f"{len(results)} videos: {counts['indexed']} indexed, {counts['reused']} reused from the cache, "
+    return (f"{len(results)} video{'s' if len(results) != 1 else ''}: {counts['indexed']} indexed, {counts['reused']} reused from the cache, "
             f"{counts['failed']} failed; {video_seconds:.1f} s of video in {wall_seconds:.1f} s{speed}")
