@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from vagent.env.rewards import extract_choice, parse_spans, temporal_iou
+from vagent.env.rewards import extract_choice, merge_spans, parse_spans, temporal_iou
 from vagent.env.tasks import Task
 
 __all__ = ["BENCHMARKS", "benchmark_metrics", "benchmark_tables", "grounding_scores", "predicted_grounding"]
@@ -32,16 +32,6 @@ def _mean(values: Iterable[float]) -> float:
     return sum(values) / len(values) if values else math.nan
 
 
-def _union(spans: Iterable[Any]) -> list[tuple[float, float]]:
-    merged: list[list[float]] = []
-    for start, end in sorted((min(s, e), max(s, e)) for s, e in spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return [(s, e) for s, e in merged]
-
-
 def grounding_scores(pred: Iterable[Any], truth: Iterable[Any]) -> tuple[float, float]:
     """NExT-GQA's ``(IoU, IoP)`` of a predicted grounding against the ground-truth segments.
 
@@ -51,7 +41,7 @@ def grounding_scores(pred: Iterable[Any], truth: Iterable[Any]) -> tuple[float, 
     one span, for which this is the same). No prediction scores 0, 0; a point prediction has
     IoU 0 and IoP 1 when it lies inside a segment.
     """
-    spans = _union(pred)
+    spans = merge_spans(pred)
     if not spans:
         return 0.0, 0.0
     length = sum(e - s for s, e in spans)

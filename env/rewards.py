@@ -163,7 +163,8 @@ def parse_box(text: str | None) -> tuple[float, float, float, float] | None:
     return (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
 
 
-def _merge(spans: Any) -> list[tuple[float, float]]:
+def merge_spans(spans: Any) -> list[tuple[float, float]]:
+    """Overlapping or touching ``(start, end)`` spans merged into their union, sorted (each pair sorted first)."""
     merged: list[list[float]] = []
     for start, end in sorted((min(s, e), max(s, e)) for s, e in spans):
         if merged and start <= merged[-1][1]:
@@ -182,7 +183,7 @@ def temporal_iou(pred_spans: Any, gt_spans: Any) -> float:
     (1.0, 0.0)
     """
     try:
-        pred, gt = _merge(pred_spans or []), _merge(gt_spans or [])
+        pred, gt = merge_spans(pred_spans or []), merge_spans(gt_spans or [])
     except (TypeError, ValueError):
         return 0.0
     inter, i, j = 0.0, 0, 0
