@@ -209,7 +209,10 @@ class Episode:
         reason = self.exhausted()
         if reason:
             blocks.append(budget_block(reason))
-        self.state.messages.append({"role": "tool", "name": name, "content": blocks})
+        # beside the content a model reads, the structured result for policies that read data, not text
+        # (the scripted baseline); chat backends render only role, name and content
+        self.state.messages.append({"role": "tool", "name": name, "content": blocks, "data": observation.data,
+                                    "error": observation.error, "budget_spent": reason})
         return observation, blocks
 
     def end_turn(self, record: dict[str, Any]) -> None:
@@ -221,7 +224,8 @@ class Episode:
             state.final_turn = True
             record["budget_reason"] = reason
             if state.messages[-1].get("role") != "tool":
-                state.messages.append({"role": "user", "content": [{"type": "text", "text": budget_message(reason)}]})
+                state.messages.append({"role": "user", "content": [{"type": "text", "text": budget_message(reason)}],
+                                       "budget_spent": reason})
         record["budget_left"] = self.budget_left()
         state.steps.append(record)
 

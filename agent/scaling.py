@@ -17,7 +17,6 @@ Every result reports its cost (trajectories, tool calls, frames, tokens, seconds
 
 from __future__ import annotations
 
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
@@ -28,18 +27,13 @@ from vagent.agent.episode import Budget, Episode, EpisodeState
 from vagent.agent.graph import run_episode
 from vagent.agent.policy import Policy
 from vagent.agent.protocol import parse_action
-from vagent.env.rewards import REWARDS, box_iou, extract_choice, normalize_text, parse_box, parse_number, parse_spans, temporal_iou
+from vagent.agent.measures import VERIFIERS as MEASURES
+from vagent.answers import Vote, normalize_text, vote
 
 Strategy = Literal["single", "self_consistency", "best_of_n", "adaptive"]
 STRATEGIES: tuple[str, ...] = ("single", "self_consistency", "best_of_n", "adaptive")
-VERIFIERS: tuple[str, ...] = ("format", "tool_cost", "tool_calls", "frames", "repeated_calls", "judge")
+VERIFIERS: tuple[str, ...] = (*MEASURES, "judge")
 """Verifiers need no ground truth: rewards that read only the trajectory, or the judge."""
-OVERLAP = 0.5
-"""Spans or boxes with IoU at least this much count as the same answer."""
-_FLAT_BOX = re.compile(r"\[\s*[-+]?[\d.]+(?:\s*,\s*[-+]?[\d.]+){3}\s*\]")
-"""One flat list of four numbers: a box (two spans ``[[a, b], [c, d]]`` also have 3 commas)."""
-
-
 @dataclass
 class ScalingConfig:
     """How much inference compute to spend on one question, and how to combine it."""
@@ -74,15 +68,6 @@ class ScalingConfig:
 
 
 @dataclass
-class Vote:
-    """One cluster of equivalent answers."""
-
-    answer: str
-    count: int
-    members: list[int]
-
-
-@dataclass
 class ScaledAnswer:
     """The combined answer, every trajectory, the vote and the cost."""
 
@@ -100,64 +85,6 @@ class ScaledAnswer:
         data = asdict(self)
         data.pop("trajectories")
         return data
-
-
-def answer_key(answer: str, options: list[str] | None = None) -> tuple[str, Any]:
-    """A comparable form of an answer: its kind and normalised value.
-
-    >>> answer_key("The answer is (b)", ["red", "blue"])
-    ('choice', 'B')
-    >>> answer_key("[12.0, 15.5]")
-    ('span', ((12.0, 15.5),))
-    """
-    if options:
-        letter = extract_choice(answer, options)
-        if letter:
-            return "choice", letter
-    if _FLAT_BOX.fullmatch(answer.strip()):
-        box = parse_box(answer)
-        if box is not None:
-            return "box", tuple(box)
-    spans = parse_spans(answer)
-    if spans:
-        return "span", tuple(tuple(span) for span in spans)
-    number = parse_number(answer)
-    if number is not None and normalize_text(answer).replace(" ", "").replace(".", "").isdigit():
-        return "number", round(number, 6)
-    return "text", normalize_text(answer)
-
-
-def _same(a: tuple[str, Any], b: tuple[str, Any]) -> bool:
-    if a[0] != b[0]:
-        return False
-    if a[0] == "span":
-        return temporal_iou(list(a[1]), list(b[1])) >= OVERLAP
-    if a[0] == "box":
-        return box_iou(a[1], b[1]) >= OVERLAP
-    return a[1] == b[1]
-
-
-def vote(answers: list[str | None], options: list[str] | None = None) -> tuple[list[Vote], bool]:
-    """Clusters of equivalent answers, largest first (ties keep first-seen order), and whether the top tied.
-
-    >>> votes, tie = vote(["B", "(B) blue", "A", None], ["red", "blue"])
-    >>> [(v.answer, v.count) for v in votes], tie
-    ([('B', 2), ('A', 1)], False)
-    """
-    clusters: list[tuple[tuple[str, Any], Vote]] = []
-    for index, answer in enumerate(answers):
-        if answer is None:
-            continue
-        key = answer_key(answer, options)
-        for cluster_key, cluster in clusters:
-            if _same(cluster_key, key):
-                cluster.count += 1
-                cluster.members.append(index)
-                break
-        else:
-            clusters.append((key, Vote(answer=answer, count=1, members=[index])))
-    votes = sorted((cluster for _, cluster in clusters), key=lambda v: -v.count)
-    return votes, len(votes) > 1 and votes[0].count == votes[1].count
 
 
 JUDGE_PROMPT = (
@@ -249,8 +176,8 @@ def run_scaled(
         if config.verifier == "judge":
             result.scores = [judge(policy, t) for t in trajectories]
         else:
-            reward = REWARDS[config.verifier]
-            result.scores = [float(reward(t, None)) if t.answer is not None else float("-inf") for t in trajectories]
+            measure = MEASURES[config.verifier]
+            result.scores = [float(measure(t)) if t.answer is not None else float("-inf") for t in trajectories]
         best = max(range(len(trajectories)), key=lambda i: (result.scores[i], -i))
         result.chosen, result.answer = best, trajectories[best].answer
     elif votes:

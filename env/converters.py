@@ -25,7 +25,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from vagent.env._records import REPAIR_RULES, Conversion, Record, dedupe_options, span
-from vagent.env.tasks import LETTERS, Task, save_tasks
+from vagent.answers import LETTERS
+from vagent.env.tasks import Task, save_tasks
 from vagent.errors import ConfigError
 
 PathLike = str | os.PathLike[str]

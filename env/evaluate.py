@@ -28,7 +28,8 @@ from vagent.agent.scaling import ScalingConfig, run_scaled
 from vagent.agent.trace import Trace
 from vagent.env.environment import tools_for
 from vagent.env.metrics import benchmark_metrics, benchmark_tables
-from vagent.env.rewards import accuracy, parse_spans, task_spec, temporal_iou
+from vagent.answers import parse_spans, temporal_iou
+from vagent.env.rewards import accuracy, task_spec
 from vagent.env.tasks import Task
 from vagent.errors import ConfigError
 from vagent.tools.index import IndexSettings

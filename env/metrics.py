@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from vagent.env.rewards import extract_choice, merge_spans, parse_spans, temporal_iou
+from vagent.answers import extract_choice, merge_spans, parse_spans, temporal_iou
 from vagent.env.tasks import Task
 
 __all__ = ["BENCHMARKS", "benchmark_metrics", "benchmark_tables", "grounding_scores", "predicted_grounding"]

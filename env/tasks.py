@@ -17,20 +17,19 @@ from __future__ import annotations
 import json
 import math
 import os
-import string
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from vagent.answers import LETTERS
 from vagent.errors import ConfigError
 
 AnswerType = Literal["choice", "number", "text", "span", "box"]
 ANSWER_TYPES: tuple[str, ...] = ("choice", "number", "text", "span", "box")
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "video", "question", "answer_type", "answer")
 OPTIONAL_FIELDS: tuple[str, ...] = ("options", "evidence", "metadata", "reward")
-LETTERS = string.ascii_uppercase
 
 __all__ = [
     "ANSWER_TYPES",

@@ -69,9 +69,14 @@ def test_find_videos_folders_files_and_task_files(corpus, tmp_path):
     tasks = tmp_path / "tasks.jsonl"
     line = {"id": "t1", "video": str(corpus / "sub" / "b.mkv"), "question": "q?", "answer_type": "text", "answer": "x"}
     tasks.write_text(json.dumps(line) + "\n")
-    found = find_videos([corpus, tasks, corpus / "a.mp4"])  # each video once, in order
+    from vagent.env.tasks import load_tasks
+
+    def task_videos(path):
+        return [task.video for task in load_tasks(path)]
+
+    found = find_videos([corpus, tasks, corpus / "a.mp4"], task_videos)  # each video once, in order
     assert [p.name for p in found] == ["a.mp4", "a_copy.mp4", "broken.mp4", "b.mkv", "truncated.mp4"]
-    assert [p.name for p in find_videos([tasks])] == ["b.mkv"]
+    assert [p.name for p in find_videos([tasks], task_videos)] == ["b.mkv"]
     with pytest.raises(Exception, match="no such file or folder"):
         find_videos([tmp_path / "missing"])
     (tmp_path / "empty").mkdir()

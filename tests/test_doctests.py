@@ -1,4 +1,4 @@
-"""The doctests of the pure helpers (parser, prompts, rewards, voting, tasks) run with the suite."""
+"""The doctests of the pure helpers (parser, prompts, answer matching and voting, trajectory measures, rewards, tasks) run with the suite."""
 
 import doctest
 import importlib
@@ -8,7 +8,8 @@ import pytest
 MODULES = [
     "vagent.agent.protocol",
     "vagent.agent.prompts",
-    "vagent.agent.scaling",
+    "vagent.agent.measures",
+    "vagent.answers",
     "vagent.env.rewards",
     "vagent.env.tasks",
 ]

@@ -1,4 +1,4 @@
-"""Rewards and their helpers, with hand-computed values."""
+"""Rewards and the answer matching they use (vagent.answers), with hand-computed values."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from vagent.agent.episode import EpisodeState
 from vagent.agent.protocol import parse_action
+from vagent import answers as A
+from vagent.agent import measures as M
 from vagent.env import rewards as R
 from vagent.env.tasks import Task
 from vagent.errors import ConfigError
@@ -28,12 +30,12 @@ CHOICE = Task("c", "/v.mp4", "What passes?", "choice", "B", OPTIONS)
     ],
 )
 def test_extract_choice(text, letter):
-    assert R.extract_choice(text, OPTIONS) == letter
+    assert A.extract_choice(text, OPTIONS) == letter
 
 
 def test_extract_choice_with_lettered_options_and_no_options():
-    assert R.extract_choice("blue", ["A. red", "B. blue"]) == "B"
-    assert R.extract_choice("I pick C because", None) == "C"
+    assert A.extract_choice("blue", ["A. red", "B. blue"]) == "B"
+    assert A.extract_choice("I pick C because", None) == "C"
 
 
 @pytest.mark.parametrize(
@@ -48,23 +50,23 @@ def test_extract_choice_with_lettered_options_and_no_options():
     ],
 )
 def test_temporal_iou(pred, gt, iou):
-    assert R.temporal_iou(pred, gt) == pytest.approx(iou)
+    assert A.temporal_iou(pred, gt) == pytest.approx(iou)
 
 
 def test_box_iou_and_parse_box():
-    assert R.box_iou((0, 0, 1, 1), (0, 0, 0.5, 0.5)) == pytest.approx(0.25)
-    assert R.box_iou((0, 0, 0.2, 0.2), (0.5, 0.5, 1, 1)) == 0.0
-    assert R.box_iou(None, (0, 0, 1, 1)) == 0.0
-    assert R.parse_box("box: (0.5, 0.6, 0.1, 0.2)") == (0.1, 0.2, 0.5, 0.6)
-    assert R.parse_box("0.1 0.2 0.3") is None
+    assert A.box_iou((0, 0, 1, 1), (0, 0, 0.5, 0.5)) == pytest.approx(0.25)
+    assert A.box_iou((0, 0, 0.2, 0.2), (0.5, 0.5, 1, 1)) == 0.0
+    assert A.box_iou(None, (0, 0, 1, 1)) == 0.0
+    assert A.parse_box("box: (0.5, 0.6, 0.1, 0.2)") == (0.1, 0.2, 0.5, 0.6)
+    assert A.parse_box("0.1 0.2 0.3") is None
 
 
 def test_mra_and_numbers():
-    assert R.mean_relative_accuracy(12, 10) == pytest.approx(0.7)  # error 0.2 <= 1-θ for the 7 θ in 0.50..0.80
-    assert R.mean_relative_accuracy(5, 10) == pytest.approx(0.1)  # error 0.5 passes only θ=0.50
-    assert R.mean_relative_accuracy(0, 0) == 1.0 and R.mean_relative_accuracy(1, 0) == 0.0
-    assert R.mean_relative_accuracy(None, 3) == 0.0
-    assert R.parse_number("-2.5 m") == -2.5 and R.parse_number("1e999") is None and R.parse_number("") is None
+    assert A.mean_relative_accuracy(12, 10) == pytest.approx(0.7)  # error 0.2 <= 1-θ for the 7 θ in 0.50..0.80
+    assert A.mean_relative_accuracy(5, 10) == pytest.approx(0.1)  # error 0.5 passes only θ=0.50
+    assert A.mean_relative_accuracy(0, 0) == 1.0 and A.mean_relative_accuracy(1, 0) == 0.0
+    assert A.mean_relative_accuracy(None, 3) == 0.0
+    assert A.parse_number("-2.5 m") == -2.5 and A.parse_number("1e999") is None and A.parse_number("") is None
     task = Task("n", "/v.mp4", "How far?", "number", 10.0)
     assert R.accuracy("<answer>about 11 meters</answer>", task) == pytest.approx(0.9)
     tolerant = Task("n", "/v.mp4", "How many?", "number", 10.0, metadata={"tolerance": 0.05})
@@ -72,9 +74,9 @@ def test_mra_and_numbers():
 
 
 def test_parse_spans():
-    assert R.parse_spans("between 3 and 7 seconds, then 10.5 ~ 12") == [(3.0, 7.0), (10.5, 12.0)]
-    assert R.parse_spans("[15, 12]") == [(12.0, 15.0)]
-    assert R.parse_spans("no times here") == []
+    assert A.parse_spans("between 3 and 7 seconds, then 10.5 ~ 12") == [(3.0, 7.0), (10.5, 12.0)]
+    assert A.parse_spans("[15, 12]") == [(12.0, 15.0)]
+    assert A.parse_spans("no times here") == []
 
 
 def test_accuracy_by_type():
@@ -118,7 +120,7 @@ def test_format_tool_cost_and_repeats_on_hand_built_trajectories():
     assert R.tool_cost(state, CHOICE, per_call=0.5, per_frame=0.0) == -1.5
     assert R.tool_calls(state, CHOICE) == -3 and R.frames(state, CHOICE) == -9
     assert R.repeated_calls(state, CHOICE) == -1.0
-    as_dict = R._state(state)
+    as_dict = M._state(state)
     assert R.format_reward(as_dict, CHOICE) == 0.75 and R.accuracy(as_dict, CHOICE) == 1.0
     as_dict.pop("tool_calls"), as_dict.pop("frames_shown")
     assert R.tool_cost(as_dict, CHOICE) == pytest.approx(-3.9)  # counted from the step records
@@ -177,16 +179,16 @@ TASKS = [
 @settings(max_examples=150, deadline=None)
 @given(text=st.text(max_size=200) | st.from_regex(r"[\[\(]?[0-9.:, \-]{0,40}[\]\)]?( ?s| seconds)?", fullmatch=True))
 def test_helpers_and_rewards_never_raise_and_stay_finite(text):
-    assert R.extract_choice(text, OPTIONS) in {None, "A", "B", "C", "D"}
-    assert R.extract_choice(text) is None or len(R.extract_choice(text)) == 1
-    number = R.parse_number(text)
+    assert A.extract_choice(text, OPTIONS) in {None, "A", "B", "C", "D"}
+    assert A.extract_choice(text) is None or len(A.extract_choice(text)) == 1
+    number = A.parse_number(text)
     assert number is None or math.isfinite(number)
-    for start, end in R.parse_spans(text):
+    for start, end in A.parse_spans(text):
         assert math.isfinite(start) and math.isfinite(end) and start <= end
-    box = R.parse_box(text)
+    box = A.parse_box(text)
     assert box is None or all(0 <= v <= 1 for v in box)
-    values = [R.temporal_iou(R.parse_spans(text), [[1, 5]]), R.box_iou(box, (0, 0, 1, 1)),
-              R.mean_relative_accuracy(number, 3.0), R.token_f1(text, "a dog")]
+    values = [A.temporal_iou(A.parse_spans(text), [[1, 5]]), A.box_iou(box, (0, 0, 1, 1)),
+              A.mean_relative_accuracy(number, 3.0), A.token_f1(text, "a dog")]
     for completion in (text, f"<answer>{text}</answer>"):
         for task in TASKS:
             total, parts = R.RewardSpec({name: 1.0 for name in R.REWARDS}).score(completion, task)
@@ -201,5 +203,5 @@ def test_parse_spans_is_linear_on_degenerate_answers():
 
     for text in ("1" + " " * 40_000 + "x", "1 s" + " " * 40_000 + "to", "3 " * 20_000):
         started = time.perf_counter()
-        R.parse_spans(text)
+        A.parse_spans(text)
         assert time.perf_counter() - started < 2.0  # measured ~0.01 s; the old pattern took ~119 s

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from vagent.agent.episode import Budget, Episode, EpisodeState, Generation
-from vagent.agent.scaling import ScalingConfig, answer_key, judge, run_scaled, vote
+from vagent.agent.scaling import ScalingConfig, judge, run_scaled
+from vagent.answers import answer_key, vote
 from vagent.agent.scripted import ScriptedPolicy
 from vagent.env.rewards import accuracy, tool_cost
 from vagent.env.synthetic import make_task

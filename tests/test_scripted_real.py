@@ -18,7 +18,7 @@ from vagent.agent._asking import asked_type, time_ref
 from vagent.agent.episode import Episode
 from vagent.agent.protocol import parse_action
 from vagent.agent.scripted import ScriptedPolicy, classify_question
-from vagent.env.rewards import temporal_iou, parse_spans
+from vagent.answers import parse_spans, temporal_iou
 from vagent.types import Observation
 
 FPS, SECONDS, SIZE = 5, 6.0, (320, 180)

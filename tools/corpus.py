@@ -59,12 +59,11 @@ class VideoResult:
         return asdict(self)
 
 
-def find_videos(inputs: Iterable[str | Path]) -> list[Path]:
+def find_videos(inputs: Iterable[str | Path], task_videos: Callable[[Path], list[str]] | None = None) -> list[Path]:
     """The videos named by ``inputs``: video files, folders (searched recursively for
-    :data:`VIDEO_SUFFIXES`) and task files (``.jsonl``: the videos their tasks name), in order,
-    each once. Raises :class:`ConfigError` for an input that does not exist or names no video."""
-    from vagent.env.tasks import load_tasks
-
+    :data:`VIDEO_SUFFIXES`) and task files (``.jsonl``: the videos their tasks name, read with
+    ``task_videos``, which the CLI takes from :mod:`vagent.env.tasks`), in order, each once.
+    Raises :class:`ConfigError` for an input that does not exist or names no video."""
     found: dict[str, Path] = {}
     for item in inputs:
         path = Path(item).expanduser()
@@ -73,8 +72,8 @@ def find_videos(inputs: Iterable[str | Path]) -> list[Path]:
                             and not any(part.startswith(".") for part in p.relative_to(path).parts))
             if not videos:
                 raise ConfigError(f"{path}: no video files in this folder ({', '.join(VIDEO_SUFFIXES[:5])}, ...)")
-        elif path.suffix.lower() == ".jsonl" and path.is_file():
-            videos = [Path(task.video) for task in load_tasks(path)]
+        elif path.suffix.lower() == ".jsonl" and path.is_file() and task_videos is not None:
+            videos = [Path(video) for video in task_videos(path)]
         elif path.is_file():
             videos = [path]
         else:

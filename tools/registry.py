@@ -321,7 +321,7 @@ class VideoTools:
                 thumb = index.thumbnail_near(hit.best_time)
                 thumb.note = f"match {i}"
                 images.append(thumb)
-        data = {"hits": [[h.start, h.end, h.score, h.best_time] for h in hits]}
+        data = {"hits": [[float(h.start), float(h.end), float(h.score), float(h.best_time)] for h in hits]}
         return Observation("\n".join(lines), images=images, data=data)
 
     def _detect_scenes(self) -> Observation:
@@ -336,7 +336,7 @@ class VideoTools:
                     thumb = index.thumbnail(inside[len(inside) // 2])
                     thumb.note = f"scene {i}"
                     images.append(thumb)
-        return Observation("\n".join(lines), images=images, data={"scenes": [list(s) for s in index.scenes]})
+        return Observation("\n".join(lines), images=images, data={"scenes": [[float(a), float(b)] for a, b in index.scenes]})
 
     def _zoom_frame(self, time: float, box: list[float]) -> Observation:
         time, box = self._check_time("time", time), self._check_box(box)
@@ -346,7 +346,7 @@ class VideoTools:
         zoomed = crop.resize(size, Image.LANCZOS)
         text = f"zoom t={frame.time:.2f}s box={_fmt_box(box)} size={size[0]}x{size[1]}"
         return Observation(text, images=[TimedImage(frame.time, zoomed, note=f"zoom {_fmt_box(box)}")],
-                           data={"time": frame.time, "box": box})
+                           data={"time": float(frame.time), "box": box})
 
     def _crop_clip(self, start: float, end: float, num_frames: int = 8) -> Observation:
         start, end = self._check_time("start", start), self._check_time("end", end)
@@ -356,7 +356,7 @@ class VideoTools:
             raise _BadArgs(f"num_frames must be between 1 and {self.limits.max_frames}, got {num_frames}")
         frames = self.video.sample(count=num_frames, start=start, end=end, max_side=self.limits.frame_side)
         text = f"crop {start:.2f}s-{end:.2f}s: {len(frames)} frames"
-        return Observation(text, images=frames, data={"times": [f.time for f in frames]})
+        return Observation(text, images=frames, data={"times": [float(f.time) for f in frames]})
 
     def _read_text(self, time: float, box: list[float] | None = None) -> Observation:
         from vagent.tools.ocr import read_text
@@ -367,7 +367,7 @@ class VideoTools:
         lines = read_text(crop)
         where = f"t={frame.time:.2f}s" + (f" box={_fmt_box(box)}" if box else "")
         if not lines:
-            return Observation(f"read_text {where}: no text found", data={"lines": []})
+            return Observation(f"read_text {where}: no text found", data={"time": float(frame.time), "lines": []})
         body = [f"{json.dumps(text, ensure_ascii=False)} (score {score:.2f})" for text, score, _ in lines]
         return Observation(f"read_text {where}: {len(lines)} line(s)\n" + "\n".join(body),
-                           data={"lines": [[t, s] for t, s, _ in lines]})
+                           data={"time": float(frame.time), "lines": [[str(t), float(s)] for t, s, _ in lines]})

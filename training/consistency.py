@@ -23,7 +23,7 @@ import re
 from typing import Any
 
 from vagent.agent.protocol import parse_action
-from vagent.env.rewards import box_iou, normalize_text, parse_box, parse_number, parse_spans, temporal_iou
+from vagent.answers import box_iou, normalize_text, parse_box, parse_number, parse_spans, temporal_iou
 
 __all__ = ["final_turn_contradiction", "think_contradicts"]
 

@@ -162,12 +162,13 @@ def index(
     Prints a table (indexed / reused from the cache / failed with the reason). One bad video
     never stops the rest. Exit 0 when every video has an index, 1 when any failed, 2 for bad input.
     """
+    from vagent.env.tasks import load_tasks
     from vagent.tools.corpus import find_videos
 
     checked((check.at_least, "--workers", workers, 1), (check.at_least, "--ray-gpus", ray_gpus, 0))
     settings = index_settings(cache_dir, clip_model, clip_pretrained, embed_fps)
     try:
-        videos = find_videos(inputs)
+        videos = find_videos(inputs, task_videos=lambda path: [task.video for task in load_tasks(path)])
     except VagentError as exc:
         fail(str(exc))
     if ray_address is not None and not ray:

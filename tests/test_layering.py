@@ -1,0 +1,111 @@
+"""The package's import graph: data flows one way (tools -> agent -> env -> training -> CLI).
+
+Every ``import`` in every module counts, including those inside functions (a lazy import is
+still a dependency); only ``if TYPE_CHECKING:`` blocks are left out. Two rules:
+
+- a module imports only from its own layer or the layers below it (``LAYERS``);
+- no import cycle among modules.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = {"tools": "tools", "agent": "agent", "env": "env", "training": "training"}
+
+LAYERS = {"core": 0, "tools": 1, "agent": 2, "env": 3, "training": 4, "cli": 5}
+"""``core``: vagent.types, vagent.errors, vagent.answers (leaf libraries); ``cli``: the rest of ``vagent``."""
+
+CORE = {"vagent.types", "vagent.errors", "vagent.answers"}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for folder, package in [("vagent", "vagent"), *((f, f"vagent.{p}") for f, p in PACKAGES.items())]:
+        for path in sorted((ROOT / folder).glob("*.py")):
+            name = package if path.stem == "__init__" else f"{package}.{path.stem}"
+            found[name] = path
+    return found
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _imports(path: Path, modules: dict[str, Path]) -> set[str]:
+    """The vagent modules ``path`` imports (``from vagent.x import y`` counts ``vagent.x.y`` when that is a module)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                for other in child.orelse:
+                    visit(other)
+                continue
+            if isinstance(child, ast.Import):
+                found.update(alias.name for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                found.add(child.module)
+                found.update(f"{child.module}.{alias.name}" for alias in child.names)
+            visit(child)
+
+    visit(ast.parse(path.read_text(), str(path)))
+    return {name for name in found if name in modules}
+
+
+def _layer(module: str) -> str:
+    if module in CORE:
+        return "core"
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in PACKAGES else "cli"
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = _modules()
+    graph = {}
+    for name, path in modules.items():
+        package = name if path.stem == "__init__" else name.rsplit(".", 1)[0]
+        # a package's own __init__ is not a dependency of its modules (importing vagent.env.x runs it anyway)
+        graph[name] = {m for m in _imports(path, modules) if m != name and m != package}
+    return graph
+
+
+def test_the_graph_sees_the_package():
+    graph = _graph()
+    assert {"vagent.answers", "vagent.agent.graph", "vagent.env.rewards", "vagent.tools.registry", "vagent.cli"} <= set(graph)
+    assert "vagent.agent.episode" in graph["vagent.agent.graph"]
+    assert "vagent.answers" in graph["vagent.env.rewards"]
+
+
+def test_no_module_imports_from_a_layer_above_it():
+    wrong = [
+        f"{module} ({_layer(module)}) imports {target} ({_layer(target)})"
+        for module, targets in sorted(_graph().items())
+        for target in sorted(targets)
+        if LAYERS[_layer(target)] > LAYERS[_layer(module)]
+    ]
+    assert not wrong, "imports against the flow tools -> agent -> env -> training -> CLI:\n" + "\n".join(wrong)
+
+
+def test_no_import_cycle():
+    graph = _graph()
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def walk(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for target in sorted(graph[node]):
+            if state.get(target) == 1:
+                cycles.append(path[path.index(target):] + [target] if target in path else [node, target])
+            elif target not in state:
+                walk(target, path + [target])
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            walk(module, [module])
+    assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
