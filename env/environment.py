@@ -66,13 +66,22 @@ def tools_for(video: str | Path, settings: IndexSettings) -> VideoTools:
         return tools
 
 
-def start_episode(task: Task, config: EnvConfig) -> Episode:
+def start_episode(task: Task, config: EnvConfig, budget: Budget | None = None, scale: int = 1) -> Episode:
     """The episode of ``task`` under ``config``: its video's tools, question, options, overview and budget.
 
-    The one task -> episode constructor of every face (``VideoEnv``, the TRL and Gymnasium faces).
+    The one task -> episode constructor of every face and command (``VideoEnv``, the TRL and
+    Gymnasium faces, evaluation, collection). ``budget`` and ``scale`` are test-time scaling's
+    per-round budget and overview multiplier (``run_scaled`` calls ``start(budget, scale)``).
     """
-    return Episode.start(tools_for(task.video, config.index), task.question, task.options, config.budget,
-                         overview_frames=config.overview_frames, include_schemas=config.include_schemas, task_id=task.id)
+    return start_question(tools_for(task.video, config.index), task.question, task.options, config, budget, scale, task.id)
+
+
+def start_question(tools: VideoTools, question: str, options: list[str] | None, config: EnvConfig,
+                   budget: Budget | None = None, scale: int = 1, task_id: str | None = None) -> Episode:
+    """The episode of a question with no task around it (``vagent ask``), by the same rule as
+    :func:`start_episode`: ``config``'s budget (or ``budget``), ``overview_frames * scale`` and schemas."""
+    return Episode.start(tools, question, options, budget or config.budget, overview_frames=config.overview_frames * scale,
+                         include_schemas=config.include_schemas, task_id=task_id)
 
 
 class VideoEnv:

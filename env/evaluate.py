@@ -19,16 +19,17 @@ from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from vagent.agent.episode import Budget, Episode
+from vagent.agent.episode import Budget
 from vagent.agent.policy import Policy
 from vagent.agent.scaling import ScalingConfig, run_scaled
 from vagent.agent.trace import Trace
-from vagent.env.environment import tools_for
-from vagent.env.metrics import benchmark_metrics, benchmark_tables
 from vagent.answers import parse_spans, temporal_iou
+from vagent.env.environment import EnvConfig, start_episode
+from vagent.env.metrics import benchmark_metrics, benchmark_tables
 from vagent.env.rewards import accuracy, task_spec
 from vagent.env.tasks import Task
 from vagent.errors import ConfigError
@@ -99,20 +100,9 @@ def _append(path: Path, record: dict[str, Any]) -> None:
 
 def evaluate_task(task: Task, policy: Policy, config: EvalConfig) -> tuple[dict[str, Any], Trace]:
     """Answer one task with the configured strategy and score it."""
-    tools = tools_for(task.video, config.index)
-
-    def start(budget: Budget, scale: int) -> Episode:
-        return Episode.start(
-            tools,
-            task.question,
-            task.options,
-            budget,
-            overview_frames=config.overview_frames * scale,
-            include_schemas=policy.include_schemas,
-            task_id=task.id,
-        )
-
-    result = run_scaled(start, policy, config.budget, config.scaling)
+    episode_config = EnvConfig(budget=config.budget, overview_frames=config.overview_frames, reward=config.reward,
+                               index=config.index, include_schemas=policy.include_schemas)
+    result = run_scaled(partial(start_episode, task, episode_config), policy, config.budget, config.scaling)
     chosen = result.trajectories[result.chosen] if result.chosen is not None else result.trajectories[0]
     final = {"answer": result.answer, "steps": chosen.steps, "tool_calls": chosen.tool_calls, "frames_shown": chosen.frames_shown}
     reward, components = task_spec(task, config.reward).score(final, task)

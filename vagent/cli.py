@@ -16,127 +16,26 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 
 from vagent import _checks as check
+from vagent._run_options import (
+    CACHE_OPTION,
+    CLIP_MODEL_OPTION,
+    CLIP_WEIGHTS_OPTION,
+    EMBED_FPS_OPTION,
+    RunOptions,
+    index_settings,
+    open_tools,
+    with_run_options,
+)
+from vagent._terminal import EXIT_NO_ANSWER, checked, console, err, fail, label_column, print_update, progress_bar, say, shorten
 from vagent.errors import VagentError
 
 app = typer.Typer(help="Video language models that think with tools.", no_args_is_help=True, add_completion=False)
 trace_app = typer.Typer(help="Reasoning traces.", no_args_is_help=True)
 app.add_typer(trace_app, name="trace")
-console = Console(stderr=False, highlight=False)
-err = Console(stderr=True, highlight=False)
-
-EXIT_NO_ANSWER = 1
-EXIT_BAD_INPUT = 2
-EXIT_MODEL = 3
-SHOWN_CHARS = 2000
-"""Longest text (question, think text, tool result, answer) shown whole in the terminal."""
-
-
-def shorten(text: Any, limit: int = SHOWN_CHARS) -> str:
-    """``text`` as shown in the terminal: cut to ``limit`` characters, saying how much was left out."""
-    text = str(text)
-    if len(text) > limit:
-        text = f"{text[:limit]} … [{len(text) - limit} more characters in the trace]"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates (valid in a model's JSON) cannot reach a terminal
-        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text
-
-
-def say(*parts: str | tuple[str, str], to: Console | None = None, limit: int = SHOWN_CHARS) -> None:
-    """Print ``parts`` literally: plain strings are untrusted text (shortened), ``(text, style)`` are labels."""
-    line = Text()
-    for part in parts:
-        if isinstance(part, tuple):
-            line.append(shorten(part[0], limit=len(part[0])), style=part[1])
-        else:
-            line.append(shorten(part, limit))
-    (to or console).print(line, soft_wrap=True)
-
-
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
-    say(("error: ", "bold red"), message, to=err)
-    raise typer.Exit(code)
-
-
-def checked(*checks: Any) -> None:
-    """Run ``check`` calls given as ``(function, *args)``; the first rule broken exits 2."""
-    try:
-        for function, *args in checks:
-            function(*args)
-    except VagentError as exc:
-        fail(str(exc))
-
-
-def index_settings(cache_dir: Optional[Path], clip_model: str, clip_pretrained: str, embed_fps: float):
-    from vagent.tools.index import IndexSettings
-
-    checked((check.folder, "--cache-dir", cache_dir), (check.positive, "--embed-fps", embed_fps),
-            (check.text, "--clip-model", clip_model, "an open_clip architecture such as ViT-B-32"),
-            (check.text, "--clip-pretrained", clip_pretrained, "a weights tag, a checkpoint path or 'random'"))
-    pretrained = None if clip_pretrained.lower() in ("random", "none") else clip_pretrained
-    try:
-        return IndexSettings(
-            clip_model=clip_model,
-            clip_pretrained=pretrained,
-            allow_random_clip=pretrained is None,
-            embed_fps=embed_fps,
-            cache_dir=cache_dir,
-        )
-    except ValueError as exc:
-        fail(str(exc))
-
-
-def _label_column(template: str, style: str = "bold"):
-    """A progress column that shows ``template`` (may use ``{task.description}``) literally."""
-    from rich.progress import TextColumn
-
-    return TextColumn(template, style=style, markup=False, highlighter=None)
-
-
-def _literal(text: str) -> str:
-    """``text`` safe inside a ``str.format`` template."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-def open_tools(video: Path, settings: Any):
-    """Open the video and its index (building it with a progress bar when not cached)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from vagent.tools.registry import VideoTools
-
-    with Progress(
-        _label_column("indexing {task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:.0f}s of video", markup=False),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(video.name, total=None)  # the index reports the total as it decodes
-        tools = VideoTools.open(video, settings, progress=lambda done, total: progress.update(task, completed=done, total=total))
-    if tools.index.visual_search_error:
-        say(("note: ", "yellow"), tools.index.visual_search_error, to=err)
-    return tools
-
-
-CACHE_OPTION = typer.Option(
-    None, "--cache-dir", help="Index cache folder, created if needed; must be writable (default: the user cache dir, or $VAGENT_CACHE_DIR)."
-)
-CLIP_MODEL_OPTION = typer.Option("ViT-B-32", "--clip-model", help="open_clip architecture for visual search.")
-CLIP_WEIGHTS_OPTION = typer.Option(
-    "openai",
-    "--clip-pretrained",
-    help="open_clip weights: a tag to download once (e.g. openai), a local checkpoint path, or 'random' (tests only).",
-)
-EMBED_FPS_OPTION = typer.Option(1.0, "--embed-fps", help="Frames per second embedded for visual search (> 0).")
-
-
 WORKERS_OPTION = typer.Option(1, "--workers", "-j", help="Processes that index videos at once (at least 1).")
 
 
@@ -188,7 +87,7 @@ def index_many(videos: list[Path], settings: Any, workers: int, ray: Optional[st
 
     started = time.perf_counter()
     names = [shorten(video.name, 60) for video in videos]
-    with Progress(_label_column("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[what]}"),
+    with Progress(label_column("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[what]}"),
                   TimeElapsedColumn(), console=err, transient=quiet) as progress:
         overall = progress.add_task("videos", total=len(videos), what="videos")
         bars: dict[int, Any] = {}
@@ -231,102 +130,6 @@ def index_many(videos: list[Path], settings: Any, workers: int, ray: Optional[st
     return results
 
 
-def _print_update(node: str, update: dict[str, Any]) -> None:
-    """Stream the reasoning: think text, each tool call, a one-line summary of each result."""
-    import json
-
-    from vagent.agent.protocol import parse_action
-
-    if node == "policy" and update.get("pending"):
-        pending = update["pending"]
-        if pending.get("error"):
-            say(("policy failed: ", "red"), pending["error"], to=err)
-            return
-        action = parse_action(pending["text"])
-        if action.think:
-            say((shorten(action.think), "dim italic"))
-        for call in action.tool_calls:
-            say((f"→ {shorten(call.name, 100)}", "bold magenta"), f"({json.dumps(call.arguments, ensure_ascii=False)})", limit=500)
-    elif node == "act":
-        episode = update["episode"]
-        step = episode["steps"][-1] if episode["steps"] else None
-        if step is None:
-            return
-        if step["action"]["kind"] == "invalid":
-            say(("malformed output: ", "yellow"), "; ".join(step["action"]["errors"]), limit=500)
-        for call in step["calls"]:
-            colour = "red" if call["error"] else "green"
-            say((f"  ← {shorten(call['tool'], 100)}: ", colour), call["summary"], limit=500)
-
-
-STRATEGY_OPTION = typer.Option("single", "--strategy", help="Test-time scaling: single, self_consistency, best_of_n, adaptive.")
-SAMPLES_OPTION = typer.Option(1, "--samples", "-n", help="Trajectories to sample, at least 1 (the maximum for adaptive).")
-VERIFIER_OPTION = typer.Option("format", "--verifier", help="best_of_n scorer: judge, format, tool_cost, tool_calls, frames, repeated_calls.")
-AGREE_OPTION = typer.Option(2, "--agree", help="adaptive: stop once this many trajectories agree (at least 1).")
-GROW_OPTION = typer.Option(False, "--grow-frames", help="adaptive: double the frame budget each round.")
-MODEL_OPTION = typer.Option(
-    None,
-    "--model",
-    "-m",
-    help="Hub id or local path of a VLM, 'scripted' (tool-using baseline, no model), 'scripted-no-tools' (overview frames only), 'tiny' (test model), or an OpenAI-compatible URL. "
-    "Default: Qwen3-VL, falling back to scripted when it cannot be loaded.",
-)
-SERVER_MODEL_OPTION = typer.Option(None, "--server-model", help="Model name on an OpenAI-compatible server (only with a URL --model).")
-CONNECT_TIMEOUT_OPTION = typer.Option(5.0, "--connect-timeout", help="Server URL: seconds allowed to connect (> 0).")
-READ_TIMEOUT_OPTION = typer.Option(
-    60.0, "--read-timeout", help="Server URL: seconds allowed for one completion (> 0); not retried when it runs out."
-)
-MAX_TURNS_OPTION = typer.Option(8, "--max-turns", help="Tool-using turns before the model must answer (at least 1).")
-MAX_FRAMES_OPTION = typer.Option(64, "--max-frames", help="Images the tools may show in one trajectory (at least 1).")
-MAX_SECONDS_OPTION = typer.Option(None, "--max-seconds", help="Wall-clock budget per trajectory (> 0).")
-TEMPERATURE_OPTION = typer.Option(
-    None, "--temperature", help="Sampling temperature (>= 0). Default: 0.7 for models, 0 (deterministic) for scripted."
-)
-SEED_OPTION = typer.Option(None, "--seed", help=f"Random seed for sampling (0 to {check.MAX_SEED}).")
-
-
-def run_checks(model: Optional[str], server_model: Optional[str], max_turns: int, max_frames: int,
-               max_seconds: Optional[float], temperature: Optional[float], seed: Optional[int], samples: int,
-               agree: int, connect_timeout: float, read_timeout: float) -> bool:
-    """Check the options shared by ``ask`` and ``eval``; True when ``model`` is a server URL."""
-    checked((check.at_least, "--max-turns", max_turns, 1), (check.at_least, "--max-frames", max_frames, 1),
-            (check.positive, "--max-seconds", max_seconds), (check.at_least, "--temperature", temperature, 0),
-            (check.seed, "--seed", seed), (check.at_least, "--samples", samples, 1), (check.at_least, "--agree", agree, 1),
-            (check.positive, "--connect-timeout", connect_timeout), (check.positive, "--read-timeout", read_timeout))
-    try:
-        return check.model(model, server_model)
-    except VagentError as exc:
-        fail(str(exc))
-
-
-def scaling_config(strategy: str, samples: int, verifier: str, agree: int, grow_frames: bool):
-    from vagent.agent.scaling import ScalingConfig
-
-    try:
-        return ScalingConfig(strategy=strategy, samples=samples, verifier=verifier, agree=agree, grow_frames=grow_frames)
-    except ValueError as exc:
-        fail(str(exc))
-
-
-def policy_or_exit(model: Optional[str], temperature: Optional[float], seed: Optional[int], server_model: Optional[str],
-                   connect_timeout: float = 5.0, read_timeout: float = 60.0):
-    """The policy for ``--model``, exiting 3 when it cannot be loaded (or its server does not answer)."""
-    from vagent.agent.loader import Sampling, load_policy
-
-    try:
-        policy, notice = load_policy(model, Sampling(temperature=temperature, seed=seed), server_model)
-        if hasattr(policy, "check"):  # a server: reachable at all? (seconds, not a failed first turn)
-            policy.connect_timeout, policy.read_timeout = connect_timeout, read_timeout
-            policy.check()
-    except VagentError as exc:
-        fail(str(exc), EXIT_MODEL)
-    except ValueError as exc:  # a value the policy rejects (checked up front; kept as a backstop)
-        fail(str(exc))
-    if notice:
-        say(("note: ", "yellow"), notice, to=err)
-    return policy
-
-
 def save_trace(trace: Any, path: Path) -> tuple[Path | None, Path | None]:
     """Write the trace and its page; on failure warn with the reason and return None for what failed."""
     try:
@@ -343,60 +146,43 @@ def save_trace(trace: Any, path: Path) -> tuple[Path | None, Path | None]:
 
 
 @app.command()
+@with_run_options
 def ask(
     video: Path = typer.Argument(..., help="Video file."),
     question: str = typer.Argument(..., help="The question to answer (not empty)."),
     options: Optional[list[str]] = typer.Option(
         None, "--options", "-o", help="Multiple-choice option (repeat, at most 26), e.g. -o 'A) a dog' -o 'B) a cat'."
     ),
-    model: Optional[str] = MODEL_OPTION,
-    server_model: Optional[str] = SERVER_MODEL_OPTION,
-    connect_timeout: float = CONNECT_TIMEOUT_OPTION,
-    read_timeout: float = READ_TIMEOUT_OPTION,
-    max_turns: int = MAX_TURNS_OPTION,
-    max_frames: int = MAX_FRAMES_OPTION,
-    max_seconds: Optional[float] = MAX_SECONDS_OPTION,
-    temperature: Optional[float] = TEMPERATURE_OPTION,
-    seed: Optional[int] = SEED_OPTION,
-    strategy: str = STRATEGY_OPTION,
-    samples: int = SAMPLES_OPTION,
-    verifier: str = VERIFIER_OPTION,
-    agree: int = AGREE_OPTION,
-    grow_frames: bool = GROW_OPTION,
     trace_out: Optional[Path] = typer.Option(
         None, "--trace-out", help="Trace JSONL path (an .html page is written beside it); its folder must be writable. "
         "Default: vagent-traces/<video>-<time>.jsonl"
     ),
-    cache_dir: Optional[Path] = CACHE_OPTION,
-    clip_model: str = CLIP_MODEL_OPTION,
-    clip_pretrained: str = CLIP_WEIGHTS_OPTION,
-    embed_fps: float = EMBED_FPS_OPTION,
+    *,
+    run: RunOptions,
 ) -> None:
     """Answer a question about a video, showing the reasoning and tool calls live."""
-    from vagent.agent.episode import Budget, Episode
     from vagent.agent.scaling import run_scaled
     from vagent.agent.trace import Trace
+    from vagent.env.environment import EnvConfig, start_question
 
     checked((check.question, question, options))
-    is_server = run_checks(model, server_model, max_turns, max_frames, max_seconds, temperature, seed, samples, agree,
-                           connect_timeout, read_timeout)
+    is_server = run.check()
     if trace_out is None:
         trace_out = Path("vagent-traces") / f"{video.stem}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     checked((check.output_file, "--trace-out", trace_out))
-    scaling = scaling_config(strategy, samples, verifier, agree, grow_frames)
-    settings = index_settings(cache_dir, clip_model, clip_pretrained, embed_fps)
-    policy = policy_or_exit(model, temperature, seed, server_model, connect_timeout, read_timeout) if is_server else None
+    scaling, settings = run.scaling(), run.index()
+    policy = run.policy() if is_server else None  # a server is checked before the video is indexed
     try:
         tools = open_tools(video, settings)
     except VagentError as exc:
         fail(str(exc))
     if policy is None:
-        policy = policy_or_exit(model, temperature, seed, server_model)
+        policy = run.policy()
     say(("model: ", "bold"), policy.name, ("   question: ", "bold"), question, limit=500)
-    budget = Budget(max_turns=max_turns, max_frames=max_frames, max_seconds=max_seconds)
+    config = EnvConfig(budget=run.budget(), index=settings, include_schemas=policy.include_schemas)
 
-    def start(round_budget: Budget, scale: int) -> Episode:
-        return Episode.start(tools, question, options, round_budget, overview_frames=4 * scale, include_schemas=policy.include_schemas)
+    def start(round_budget: Any, scale: int) -> Any:
+        return start_question(tools, question, options, config, round_budget, scale)
 
     shown: set[int] = set()
 
@@ -404,9 +190,9 @@ def ask(
         if scaling.samples > 1 and index not in shown:
             shown.add(index)
             console.rule(f"trajectory {index + 1}")
-        _print_update(node, update)
+        print_update(node, update)
 
-    result = run_scaled(start, policy, budget, scaling, on_update=on_update)
+    result = run_scaled(start, policy, config.budget, scaling, on_update=on_update)
     # the answer first: nothing that can fail afterwards (writing the trace) may lose it
     if len(result.trajectories) > 1:
         votes = ", ".join(f"{v.answer!r}×{v.count}" for v in result.votes) or "none"
@@ -427,33 +213,11 @@ def ask(
         raise typer.Exit(EXIT_NO_ANSWER)
 
 
-def _progress_bar(description: str):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
-
-    return Progress(
-        _label_column(_literal(shorten(description, 200))), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TimeRemainingColumn(), console=err
-    )
-
-
 @app.command("eval")
+@with_run_options
 def eval_command(
     tasks_file: Path = typer.Argument(..., help="Tasks JSONL (docs/tasks.md)."),
     out: Path = typer.Option(Path("vagent-eval"), "--out", help="Results folder (must be writable); an unfinished run there is resumed."),
-    model: Optional[str] = MODEL_OPTION,
-    server_model: Optional[str] = SERVER_MODEL_OPTION,
-    connect_timeout: float = CONNECT_TIMEOUT_OPTION,
-    read_timeout: float = READ_TIMEOUT_OPTION,
-    max_turns: int = MAX_TURNS_OPTION,
-    max_frames: int = MAX_FRAMES_OPTION,
-    max_seconds: Optional[float] = MAX_SECONDS_OPTION,
-    temperature: Optional[float] = TEMPERATURE_OPTION,
-    seed: Optional[int] = SEED_OPTION,
-    strategy: str = STRATEGY_OPTION,
-    samples: int = SAMPLES_OPTION,
-    verifier: str = VERIFIER_OPTION,
-    agree: int = AGREE_OPTION,
-    grow_frames: bool = GROW_OPTION,
     reward: str = typer.Option("default", "--reward", help="Reward spec scored per task (docs/rewards.md)."),
     limit: Optional[int] = typer.Option(None, "--limit", help="Evaluate only the first N tasks (at least 1)."),
     sweep_runs: bool = typer.Option(False, "--sweep", help="Compute sweep: every strategy at N = 1, 2, 4, 8 (table + plot)."),
@@ -461,38 +225,26 @@ def eval_command(
         1, "--concurrency", "-c", help="Tasks run at once (at least 1) when --model is a server URL; in-process models run one at a time."
     ),
     workers: int = typer.Option(1, "--workers", "-j", help="Processes that index the task file's videos before evaluating (at least 1)."),
-    cache_dir: Optional[Path] = CACHE_OPTION,
-    clip_model: str = CLIP_MODEL_OPTION,
-    clip_pretrained: str = CLIP_WEIGHTS_OPTION,
-    embed_fps: float = EMBED_FPS_OPTION,
+    *,
+    run: RunOptions,
 ) -> None:
     """Run the agent over a task file: per-task results, a summary table, optionally a compute sweep."""
-    from vagent.agent.episode import Budget
     from vagent.env.evaluate import EvalConfig, RunMismatch, evaluate, summary_table
     from vagent.env.tasks import load_tasks
 
-    run_checks(model, server_model, max_turns, max_frames, max_seconds, temperature, seed, samples, agree,
-               connect_timeout, read_timeout)
+    run.check()
     checked((check.input_file, "tasks file", tasks_file), (check.folder, "--out", out), (check.at_least, "--limit", limit, 1),
             (check.text, "--reward", reward, "a reward spec (docs/rewards.md)"), (check.at_least, "--concurrency", concurrency, 1),
             (check.at_least, "--workers", workers, 1))
-    scaling = scaling_config(strategy, samples, verifier, agree, grow_frames)
-    index = index_settings(cache_dir, clip_model, clip_pretrained, embed_fps)
+    scaling, index = run.scaling(), run.index()
     try:
         tasks = load_tasks(tasks_file, check_videos=True)[:limit]
     except VagentError as exc:
         fail(str(exc))
-    config = EvalConfig(
-        out_dir=out,
-        budget=Budget(max_turns=max_turns, max_frames=max_frames, max_seconds=max_seconds),
-        scaling=scaling,
-        index=index,
-        reward=reward,
-        concurrency=concurrency,
-    )
+    config = EvalConfig(out_dir=out, budget=run.budget(), scaling=scaling, index=index, reward=reward, concurrency=concurrency)
 
     def load() -> Any:
-        return policy_or_exit(model, temperature, seed, server_model, connect_timeout, read_timeout)
+        return run.policy()
 
     def index_videos(policy: Any) -> list[Any]:
         """Index the tasks' videos first (the table only when some fail); drop the tasks of failed ones."""
@@ -516,7 +268,7 @@ def eval_command(
 
         tasks = index_videos(load())  # fail early if it cannot load
         try:
-            with _progress_bar("sweep") as progress:
+            with progress_bar("sweep") as progress:
                 bar = progress.add_task("runs", total=12)
                 rows = sweep(tasks, load, config, on_run=lambda row: progress.advance(bar))
         except VagentError as exc:
@@ -527,7 +279,7 @@ def eval_command(
     policy = load()
     tasks = index_videos(policy)
     try:
-        with _progress_bar(f"eval {policy.name}") as progress:
+        with progress_bar(f"eval {policy.name}") as progress:
             bar = progress.add_task("tasks", total=len(tasks))
             summary = evaluate(tasks, policy, config, on_task=lambda done, total, record: progress.update(bar, completed=done))
     except RunMismatch as exc:
@@ -559,7 +311,7 @@ def gym_make(
     checked((check.at_least, "--n", n, 1), (check.folder, "--out", out), (check.seed, "--seed", seed),
             (check.positive, "--duration", duration), (check.at_least, "--distractors", distractors, 0),
             (check.at_least, "--text-size", text_size, 1), (check.positive, "--event-duration", event_duration))
-    with _progress_bar("rendering") as progress:
+    with progress_bar("rendering") as progress:
         bar = progress.add_task("videos", total=n)
         try:
             tasks = make_suite(
