@@ -201,7 +201,7 @@ def _summary_html(trace: Trace) -> str:
         rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in run)
         facts.append(f'<div><div class="label">run</div><table>{rows}</table></div>')
     votes = trace.meta.get("votes")
-    if isinstance(votes, list) and votes:
+    if isinstance(votes, list) and votes and (len(votes) > 1 or len(trace.episodes) > 1):  # one vote of one says nothing
         rows = []
         for vote in votes:
             vote = vote if isinstance(vote, dict) else {"answer": vote}
@@ -311,8 +311,10 @@ def timeline_svg(trace: Trace, width: int = 960) -> str:
                                   f'fill-opacity="0.28" stroke="{colour}"><title>{esc(label)}</title></rect>')
                 for t in times:
                     shapes.append(f'<circle cx="{x(t)}" cy="{row / 2}" r="3.2" fill="{colour}"><title>{esc(label)} · t={t:.2f}s</title></circle>')
-                if not windows and not times:  # an error or a call with nothing to place: a mark at the axis start
-                    shapes.append(f'<text x="{left + 2}" y="{row - 6}" font-size="10" fill="{colour}">✕<title>{esc(label)}</title></text>')
+                if not windows and not times:  # an error or a call with nothing to place: marks in a row at the axis start
+                    unplaced = sum(1 for shape in shapes if shape.startswith("<text"))
+                    shapes.append(f'<text x="{left + 2 + 11 * unplaced}" y="{row - 6}" font-size="10" fill="{colour}">✕'
+                                  f'<title>{esc(label)}</title></text>')
         lanes += [(f"{prefix}{tool}", TOOL_COLOURS.get(tool, "#455a64"), shapes) for tool, shapes in by_tool.items()]
     height = row * len(lanes) + 26
     body = []
