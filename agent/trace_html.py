@@ -188,6 +188,8 @@ def _summary_html(trace: Trace) -> str:
         parts.append(f'<div class="answer noanswer">Final answer: <b>none</b> ({esc(reasons)})</div>')
     else:
         parts.append(f'<div class="answer">Final answer: <b>{esc(answer)}</b></div>')
+    if trace.meta.get("truth") is not None:
+        parts.append(f' <span class="meta">ground truth: <b>{esc(trace.meta["truth"])}</b></span>')
     spent = cost(trace)
     names = [("turns", "turns"), ("tool_calls", "tool calls"), ("frames", "frames"), ("tokens", "tokens")]
     line = " · ".join(f"<b>{esc(int(_num(spent[k])))}</b> {label}" for k, label in names)

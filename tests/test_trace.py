@@ -113,7 +113,7 @@ def sc_trace() -> Trace:
     meta = {"question": "which colour?", "model": "scripted", "strategy": "self_consistency",
             "votes": [{"answer": "B", "count": 1, "members": [0]}, {"answer": "A", "count": 1, "members": [1]}],
             "chosen": 0, "tie": True, "scores": [], "cost": {"trajectories": 2, "tool_calls": 2, "frames": 2, "tokens": 62, "seconds": 1.25},
-            "evidence": [[4.0, 6.0]], "seed": 7}
+            "evidence": [[4.0, 6.0]], "truth": "B", "answer_type": "choice", "seed": 7}
     return Trace([episode("B"), episode("A")], answer="B", meta=meta)
 
 
@@ -124,7 +124,8 @@ def _svg(page: str) -> str:
 def test_header_is_a_summary_not_json(tmp_path):
     page = sc_trace().render_html(tmp_path / "t.html").read_text()
     header = page[: page.index('<div class="runs">')]
-    assert "Final answer: <b>B</b>" in header
+    assert "Final answer: <b>B</b>" in header and "ground truth: <b>&quot;B&quot;</b>" not in header
+    assert "ground truth: <b>B</b>" in header
     votes = re.search(r"votes \(tie\)</div><table>(.*?)</table>", header).group(1)
     assert re.findall(r"<td>(.*?)</td>", votes) == ["B", "1", "1", "A", "1", "2"]  # answer, votes, trajectories (1-based)
     cost = re.sub(r"<[^>]+>", "", re.search(r'<div class="cost">(.*?)</div>', header).group(1))
