@@ -29,6 +29,21 @@ def _first_messages(question: str, options: list[str] | None = None, duration: f
     return [{"role": "system", "content": "sys"}, {"role": "user", "content": content}]
 
 
+def test_palette_is_the_generators():
+    """The colours and corners the policy reads back are the ones the synthetic generator paints."""
+    import colorsys
+
+    from vagent.agent.palette import COLOR_HUES, CORNER_BOXES, CORNERS
+    from vagent.env import synthetic
+
+    assert synthetic.CORNERS == CORNERS == tuple(CORNER_BOXES)
+    assert list(synthetic.PALETTE) == list(COLOR_HUES)
+    for name, rgb in synthetic.PALETTE.items():
+        hue = 360 * colorsys.rgb_to_hsv(*(v / 255 for v in rgb))[0]
+        nearest = min(COLOR_HUES, key=lambda n: abs((hue - COLOR_HUES[n] + 180) % 360 - 180))
+        assert nearest == name and abs((hue - COLOR_HUES[name] + 180) % 360 - 180) <= 10, (name, hue)
+
+
 def test_is_a_policy():
     policy = ScriptedPolicy()
     assert isinstance(policy, Policy) and policy.name == "scripted" and policy.include_schemas is True
@@ -68,10 +83,66 @@ def test_conversation_is_read_back():
 def test_budget_message_forces_an_answer():
     messages = _first_messages("When does the red triangle appear in the video?")
     messages.append({"role": "assistant", "content": ScriptedPolicy().generate(messages, SCHEMAS).text})
-    messages.append({"role": "tool", "name": "detect_scenes", "content": [{"type": "text", "text": "2 scene(s):\nscene 1: 0.00s-3.00s\nscene 2: 3.00s-12.00s"}]})
-    messages.append({"role": "user", "content": [{"type": "text", "text": "The turn budget is used up: no more tools can be called."}]})
+    messages.append({"role": "tool", "name": "detect_scenes", "content": [{"type": "text", "text": "2 scene(s):\nscene 1: 0.00s-3.00s\nscene 2: 3.00s-12.00s"}],
+                     "data": {"scenes": [[0.0, 3.0], [3.0, 12.0]]}, "error": False, "budget_spent": None})
+    assert parse_action(ScriptedPolicy().generate(messages, SCHEMAS).text, TOOL_NAMES).kind == "tool_calls"
+    # the policy reads the notice's budget_spent field, not its wording
+    messages.append({"role": "user", "content": [{"type": "text", "text": "(notice)"}], "budget_spent": "max_turns"})
     action = parse_action(ScriptedPolicy().generate(messages, SCHEMAS).text, TOOL_NAMES)
     assert action.kind == "answer"
+
+
+def _coloured_messages(question: str, colours: list[tuple[int, int, int]]) -> list[dict]:
+    """First messages whose overview frames (t = 1.5, 4.5, 7.5, 10.5 of 12 s) are solid ``colours``."""
+    messages = _first_messages(question)
+    frames = [TimedImage(t, Image.new("RGB", (64, 48), rgb)) for t, rgb in zip((1.5, 4.5, 7.5, 10.5), colours)]
+    messages[1]["content"] = messages[1]["content"][:1] + [b for f in frames for b in ({"type": "text", "text": f.label}, image_block(f))]
+    return messages
+
+
+def _answer_after(messages: list[dict], results: list[dict]) -> tuple[str, str]:
+    """The policy's think and answer after its first calls got ``results`` and the budget ran out."""
+    messages = messages + [{"role": "assistant", "content": ScriptedPolicy().generate(messages, SCHEMAS).text}, *results,
+                           {"role": "user", "content": [{"type": "text", "text": "(notice)"}], "budget_spent": "max_turns"}]
+    action = parse_action(ScriptedPolicy().generate(messages, SCHEMAS).text, TOOL_NAMES)
+    assert action.kind == "answer"
+    return action.think, action.answer
+
+
+RED, BLUE, GREEN = (230, 30, 30), (40, 80, 240), (40, 200, 60)
+
+
+def test_reads_structured_data_not_result_text():
+    question = "How many scene cuts are there in the video?"
+    scenes = {"role": "tool", "name": "detect_scenes", "content": [{"type": "text", "text": "(text the policy ignores)"}],
+              "data": {"scenes": [[0.0, 3.0], [3.0, 7.0], [7.0, 12.0]]}, "error": False, "budget_spent": None}
+    think, answer = _answer_after(_first_messages(question), [scenes])
+    assert answer == "2" and "detector lists 3 scene(s)" in think
+    # the same scene list as text only (no data): not evidence
+    text_only = {"role": "tool", "name": "detect_scenes",
+                 "content": [{"type": "text", "text": "3 scene(s):\nscene 1: 0.00s-3.00s\nscene 2: 3.00s-7.00s\nscene 3: 7.00s-12.00s"}]}
+    think, answer = _answer_after(_first_messages(question), [text_only])
+    assert "no scene list" in think
+
+
+def test_a_tool_result_that_spends_the_budget_forces_an_answer():
+    messages = _first_messages("When does the red triangle appear in the video?")
+    messages.append({"role": "assistant", "content": ScriptedPolicy().generate(messages, SCHEMAS).text})
+    messages.append({"role": "tool", "name": "detect_scenes", "content": [{"type": "text", "text": "..."}],
+                     "data": {"scenes": [[0.0, 12.0]]}, "error": False, "budget_spent": "max_frames"})
+    assert parse_action(ScriptedPolicy().generate(messages, SCHEMAS).text, TOOL_NAMES).kind == "answer"
+
+
+def test_windowed_count_without_a_scene_list_counts_the_window_and_says_it_guessed():
+    """Every tool failed: the count is a guess from the overview frames inside the window asked."""
+    messages = _coloured_messages("How many cuts are there in the first 3 seconds?", [RED, BLUE, GREEN, RED])
+    failed = {"role": "tool", "name": "detect_scenes", "content": [{"type": "text", "text": "detect_scenes failed"}],
+              "data": {"tool": "detect_scenes"}, "error": True, "budget_spent": None}
+    think, answer = _answer_after(messages, [failed])
+    assert answer == "0", think  # one overview frame (red, t=1.5s) lies in 0-3 s; the whole video has 3 changes
+    assert "guess" in think and "overview" in think and "0.00s and 3.00s" in think
+    think, answer = _answer_after(_coloured_messages("How many cuts are there in the video?", [RED, BLUE, GREEN, RED]), [failed])
+    assert answer == "3" and "guess" in think and "overview" in think
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,0 +1,114 @@
+"""How the scripted policy reads the chat: the question, options, duration and overview frames from
+the first user message, and each tool result's structured ``data`` (never its text).
+
+A tool message carries ``name``, ``content`` (text and timestamped image blocks), ``data`` (the
+tool's structured result, :class:`vagent.types.Observation`'s ``data``: ``scenes``, ``hits``,
+``lines``, ``times``, ...), ``error`` and ``budget_spent`` (the budget a call spent, if any); the
+notice after a turn that spent a budget is a user message with ``budget_spent``. See
+:meth:`vagent.agent.episode.Episode.tool_result`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from vagent.agent.protocol import ToolCall, parse_action
+from vagent.types import block_image
+
+
+@dataclass
+class Result:
+    """One tool result: the call that asked for it, its structured data and the frames it showed."""
+
+    name: str
+    arguments: dict[str, Any]
+    data: dict[str, Any]
+    images: list[tuple[float, Image.Image]]
+    error: bool = False
+
+
+@dataclass
+class Conversation:
+    question: str = ""
+    options: list[str] = field(default_factory=list)
+    duration: float = 0.0
+    overview: list[tuple[float, Image.Image]] = field(default_factory=list)
+    turns: list[list[Result]] = field(default_factory=list)
+    final: bool = False
+    """A budget is spent: this turn must answer."""
+
+    @property
+    def results(self) -> list[Result]:
+        return [r for turn in self.turns for r in turn]
+
+
+def succeeded(result: Result) -> bool:
+    """Whether a tool result is real evidence (not an error, a refusal or an empty list)."""
+    if result.error:
+        return False
+    data = result.data
+    if result.name == "detect_scenes":
+        return bool(data.get("scenes"))
+    if result.name == "read_text":
+        return isinstance(data.get("lines"), list)
+    if result.name == "search_clips":
+        return bool(data.get("hits"))
+    if result.name in ("crop_clip", "zoom_frame"):
+        return bool(result.images)
+    return False
+
+
+def _blocks(content: Any) -> list[dict[str, Any]]:
+    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+
+
+def _text_of(content: Any) -> str:
+    return "\n".join(b.get("text", "") for b in _blocks(content) if b.get("type") == "text")
+
+
+def _images_of(content: Any) -> list[tuple[float, Image.Image]]:
+    out = []
+    for block in _blocks(content):
+        if block.get("type") == "image":
+            try:
+                out.append((float(block.get("time", math.nan)), block_image(block)))
+            except Exception:  # an unreadable image is simply not seen
+                continue
+    return out
+
+
+def read_conversation(messages: list[dict[str, Any]]) -> Conversation:
+    """The question, the overview and every tool result so far, by turn."""
+    convo = Conversation()
+    users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
+    if not users:
+        return convo
+    first = messages[users[0]]
+    texts = [b.get("text", "") for b in _blocks(first["content"]) if b.get("type") == "text"]
+    text = texts[0] if texts else ""  # the question block; the others are image time labels
+    if m := re.search(r"Video duration:\s*([\d.]+)s", text):
+        convo.duration = float(m.group(1))
+    question = text.split("Question:", 1)[1] if "Question:" in text else text
+    question, _, options = question.partition("\nOptions:")
+    convo.question = question.strip()
+    convo.options = [m.group(1).strip() for m in re.finditer(r"^\s*[A-Z]\)\s*(.+)$", options, re.M)]
+    convo.overview = _images_of(first["content"])
+    pending: list[ToolCall] = []
+    for message in messages[users[0] + 1:]:
+        role = message.get("role")
+        if role == "assistant":
+            pending = list(parse_action(_text_of(message.get("content"))).tool_calls)
+            convo.turns.append([])
+        elif role == "tool" and convo.turns:
+            call = pending.pop(0) if pending else ToolCall(str(message.get("name", "")), {})
+            data = message.get("data")
+            convo.turns[-1].append(Result(call.name, call.arguments, data if isinstance(data, dict) else {},
+                                          _images_of(message.get("content")), bool(message.get("error"))))
+        if role in ("tool", "user") and message.get("budget_spent"):
+            convo.final = True
+    return convo

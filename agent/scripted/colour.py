@@ -1,0 +1,79 @@
+"""``look_at``: the colour or brightness of the picture at the time the question names, measured on
+frames (crop_clip around that time); also the colour-option choice other plans fall back on.
+"""
+
+from __future__ import annotations
+
+import re
+
+from PIL import Image
+
+from vagent.agent.palette import COLOR_HUES
+from vagent.agent.scripted.evidence import Evidence, Move
+from vagent.agent.scripted.pixels import brightness, colour_shares
+from vagent.answers import LETTERS
+
+_NAMES = {*COLOR_HUES, "white", "black", "gray", "grey", "bright", "dark", "light"}
+
+
+class ColourPlan(Evidence):
+    def _colour_options(self) -> bool:
+        return bool(self.c.options) and all(o.strip().lower() in _NAMES for o in self.c.options)
+
+    def _step_look_at(self) -> Move:
+        ref = self.tref()
+        if self.stage == 0:
+            if ref.t is not None:
+                call, where = self.crop(ref.t - 0.2, ref.t + 0.2, 3), f"t={ref.t:.2f}s"
+            else:
+                call, where = self.crop(ref.start, ref.end, 4), f"{ref.start:.2f}s-{ref.end:.2f}s"
+            return Move(f'The question points at "{ref.words}"; I look at frames at {where} and measure their colours.', [call])
+        return self.conclude("look_at")
+
+    def _window_frames(self) -> list[tuple[float, Image.Image]]:
+        """Frames crop_clip returned around the time asked (all of them when none is that close)."""
+        ref = self.tref()
+        a, b = (ref.t - 0.25, ref.t + 0.25) if ref.t is not None else (ref.start - 0.01, ref.end + 0.01)
+        frames = [(t, im) for r in self.ok("crop_clip") for t, im in r.images]
+        return [(t, im) for t, im in frames if a <= t <= b] or frames
+
+    def _answer_look_at(self) -> tuple[str, str]:
+        frames = self._window_frames()
+        if not frames:
+            why = "I got no frames at that time (crop_clip gave no result)"
+            return self.unsure_choice(why) if self.c.options else (f"{why}; I answer unknown.", "unknown")
+        if self.c.options:
+            return self._answer_colour_choice(frames, "at the time asked")
+        q = self.c.question.lower()
+        if re.search(r"\bbright|\bdark", q) and not re.search(r"\bcolou?r", q):
+            level = sum(brightness(im) for _, im in frames) / len(frames)
+            word = "bright" if level >= 0.5 else "dark"
+            return f"The frames there have mean brightness {level:.2f} (0 black, 1 white), so the picture is {word}.", word
+        shares = self._shares(frames)
+        best = max(shares, key=shares.get)
+        return f"In the frames there, {best} covers {shares[best]:.0%} of the picture, more than any other colour.", best
+
+    @staticmethod
+    def _shares(frames: list[tuple[float, Image.Image]]) -> dict[str, float]:
+        total: dict[str, float] = {}
+        for _, im in frames:
+            for k, v in colour_shares(im).items():
+                total[k] = total.get(k, 0.0) + v / len(frames)
+        return total
+
+    def _answer_colour_choice(self, frames: list[tuple[float, Image.Image]], where: str) -> tuple[str, str]:
+        if not frames:
+            return self.unsure_choice(f"I saw no frame {where}")
+        options = [o.strip().lower().replace("grey", "gray") for o in self.c.options]
+        if all(o in ("bright", "dark", "light") for o in options):
+            level = sum(brightness(im) for _, im in frames) / len(frames)
+            word = "bright" if level >= 0.5 else "dark"
+            pick = next((i for i, o in enumerate(options) if o == word or (word == "bright" and o == "light")), 0)
+            return f"The frames {where} have mean brightness {level:.2f}, so the picture is {word}: option {LETTERS[pick]}.", LETTERS[pick]
+        shares = self._shares(frames)
+        scored = [(shares.get(o, 0.0), i) for i, o in enumerate(options)]
+        share, pick = max(scored)
+        if share <= 0:
+            return self.unsure_choice(f"None of the option colours shows in the frames {where}")
+        return (f"In the frames {where}, {options[pick]} covers {share:.0%} of the picture, the most of the option "
+                f"colours: option {LETTERS[pick]}.", LETTERS[pick])

@@ -1,0 +1,85 @@
+"""How the scripted policy looks at pixels: colour masks, a coloured blob's box, text-like corners,
+colour shares and brightness of the frames the tools returned."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from vagent.agent.palette import COLOR_HUES
+
+_NEUTRAL = ("white", "black", "gray")
+
+
+def _hsv(image: Image.Image) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    hsv = np.asarray(image.convert("RGB").convert("HSV"), dtype=np.float32)
+    return hsv[..., 0] * (360.0 / 255.0), hsv[..., 1] / 255.0, hsv[..., 2] / 255.0
+
+
+def color_mask(image: Image.Image, color: str) -> np.ndarray:
+    """Pixels of a named colour: hue nearest to ``color`` for saturated colours, else by S/V."""
+    h, s, v = _hsv(image)
+    if color == "white":
+        return (s < 0.2) & (v > 0.82)
+    if color == "black":
+        return v < 0.12
+    if color in ("gray", "grey"):
+        return (s < 0.15) & (v >= 0.25) & (v <= 0.8)
+    hues = np.array(list(COLOR_HUES.values()), dtype=np.float32)
+    dist = np.abs((h[..., None] - hues + 180.0) % 360.0 - 180.0)
+    nearest = np.argmin(dist, axis=-1)
+    index = list(COLOR_HUES).index(color)
+    return (s > 0.5) & (v > 0.36) & (nearest == index) & (dist[..., index] <= 25.0)
+
+
+def contains(image: Image.Image, color: str) -> bool:
+    """Whether a blob of ``color`` covers at least ~0.2% of the image."""
+    return int(color_mask(image, color).sum()) >= max(12, int(0.002 * image.width * image.height))
+
+
+def dominant_color(image: Image.Image) -> str | None:
+    """The saturated colour covering most of the image (None when no colour covers 30%)."""
+    counts = {name: int(color_mask(image, name).sum()) for name in COLOR_HUES}
+    name = max(counts, key=counts.get)
+    return name if counts[name] >= 0.3 * image.width * image.height else None
+
+
+def object_box(image: Image.Image, color: str) -> list[float] | None:
+    """Normalised bounding box of the main ``color`` blob (rows/columns with >= 3 such pixels)."""
+    mask = color_mask(image, color)
+    rows, cols = np.where(mask.sum(1) >= 3)[0], np.where(mask.sum(0) >= 3)[0]
+    if len(rows) < 3 or len(cols) < 3:
+        return None
+    # keep the largest contiguous run of rows / columns (drops stray pixels elsewhere)
+    rows, cols = _largest_run(rows), _largest_run(cols)
+    w, h = image.size
+    return [cols[0] / w, rows[0] / h, (cols[-1] + 1) / w, (rows[-1] + 1) / h]
+
+
+def _largest_run(indices: np.ndarray) -> np.ndarray:
+    runs = np.split(indices, np.where(np.diff(indices) > 2)[0] + 1)
+    return max(runs, key=len)
+
+
+def text_likeness(image: Image.Image, box: list[float]) -> int:
+    """Bright pixels next to near-black ones inside ``box``: a caption label scores high."""
+    w, h = image.size
+    crop = image.crop((int(box[0] * w), int(box[1] * h), int(box[2] * w), int(box[3] * h)))
+    _, s, v = _hsv(crop)
+    dark, bright = v < 0.12, (v > 0.7) & (s < 0.3)
+    near = dark.copy()
+    for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0), (0, 2), (0, -2), (2, 0), (-2, 0)):
+        near |= np.roll(np.roll(dark, dy, 0), dx, 1)
+    return int((bright & near).sum())
+
+
+def colour_shares(image: Image.Image) -> dict[str, float]:
+    """Share of the picture in each named colour (saturated hues, then white / black / gray)."""
+    small = image.convert("RGB").resize((64, max(1, round(64 * image.height / max(1, image.width)))))
+    total = small.width * small.height
+    return {name: float(color_mask(small, name).sum()) / total for name in (*COLOR_HUES, *_NEUTRAL)}
+
+
+def brightness(image: Image.Image) -> float:
+    """Mean luminance, 0 (black) to 1 (white)."""
+    return float(np.asarray(image.convert("L"), dtype=np.float32).mean() / 255.0)

@@ -1,0 +1,97 @@
+"""Dispatch: :class:`ScriptedPolicy` reads the conversation, picks the plan for the question's kind
+and writes the next turn; :class:`Plan` combines the plans of every kind.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import zlib
+from typing import Any
+
+from vagent.agent.episode import Generation
+from vagent.agent.protocol import render_action
+from vagent.agent.scripted.chat import Conversation, read_conversation
+from vagent.agent.scripted.counting import CountPlan
+from vagent.agent.scripted.evidence import Move
+from vagent.agent.scripted.general import GeneralPlan
+from vagent.agent.scripted.oracle import Oracle
+from vagent.agent.scripted.order import OrderPlan
+from vagent.agent.scripted.overview import Overview
+from vagent.agent.scripted.question import classify_question
+from vagent.agent.scripted.reading import ReadPlan
+from vagent.agent.scripted.when import WhenPlan
+from vagent.agent.scripted.where import WherePlan
+
+
+class ScriptedPolicy:
+    """Tool-using baseline without a language model (see :mod:`vagent.agent.scripted`).
+
+    Args:
+        oracle: the task being solved, for "active annotation" (answer + evidence steer the plan;
+            see :mod:`vagent.agent.scripted.oracle`).
+        seed: seeds the random choices when ``temperature > 0``. Each turn draws from
+            ``(seed, episode, turn, question)``, where ``episode`` counts the conversations this
+            policy has started; so repeated samples differ and a seeded run replays exactly.
+        temperature: 0 is deterministic; > 0 draws among near-tied candidates and skips a
+            verification step with probability ``min(0.5, temperature / 2)``.
+        use_tools: False answers from the overview frames at once (no tool calls).
+    """
+
+    name = "scripted"
+    include_schemas = True
+
+    def __init__(self, oracle: Any | None = None, seed: int | None = None, temperature: float = 0.0, use_tools: bool = True):
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature}")
+        self.oracle = oracle
+        self.seed = seed
+        self.temperature = float(temperature)
+        self.use_tools = use_tools
+        self.name = "scripted" if use_tools else "scripted-no-tools"
+        self.episodes = 0
+        """Conversations started so far (a first turn has no assistant message yet)."""
+
+    # -------------------------------------------------------------- Policy protocol
+    def generate(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Generation:
+        started = time.perf_counter()
+        if not any(message.get("role") == "assistant" for message in messages):
+            self.episodes += 1
+        convo = read_conversation(messages)
+        names = {(s.get("function") or s).get("name") for s in tools or []}
+        move = self._decide(convo, names)
+        text = render_action(move.think, move.calls or None, move.answer)
+        return Generation(text=text, completion_tokens=len(text.split()), seconds=time.perf_counter() - started)
+
+    # -------------------------------------------------------------- planning
+    def _rng(self, convo: Conversation) -> random.Random | None:
+        if self.temperature <= 0:
+            return None
+        key = f"{self.seed}:{self.episodes}:{len(convo.turns)}:{convo.question}"
+        return random.Random(zlib.crc32(key.encode()))
+
+    def _decide(self, convo: Conversation, names: set[str]) -> Move:
+        kind = classify_question(convo.question, convo.options)
+        if not self.use_tools or not names:
+            return Overview(convo).move(kind)
+        plan = Plan(convo, names, self._rng(convo), self.temperature, self.oracle)
+        if convo.final:
+            return plan.conclude(kind, "The budget is spent, so I answer with what I have seen.")
+        return plan.step(kind)
+
+
+class Plan(WhenPlan, ReadPlan, CountPlan, OrderPlan, WherePlan, GeneralPlan, Oracle):
+    """One turn of the tool-using plan, recomputed from the conversation: ``_step_<kind>`` chooses the
+    next tool calls (or concludes), ``_answer_<kind>`` answers from the evidence so far."""
+
+    def step(self, kind: str) -> Move:
+        move = getattr(self, f"_step_{kind}")()
+        if move.calls:
+            move.calls = [call for call in move.calls if call.name in self.names]
+            if not move.calls:
+                return self.conclude(kind, "The tools I need are not available.")
+        return move
+
+    def conclude(self, kind: str, why: str = "") -> Move:
+        think, answer = getattr(self, f"_answer_{kind}")()
+        return Move(f"{why} {think}".strip(), answer=answer)

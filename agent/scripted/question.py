@@ -1,0 +1,249 @@
+"""How the scripted policy reads a person's question: its kind, the time it points at, the order
+words and text it names, the coloured object it asks about and the type of answer it wants. Pure
+functions on the question text (doctested).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
+
+_COLOR_WORDS = "|".join([*COLOR_HUES, *NEUTRAL_COLORS])
+OBJECT = re.compile(rf"\b({_COLOR_WORDS})\s+([a-z]+)", re.I)
+"""A coloured object named in the question (``red triangle``)."""
+TIME_IN_Q = re.compile(r"t\s*=\s*(\d+(?:\.\d+)?)\s*s|\bat\s+(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds)\b", re.I)
+"""A moment in the synthetic questions' form (``at t=5.30s``, ``at 5 seconds``)."""
+_STOP = set("a an the is are was were what which who whom when where why how does do did in on of at to for from "
+            "by with this that these those video clip shown show shows appear appears there it its be".split())
+
+_NUM = r"(\d+(?:\.\d+)?)"
+_SECONDS = r"(?:s|secs?|seconds?)\b"
+_CLOCK = re.compile(r"\b(\d{1,2}):(\d{2}(?:\.\d+)?)\b")
+_POINT = re.compile(rf"t\s*=\s*{_NUM}\s*s|\b(?:at|around|near|by)\s+(?:second\s+{_NUM}|{_NUM}\s*{_SECONDS})", re.I)
+_FIRST_LAST = re.compile(rf"\b(?:in|during|within)\s+the\s+(first|last|final)\s+{_NUM}\s*{_SECONDS}", re.I)
+_BETWEEN = re.compile(rf"\bbetween\s+{_NUM}\s*(?:s|secs?|seconds?)?\s+and\s+{_NUM}\s*{_SECONDS}", re.I)
+_AFTER_T = re.compile(rf"\bafter\s+{_NUM}\s*{_SECONDS}", re.I)
+_BEFORE_T = re.compile(rf"\bbefore\s+{_NUM}\s*{_SECONDS}", re.I)
+_START = re.compile(r"\b(?:at|in)\s+the\s+(?:very\s+)?(beginning|start)\b|\bfirst\s+frame\b", re.I)
+_END = re.compile(r"\b(?:at|in)\s+the\s+(?:very\s+)?end\b|\blast\s+frame\b", re.I)
+_QUOTED = re.compile(r"[\"“']([^\"”']{1,60})[\"”']")
+_CAPS = re.compile(r"\b([A-Z][A-Z0-9]{1,}(?:\s+[A-Z0-9]{2,})*)\b")
+_ORDER = re.compile(r"\b(after|before|once|when|while)\b", re.I)
+
+
+@dataclass(frozen=True)
+class TimeRef:
+    """Where in the video the question points: a moment ``t`` and/or a window ``[start, end]``."""
+
+    t: float | None
+    start: float
+    end: float
+    words: str
+    """The question's own words for it (for the think text)."""
+
+
+def time_ref(question: str, duration: float) -> TimeRef | None:
+    """The time the question names, resolved against the video's duration (None when none).
+
+    >>> time_ref("What number is shown at 2.0 seconds?", 10).t
+    2.0
+    >>> time_ref("What is written at 1:05?", 100).t
+    65.0
+    >>> r = time_ref("How many cuts are there in the first 4 seconds?", 10); (r.start, r.end, r.t)
+    (0.0, 4.0, None)
+    >>> r = time_ref("What colour is the picture in the last 2 s?", 10); (r.start, r.end)
+    (8.0, 10.0)
+    >>> time_ref("What is shown at the end?", 10).t
+    10.0
+    >>> time_ref("What does the sign say?", 10) is None
+    True
+    """
+    end = max(0.0, float(duration))
+
+    def clamp(v: float) -> float:
+        return min(max(v, 0.0), end) if end > 0 else max(v, 0.0)
+
+    if m := _BETWEEN.search(question):
+        a, b = sorted((clamp(float(m.group(1))), clamp(float(m.group(2)))))
+        return TimeRef(None, a, b, m.group(0))
+    if m := _FIRST_LAST.search(question):
+        n = float(m.group(2))
+        if m.group(1).lower() == "first":
+            return TimeRef(None, 0.0, clamp(n), m.group(0))
+        return TimeRef(None, clamp(end - n), end, m.group(0))
+    if m := _CLOCK.search(question):
+        t = clamp(60 * int(m.group(1)) + float(m.group(2)))
+        return TimeRef(t, t, t, m.group(0))
+    if m := _POINT.search(question):
+        t = clamp(float(next(g for g in m.groups() if g is not None)))
+        return TimeRef(t, t, t, m.group(0))
+    if m := _AFTER_T.search(question):
+        t = clamp(float(m.group(1)))
+        return TimeRef(None, t, end, m.group(0))
+    if m := _BEFORE_T.search(question):
+        t = clamp(float(m.group(1)))
+        return TimeRef(None, 0.0, t, m.group(0))
+    if m := _START.search(question):
+        return TimeRef(0.0, 0.0, min(end, 1.0), m.group(0))
+    if m := _END.search(question):
+        return TimeRef(end, max(0.0, end - 1.0), end, m.group(0))
+    return None
+
+
+def named_text(question: str) -> str | None:
+    """Text the question quotes or writes in capitals (what to look for on screen).
+
+    >>> named_text('What is on screen after "GOAL" appears?')
+    'GOAL'
+    >>> named_text("When does the word STOP appear?")
+    'STOP'
+    >>> named_text("What colour is the sky?") is None
+    True
+    """
+    if m := _QUOTED.search(question):
+        return m.group(1).strip() or None
+    caps = [c for c in _CAPS.findall(question) if not re.fullmatch(r"[A-Z]", c)]
+    return caps[0] if caps else None
+
+
+def order_word(question: str) -> str | None:
+    """``after`` / ``before`` / ``when`` relative to a named event (None when none).
+
+    >>> order_word('What number is shown after "READY" appears?')
+    'after'
+    >>> order_word("What is shown once the text GO is gone?")
+    'after'
+    """
+    if m := _ORDER.search(question):
+        word = m.group(1).lower()
+        return {"once": "after", "while": "when"}.get(word, word)
+    return None
+
+
+def asked_type(question: str, options: list[str] | None) -> str:
+    """The answer type the question asks for: ``choice``, ``span``, ``number`` or ``text``.
+
+    >>> asked_type("When does the word STOP appear?", None)
+    'span'
+    >>> asked_type("What number is shown at 2 s?", None)
+    'number'
+    >>> asked_type("Which is it?", ["a", "b"])
+    'choice'
+    """
+    q = question.lower()
+    if options:
+        return "choice"
+    if re.search(r"^\s*when\b|\bat what (time|point)\b|\bwhat time\b|\btime span\b|\bfrom when\b", q):
+        return "span"
+    if re.search(r"\bhow many\b|\bwhat (number|digit|count|score|year|value|price)\b|\bwhich (number|digit)\b|\bhow much\b|\bat what second\b|\bwhich second\b|^\s*what\s+\w+\s+number\b", q):
+        return "number"
+    return "text"
+
+
+def asks_for_text(question: str) -> bool:
+    """Whether the question is about text on screen."""
+    return bool(re.search(r"\b(number|digits?|code|text|written|writing|word|read|caption|title|sign|label|says?|"
+                          r"message|score|counter|timer|clock|display(?:ed|s)?)\b", question.lower()))
+
+
+def asks_for_colour(question: str) -> bool:
+    return bool(re.search(r"\bcolou?rs?\b|\bbright(?:er|ness)?\b|\bdark(?:er)?\b|\bhue\b", question.lower()))
+
+
+def asks_for_change(question: str) -> bool:
+    return bool(re.search(r"\b(cuts?|shots?|scenes?|transitions?|changes?)\b", question.lower()))
+
+
+_REGIONS = [
+    (r"\b(?:top|upper)[- ]left\b", [0.0, 0.0, 0.5, 0.45]), (r"\b(?:top|upper)[- ]right\b", [0.5, 0.0, 1.0, 0.45]),
+    (r"\b(?:bottom|lower)[- ]left\b", [0.0, 0.55, 0.5, 1.0]), (r"\b(?:bottom|lower)[- ]right\b", [0.5, 0.55, 1.0, 1.0]),
+    (r"\b(?:at|along|on|in) the (?:top|upper part)\b|\btop of the (?:picture|frame|screen)\b", [0.0, 0.0, 1.0, 0.45]),
+    (r"\b(?:at|along|on|in) the (?:bottom|lower part)\b|\bbottom of the (?:picture|frame|screen)\b|\blower third\b",
+     [0.0, 0.55, 1.0, 1.0]),
+]
+
+
+def region(question: str) -> list[float] | None:
+    """The part of the frame the question points at, as a normalised box (None: the whole frame).
+
+    >>> region("What is written at the bottom at 4 s?")
+    [0.0, 0.55, 1.0, 1.0]
+    >>> region("What number is in the top-left corner?")
+    [0.0, 0.0, 0.5, 0.45]
+    """
+    for pattern, box in _REGIONS:
+        if re.search(pattern, question, re.I):
+            return list(box)
+    return None
+
+
+def classify_question(question: str, options: list[str] | None = None) -> str:
+    """``when``, ``where``, ``count``, ``first``, ``text_event``, ``text_order``, ``read_at``, ``change``,
+    ``look_at``, ``read`` or ``general``: which plan answers the question.
+
+    >>> classify_question("When does the red triangle appear in the video?")
+    'when'
+    >>> classify_question("Which colour appears first?", ["red", "blue"])
+    'first'
+    >>> classify_question("What number is shown at 2.0 seconds?")
+    'read_at'
+    >>> classify_question('What is on screen after "READY" appears?', ["a", "b"])
+    'text_event'
+    """
+    q = question.lower()
+    if options and all(o.strip().lower() in COLOR_HUES for o in options) and re.search(r"\b(first|earliest|last|final)\b", q):
+        return "first"
+    if re.search(r"\bhow many\b", q) and re.search(r"\b(cuts?|scenes?|shots?|transitions?)\b", q):
+        return "count"
+    if re.search(r"\bwhere\b", q) and TIME_IN_Q.search(question) and OBJECT.search(question):
+        return "where"
+    if re.search(r"\bwhen\b|what time|time span|at what point", q) and OBJECT.search(question):
+        return "when"
+    if named_text(question) and order_word(question) and (asks_for_text(question) or order_word(question) != "when"
+                                                          or re.search(r"^\s*when\b", q)):
+        return "text_event"
+    if options and re.search(r"\b(first|earlier|earliest|last|later|latest)\b", q) and not all(
+            o.strip().lower() in (*COLOR_HUES, *NEUTRAL_COLORS, "bright", "dark") for o in options):
+        return "text_order"
+    has_time = time_ref(question, 1e9) is not None
+    if has_time and asks_for_text(question):
+        return "read_at"
+    if asks_for_change(question) and re.search(r"^\s*when\b|\bwhat (time|second)\b|\bat what\b|\bwhich second\b|\bis there\b|\bdoes the (picture|shot|scene)\b", q):
+        return "change"
+    if has_time and asks_for_colour(question):
+        return "look_at"
+    if not options and re.search(r"\b(code|text|written|word|read|caption|sign|label|says?)\b", q):
+        return "read"
+    return "general"
+
+
+def target(question: str) -> tuple[str, str]:
+    """The coloured object the question names: its colour and the phrase (``("red", "red triangle")``).
+
+    >>> target("When does the Red triangle appear?")
+    ('red', 'red triangle')
+    """
+    m = OBJECT.search(question)
+    return m.group(1).lower(), f"{m.group(1)} {m.group(2)}".lower()
+
+
+def where_time(question: str) -> float:
+    """The moment of a synthetic ``where`` question (``at t=5.30s``).
+
+    >>> where_time("Where is the white square at t=5.30s?")
+    5.3
+    """
+    m = TIME_IN_Q.search(question)
+    return float(m.group(1) or m.group(2))
+
+
+def key_phrase(question: str, limit: int = 8) -> str:
+    """The question's content words (a search query).
+
+    >>> key_phrase("What is the man holding in the video?")
+    'man holding'
+    """
+    words = [w for w in re.findall(r"[A-Za-z0-9']+", question) if w.lower() not in _STOP]
+    return " ".join(words[:limit]) or question.strip()[:80]

@@ -1,0 +1,100 @@
+"""Reading text: ``read`` (a small code somewhere in the video) and ``read_at`` (the text at the
+time the question names).
+
+``read``     detect_scenes -> crop_clip per scene -> zoom_frame + read_text on the text-like corner -> text
+``read_at``  read_text at the time asked (and half a second either side, or across the window) -> text,
+             number or option, as the question asks
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vagent.agent.palette import CORNER_BOXES
+from vagent.agent.protocol import ToolCall
+from vagent.agent.scripted.evidence import Evidence, Move, clean_code, first_number
+from vagent.agent.scripted.pixels import text_likeness
+from vagent.agent.scripted.question import asked_type, region
+
+
+class ReadPlan(Evidence):
+    # ---------------------------------------------------------- read: small text somewhere
+    def _text_candidates(self) -> list[tuple[int, float, str]]:
+        out = []
+        for t, im in self.frames():
+            for corner, box in CORNER_BOXES.items():
+                out.append((text_likeness(im, box), t, corner))
+        return sorted(out, reverse=True)
+
+    def _step_read(self) -> Move:
+        if self.stage == 0 and not self.evidence():
+            return Move("Text shown briefly may sit between the overview frames. The scene list tells me where the "
+                        "picture changes, which is where a caption is likely.", [ToolCall("detect_scenes", {})])
+        if self.stage <= 1 and not any(r.name == "crop_clip" for r in self.c.results):
+            think, calls = self.scan_calls()
+            return Move(f"{think} I look for a small caption in the frames.", calls)
+        read_done = any(r.name == "read_text" for r in self.c.results)
+        if not read_done or (not self._ocr_words() and self.stage <= 4 and len([r for r in self.c.results if r.name == "read_text"]) < 3):
+            cands = [c for c in self._text_candidates() if c[0] >= 8]
+            tried = {(r.arguments.get("time"), tuple(r.arguments.get("box") or [])) for r in self.c.results if r.name == "read_text"}
+            cands = [c for c in cands if (round(c[1], 2), tuple(CORNER_BOXES[c[2]])) not in tried]
+            if cands:
+                best = cands[0]
+                if self.rng is not None:
+                    near = [c for c in cands if c[0] >= 0.8 * best[0]]
+                    best = self.rng.choice(near)
+                score, t, corner = best
+                box = self.jitter(CORNER_BOXES[corner])
+                calls = [ToolCall("read_text", {"time": round(t, 2), "box": box})]
+                if not self.skip_check():
+                    calls.insert(0, ToolCall("zoom_frame", {"time": round(t, 2), "box": box}))
+                return Move(f"At t={t:.2f}s the {corner} corner has a small high-contrast label that looks like text; "
+                            "it is too small to read at this size, so I zoom in and read it.", calls)
+            if not read_done:
+                t = self.frames()[len(self.frames()) // 2][0] if self.frames() else self.c.duration / 2
+                return Move("I found no caption-like region; I try reading the whole frame.",
+                            [ToolCall("read_text", {"time": round(t, 2)})])
+        return self.conclude("read")
+
+    def _ocr_words(self) -> list[tuple[str, float]]:
+        return [(clean_code(text), score) for text, score in self.ocr() if len(clean_code(text)) >= 2]
+
+    def _answer_read(self) -> tuple[str, str]:
+        words = self._ocr_words()
+        if not words:
+            why = "read_text found no legible text" if self.ok("read_text") else "I could not read any text (read_text gave no result)"
+            return f"{why}; I cannot say what is written, so I answer unknown.", "unknown"
+        word, score = max(words, key=lambda w: w[1])
+        return f'The text reads "{word}" (OCR confidence {score:.2f}).', word
+
+    # ---------------------------------------------------------- read_at: the text at a named time
+    def _step_read_at(self) -> Move:
+        ref = self.tref()
+        if self.stage == 0:
+            if ref.t is not None:
+                times, why = [ref.t, ref.t - 0.5, ref.t + 0.5], "and half a second either side, in case the text changes there"
+            else:
+                times, why = list(np.linspace(ref.start, ref.end, 4)), "at four times inside that window"
+            box = region(self.c.question)
+            calls = self.read_calls(times, box)
+            part = "the part of the frame it names" if box else "the frame"
+            return Move(f'The question points at "{ref.words}", so I read the text in {part} there {why}.', calls)
+        return self.conclude("read_at")
+
+    def _answer_read_at(self) -> tuple[str, str]:
+        ref = self.tref()
+        target = ref.t if ref.t is not None else (ref.start + ref.end) / 2
+        reads = [(t, lines) for t, lines in self.reads(region(self.c.question)) if lines]
+        if not reads:
+            why = ("read_text found no text there" if self.ok("read_text") else
+                   "I could not read the frame (read_text gave no result)")
+            if self.c.options:
+                return self.unsure_choice(why)
+            return f"{why[0].upper()}{why[1:]}, so I cannot say what is written; I answer unknown.", "unknown"
+        kind = asked_type(self.c.question, self.c.options)
+        if kind == "number":
+            with_numbers = [(t, lines) for t, lines in reads if any(first_number(x) for x in lines)]
+            reads = with_numbers or reads
+        t, lines = min(reads, key=lambda r: (abs(r[0] - target), r[0]))
+        line = next((x for x in lines if kind != "number" or first_number(x)), lines[0])
+        return self.shaped(line, f"At t={t:.2f}s")

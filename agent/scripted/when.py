@@ -1,0 +1,96 @@
+"""``when``: the time span in which a coloured object is on screen.
+
+detect_scenes (+ search_clips) -> crop_clip per scene -> crop_clip at the boundaries -> span.
+"""
+
+from __future__ import annotations
+
+from vagent.agent.protocol import ToolCall
+from vagent.agent.scripted.evidence import MAX_CROP_FRAMES, Evidence, Move, fmt_spans
+from vagent.agent.scripted.pixels import contains
+
+
+class WhenPlan(Evidence):
+    def _presence(self) -> list[tuple[float, bool]]:
+        color, _ = self.target()
+        return [(t, contains(im, color)) for t, im in self.frames()]
+
+    def _runs(self) -> tuple[list[tuple[float, float, float, float]], float]:
+        """Runs of frames showing the target: (prev negative, first positive, last positive, next negative)."""
+        seq = self._presence()
+        times = [t for t, _ in seq]
+        gaps = [b - a for a, b in zip(times, times[1:]) if b - a > 0.01]
+        dt = min(gaps) if gaps else 0.1
+        runs, i = [], 0
+        while i < len(seq):
+            if seq[i][1]:
+                j = i
+                while j + 1 < len(seq) and seq[j + 1][1]:
+                    j += 1
+                prev_neg = seq[i - 1][0] if i > 0 else 0.0
+                next_neg = seq[j + 1][0] if j + 1 < len(seq) else self.c.duration
+                runs.append((prev_neg, seq[i][0], seq[j][0], next_neg))
+                i = j + 1
+            else:
+                i += 1
+        return runs, dt
+
+    def _open_boundaries(self) -> list[tuple[float, float]]:
+        """Gaps between a negative and a positive frame wider than one frame (not yet resolved)."""
+        runs, dt = self._runs()
+        gaps = []
+        for prev_neg, first, last, next_neg in runs:
+            if first - prev_neg > 1.5 * dt and first > 0:
+                gaps.append((prev_neg, first))
+            if next_neg - last > 1.5 * dt and next_neg < self.c.duration:
+                gaps.append((last, next_neg))
+        return gaps
+
+    def _boundary_calls(self) -> list[ToolCall]:
+        cuts = [a for a, _ in self.scenes()[1:]]
+        calls = []
+        for lo, hi in self._open_boundaries():
+            inside = [b for b in cuts if lo < b <= hi]
+            if inside:  # a scene cut in the gap: check one frame either side of it
+                calls.append(self.crop(max(lo, inside[0] - 0.25), min(hi, inside[0] + 0.25), 5))
+            else:
+                calls.append(self.crop(lo, hi, min(MAX_CROP_FRAMES, max(3, int((hi - lo) / 0.1) + 1))))
+        return calls[:6]
+
+    def _step_when(self) -> Move:
+        _, phrase = self.target()
+        if self.stage == 0:
+            calls = [ToolCall("detect_scenes", {})]
+            if not self.evidence():
+                calls.append(ToolCall("search_clips", {"query": phrase, "top_k": 3}))
+            return Move(f"The {phrase} may be on screen only briefly, between the overview frames. Scene boundaries "
+                        "give candidate segments" + (", and a search for it gives likely moments." if len(calls) > 1 else "."), calls)
+        if self.stage == 1:
+            think, calls = self.scan_calls()
+            return Move(f"{think} I check each frame for the {phrase}.", calls)
+        runs, _ = self._runs()
+        if runs and self.stage <= 3 and (calls := self._boundary_calls()) and not self.skip_check():
+            return Move(f"I see the {phrase} in some frames; to pin down exactly when it appears and disappears "
+                        "I look at the frames around each boundary.", calls)
+        if not runs and self.stage == 2 and not any(r.name == "crop_clip" and r.arguments.get("num_frames") == 16 for r in self.c.results):
+            return Move(f"The {phrase} is in none of the frames so far; I sample the whole video densely.",
+                        [self.crop(0, self.c.duration, 16)])
+        return self.conclude("when")
+
+    def _answer_when(self) -> tuple[str, str]:
+        _, phrase = self.target()
+        runs, dt = self._runs()
+        cuts = [a for a, _ in self.scenes()[1:]]
+        spans = []
+        for prev_neg, first, last, next_neg in runs:
+            start = first if first - prev_neg <= 1.5 * dt else next((b for b in cuts if prev_neg < b <= first), (prev_neg + first) / 2)
+            end = next_neg if next_neg - last <= 1.5 * dt else next((b for b in cuts if last < b <= next_neg), (last + next_neg) / 2)
+            spans.append((round(start, 2), round(end, 2)))
+        if spans:
+            seen = "in the frames I checked" if self.ok("crop_clip") else "in the overview frames (the only frames I have)"
+            return f"The {phrase} is visible from {spans[0][0]:.2f}s to {spans[-1][1]:.2f}s {seen}.", fmt_spans(spans)
+        hits = self.hits()
+        if hits:
+            return f"I never saw the {phrase}; the best search match is {hits[0][0]:.2f}s-{hits[0][1]:.2f}s.", fmt_spans([hits[0][:2]])
+        mid = self.c.duration / 2
+        return f"I never saw the {phrase}; I guess the middle of the video.", fmt_spans([(max(0, mid - 1), min(self.c.duration, mid + 1))])
