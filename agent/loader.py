@@ -53,7 +53,8 @@ def load_policy(spec: str | None, sampling: Sampling | None = None, server_model
             ),
             None,
         )
-    from vagent.agent.hf_policy import DEFAULT_MODEL, TransformersPolicy
+    from vagent.agent.hf_loading import DEFAULT_MODEL
+    from vagent.agent.hf_policy import TransformersPolicy
 
     kwargs = dict(
         temperature=_model_temperature(sampling),

@@ -4,7 +4,7 @@ The model writes vagent's text protocol (``<think>``, ``<tool_call>``, ``<answer
 text, so no server-side tool parsing is needed and any chat server works: ``include_schemas`` is
 True (the system prompt lists the tool schemas) and no ``tools=`` field is sent.
 
-Message conversion (:func:`to_openai_messages`):
+Message conversion (:func:`vagent.agent.messages.to_openai_messages`):
 
 - image blocks become ``{"type": "image_url", "image_url": {"url": <data URL>}}``; the text block
   holding each image's timestamp stays in front of it as a text part;
@@ -45,10 +45,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from vagent.agent.episode import Generation
-from vagent.agent.hf_policy import strip_placeholders
-from vagent.agent.protocol import THINK_CLOSE, THINK_OPEN, ToolCall, render_tool_call
+from vagent.agent.messages import protocol_text, to_openai_messages
 from vagent.errors import VagentError
-from vagent.types import TimedImage, block_image
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 """HTTP statuses worth another try."""
@@ -92,83 +90,6 @@ class PolicyError(VagentError):
     def __init__(self, message: str, *, status: int | None = None):
         super().__init__(message)
         self.status = status
-
-
-def _image_url(block: dict[str, Any]) -> str:
-    image = block.get("image")
-    if isinstance(image, str) and (image.startswith(("data:", "http://", "https://"))):
-        return image
-    return TimedImage(float(block.get("time", 0.0)), block_image(block)).to_data_url()
-
-
-def _parts(content: Any) -> list[dict[str, Any]]:
-    if isinstance(content, str):
-        return [{"type": "text", "text": strip_placeholders(content)}]
-    parts = []
-    for block in content or []:
-        kind = block.get("type")
-        if kind == "image" or (kind is None and "image" in block):
-            parts.append({"type": "image_url", "image_url": {"url": _image_url(block)}})
-        elif kind == "image_url":
-            parts.append({"type": "image_url", "image_url": block["image_url"]})
-        elif "text" in block:
-            parts.append({"type": "text", "text": strip_placeholders(str(block["text"]))})
-        else:
-            raise ValueError(f"unsupported content block type {kind!r}")
-    return parts
-
-
-def _text_only(content: Any) -> str:
-    return "".join(part["text"] for part in _parts(content) if part["type"] == "text")
-
-
-def to_openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """vagent messages → OpenAI chat messages (see the module docstring for the rules)."""
-    converted: list[dict[str, Any]] = []
-    for message in messages:
-        role = message["role"]
-        if role in ("system", "assistant"):
-            converted.append({"role": role, "content": _text_only(message.get("content"))})
-            continue
-        parts = _parts(message.get("content"))
-        if role == "tool":
-            name = message.get("name", "tool")
-            parts = [{"type": "text", "text": f"<tool_response>\n[{name}] "}, *parts]
-            parts.append({"type": "text", "text": "\n</tool_response>"})
-        elif role != "user":
-            raise ValueError(f"unsupported message role {role!r}")
-        if converted and converted[-1]["role"] == "user":
-            converted[-1]["content"].append({"type": "text", "text": "\n"})
-            converted[-1]["content"].extend(parts)
-        else:
-            converted.append({"role": "user", "content": parts})
-    return converted
-
-
-def completion_text(message: dict[str, Any]) -> str:
-    """Protocol text from a chat completion message (reasoning and parsed tool calls folded back in)."""
-    content = message.get("content")
-    if isinstance(content, list):
-        content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    text = content or ""
-    reasoning = message.get("reasoning_content") or message.get("reasoning")
-    if isinstance(reasoning, str) and reasoning.strip() and THINK_OPEN not in text:
-        text = f"{THINK_OPEN}{reasoning.strip()}{THINK_CLOSE}\n{text.lstrip()}"
-    calls = []
-    for call in message.get("tool_calls") or []:
-        function = call.get("function", call)
-        arguments = function.get("arguments") or {}
-        if isinstance(arguments, str):
-            try:
-                arguments = json.loads(arguments) if arguments.strip() else {}
-            except json.JSONDecodeError:
-                arguments = {"_raw": arguments}
-        if not isinstance(arguments, dict):
-            arguments = {}
-        calls.append(render_tool_call(ToolCall(str(function.get("name", "")), arguments)))
-    if calls:
-        text = "\n".join([text.rstrip(), *calls]).strip()
-    return text
 
 
 class OpenAIPolicy:
@@ -266,7 +187,7 @@ class OpenAIPolicy:
         if not choices or not isinstance(choices[0], dict):
             raise PolicyError(f"{self.url} answered without choices: {json.dumps(payload)[:200]}")
         choice = choices[0]
-        text = completion_text(choice.get("message") or {}) if "message" in choice else str(choice.get("text") or "")
+        text = protocol_text(choice.get("message") or {}) if "message" in choice else str(choice.get("text") or "")
         usage = payload.get("usage") or {}
         return Generation(
             text=text,

@@ -32,7 +32,8 @@ from typing import Any
 
 from vagent.agent.episode import Episode, EpisodeState
 from vagent.agent.prompts import SYSTEM_INSTRUCTIONS
-from vagent.agent.protocol import ToolCall, parse_action, render_tool_call
+from vagent.agent.messages import protocol_text
+from vagent.agent.protocol import parse_action
 from vagent.env.environment import EnvConfig, start_episode
 from vagent.env.rewards import REWARDS, RewardSpec, accuracy, task_spec
 from vagent.env.tasks import Task, task_from_row, tasks_to_dataset
@@ -70,22 +71,6 @@ def training_dataset(tasks: list[Task]) -> Any:
 def pil_blocks(blocks: Blocks) -> Blocks:
     """Chat blocks with every image block as ``{"type": "image", "image": PIL.Image}`` (what TRL wants)."""
     return [{"type": "image", "image": block_image(b)} if b.get("type") == "image" else dict(b) for b in blocks]
-
-
-def assistant_text(message: dict[str, Any]) -> str:
-    """The model text of one assistant message as TRL parsed it (think + content + re-rendered tool calls)."""
-    content = message.get("content") or ""
-    if isinstance(content, list):
-        content = "".join(b.get("text", "") for b in content if isinstance(b, dict))
-    parts = [content] if content else []
-    reasoning = message.get("reasoning_content")
-    if reasoning and "<think>" not in content:  # TRL's response parser splits <think> off into reasoning_content
-        parts.insert(0, f"<think>{reasoning}</think>")
-    for call in message.get("tool_calls") or []:
-        function = call.get("function", call)
-        arguments = function.get("arguments") or {}
-        parts.append(render_tool_call(ToolCall(str(function.get("name", "")), arguments if isinstance(arguments, dict) else {})))
-    return "\n".join(parts)
 
 
 class VideoToolEnv:
@@ -148,7 +133,7 @@ class VideoToolEnv:
         turns = [(i, m) for i, m in enumerate(messages) if m.get("role") == "assistant"]
         tool_turns = iter(self._tool_turns)
         for position, (index, message) in enumerate(turns):
-            text, last = assistant_text(message), position == len(turns) - 1
+            text, last = protocol_text(message), position == len(turns) - 1
             # only calls of known tools reached this environment (TRL answers unknown names itself)
             called = [c.get("function", c).get("name") in TOOL_NAMES for c in message.get("tool_calls") or []]
             record = next(tool_turns, None) if any(called) else None
@@ -220,7 +205,7 @@ def _trajectories(completions: list[Any], environments: list[Any] | None, kwargs
     if environments is not None:
         return [(env._trajectory(c), env.task) for c, env in zip(completions, environments, strict=True)]
     # Without environments (plain GRPO on text completions): score the text against each row's task.
-    texts = [c if isinstance(c, str) else "\n".join(assistant_text(m) for m in c if m.get("role") == "assistant")
+    texts = [c if isinstance(c, str) else "\n".join(protocol_text(m) for m in c if m.get("role") == "assistant")
              for c in completions]
     return [(text, task_from_row(row)) for text, row in zip(texts, _rows(len(completions), kwargs), strict=True)]
 

@@ -9,6 +9,7 @@ MODULES = [
     "vagent.agent.protocol",
     "vagent.agent.prompts",
     "vagent.agent.measures",
+    "vagent.agent.messages",
     "vagent.answers",
     "vagent.env.rewards",
     "vagent.env.tasks",

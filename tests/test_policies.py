@@ -109,7 +109,7 @@ def test_chat_template_gets_a_placeholder_per_image(tiny_policy):
 
 
 def test_images_are_shrunk_to_max_image_side(tiny_policy):
-    from vagent.agent.hf_policy import to_processor_messages
+    from vagent.agent.messages import to_processor_messages
 
     converted = to_processor_messages(conversation(), max_image_side=100)
     images = [b["image"] for m in converted for b in m["content"] if b["type"] == "image"]
@@ -179,7 +179,8 @@ def test_hub_id_loads_through_the_same_code_path(tiny_model_dir, tmp_path, monke
 def test_templates_without_tools_list_schemas_in_the_prompt():
     import trl
 
-    from vagent.agent.hf_policy import template_renders_tools, to_processor_messages
+    from vagent.agent.hf_policy import template_renders_tools
+    from vagent.agent.messages import to_processor_messages
 
     folder = Path(trl.__file__).parent / "chat_templates"
     assert template_renders_tools((folder / "qwen3_vl.jinja").read_text())
@@ -289,13 +290,13 @@ def server():
 def test_uncached_hub_id_with_an_unresponsive_hub_fails_fast(tmp_path, monkeypatch, server):
     import huggingface_hub.constants
 
-    from vagent.agent import hf_policy
+    from vagent.agent import hf_loading, hf_policy
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "empty-hub"))
     monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", server.url.removesuffix("/v1"))
-    monkeypatch.setattr(hf_policy, "HUB_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(hf_loading, "HUB_TIMEOUT_S", 0.3)
     started = time.perf_counter()
     with pytest.raises(ModelLoadError, match="cannot reach the Hugging Face Hub"):
         hf_policy.TransformersPolicy("vagent-test/never-downloaded-model")
@@ -408,7 +409,7 @@ def test_openai_policy_batch(server):
 
 def test_image_placeholders_in_text_never_reach_the_processor(tiny_policy):
     """A sampled completion can contain <|image_pad|>; fed back as history it must not count as an image."""
-    from vagent.agent.hf_policy import strip_placeholders
+    from vagent.agent.messages import strip_placeholders
 
     messages = conversation() + [{"role": "assistant", "content": "<think>x<|image_pad|><|vision_start|></think>"}]
     prompt = tiny_policy.prompt_text(messages, TOOLS)

@@ -161,7 +161,7 @@ def test_grpo_runs_tools_and_trains_on_tool_images(synthetic_tasks, tiny_model_d
     # the first prompt of a rollout is token for token the inference rendering of its task (a tiny SFT
     # model whose tool list came in another order in GRPO failed every first turn there)
     from vagent.agent.episode import Episode
-    from vagent.agent.hf_policy import to_processor_messages
+    from vagent.agent.messages import to_processor_messages
     from vagent.env.environment import tools_for
 
     config = args.env_config()
@@ -256,7 +256,7 @@ def test_budget_notice_and_tool_suffix_match_inference_rendering(synthetic_tasks
     from trl import GRPOTrainer
 
     from vagent.agent.episode import Episode
-    from vagent.agent.hf_policy import to_processor_messages
+    from vagent.agent.messages import to_processor_messages
     from vagent.env.environment import tools_for
 
     tasks, _ = synthetic_tasks

@@ -112,7 +112,7 @@ def model_path(name: str) -> str:
         from vagent.agent.tiny_model import tiny_model_path
 
         return str(tiny_model_path())
-    from vagent.agent.hf_policy import adapter_base, resolve_model_dir
+    from vagent.agent.hf_loading import adapter_base, resolve_model_dir
     from vagent.errors import ModelLoadError
 
     folder = resolve_model_dir(name)
@@ -151,7 +151,7 @@ def save_outputs(trainer: Any, output_dir: str | os.PathLike[str], merge_adapter
 
 def merge_adapter(adapter_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> Path:
     """Merge a LoRA adapter folder into its base model and save the full model + processor to ``out``."""
-    from vagent.agent.hf_policy import adapter_base, load_vlm
+    from vagent.agent.hf_loading import adapter_base, load_vlm
 
     adapter_dir, out = Path(adapter_dir), Path(out)
     if adapter_base(adapter_dir) is None:

@@ -107,7 +107,7 @@ def suppress_placeholders(config: VagentGRPOConfig, tokenizer: Any) -> None:
     kwargs = dict(config.generation_kwargs or {})
     if config.use_vllm or "suppress_tokens" in kwargs:
         return
-    from vagent.agent.hf_policy import placeholder_token_ids
+    from vagent.agent.messages import placeholder_token_ids
 
     kwargs["suppress_tokens"] = placeholder_token_ids(tokenizer)
     config.generation_kwargs = kwargs
