@@ -35,6 +35,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from vagent.agent.palette import CORNERS  # the corner names the scripted policy reads captions in
 from vagent.env.tasks import Task, save_tasks
 
 FAMILIES: tuple[str, ...] = ("appear_when", "corner_text", "count_cuts", "where_at")
@@ -296,9 +297,6 @@ def _appear_when(rng: np.random.Generator, path: Path, k: dict[str, Any]) -> dic
         "metadata": {"object": f"{color} {shape}", "color": color, "shape": shape,
                      "decoys": [[round(a / fps, 3), round(b / fps, 3)] for a, b in decoys]},
     }
-
-
-CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
 def _corner_text(rng: np.random.Generator, path: Path, k: dict[str, Any]) -> dict[str, Any]:
