@@ -1,4 +1,4 @@
-"""Chat messages for every backend: one place that renders vagent messages and reads model turns back.
+r"""Chat messages for every backend: one place that renders vagent messages and reads model turns back.
 
 vagent's messages (see :mod:`vagent.agent.policy`) become what each backend takes:
 
