@@ -6,10 +6,23 @@ import dataclasses
 import os
 import typing
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vagent.errors import ConfigError
+
+
+@dataclass
+class LoraFields:
+    """The LoRA (peft) fields of the SFT and GRPO configs (read by :func:`lora_config` and :func:`save_outputs`)."""
+
+    use_peft: bool = field(default=False, metadata={"help": "Train LoRA adapters (peft)."})
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
+    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
+    lora_target_modules: Any = field(default="all-linear", metadata={"help": "LoRA target modules."})
+    merge_adapter: bool = field(default=True, metadata={"help": "LoRA: save the merged model in output_dir."})
 
 
 def parse_overrides(overrides: Mapping[str, Any] | Sequence[str] | None) -> dict[str, Any]:

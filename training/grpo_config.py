@@ -9,12 +9,13 @@ from typing import Any
 from trl import GRPOConfig
 
 from vagent.errors import ConfigError
+from vagent.training._config import LoraFields
 
 __all__ = ["VagentGRPOConfig", "load_config"]
 
 
 @dataclass
-class VagentGRPOConfig(GRPOConfig):
+class VagentGRPOConfig(GRPOConfig, LoraFields):
     r"""GRPO of a video tool-using VLM in the vagent environment (TRL ``environment_factory``).
 
     Every :class:`trl.GRPOConfig` field is accepted: ``num_generations``, ``beta`` (KL),
@@ -63,12 +64,6 @@ class VagentGRPOConfig(GRPOConfig):
     max_seconds: float | None = field(default=None, metadata={"help": "Wall-clock budget per rollout."})
     overview_frames: int = field(default=4, metadata={"help": "Frames shown with the question."})
     index: dict[str, Any] = field(default_factory=dict, metadata={"help": "IndexSettings fields (as in collect)."})
-    use_peft: bool = field(default=False, metadata={"help": "Train LoRA adapters (peft)."})
-    lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
-    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
-    lora_target_modules: Any = field(default="all-linear", metadata={"help": "LoRA target modules."})
-    merge_adapter: bool = field(default=True, metadata={"help": "LoRA: save the merged model in output_dir."})
     reward_curve: bool = field(default=True, metadata={"help": "Write reward_curve.png into output_dir."})
 
     # Defaults that differ from TRL's.

@@ -9,12 +9,13 @@ from typing import Any
 from trl import SFTConfig
 
 from vagent.errors import ConfigError
+from vagent.training._config import LoraFields
 
 __all__ = ["VagentSFTConfig", "load_config"]
 
 
 @dataclass
-class VagentSFTConfig(SFTConfig):
+class VagentSFTConfig(SFTConfig, LoraFields):
     r"""Supervised fine-tuning of a video tool-using VLM on collected trajectories.
 
     Every :class:`trl.SFTConfig` / ``TrainingArguments`` field is accepted (``learning_rate``,
@@ -51,12 +52,6 @@ class VagentSFTConfig(SFTConfig):
     dataset: str = field(default="", metadata={"help": "JSONL written by `vagent train collect`."})
     max_image_side: int | None = field(default=384, metadata={"help": "Longest image side in pixels."})
     dtype: str | None = field(default=None, metadata={"help": "Model dtype name, or None for the default."})
-    use_peft: bool = field(default=False, metadata={"help": "Train LoRA adapters (peft)."})
-    lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
-    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
-    lora_target_modules: Any = field(default="all-linear", metadata={"help": "LoRA target modules."})
-    merge_adapter: bool = field(default=True, metadata={"help": "LoRA: save the merged model in output_dir."})
 
     # Defaults that differ from TRL's.
     output_dir: str | None = field(default="runs/sft", metadata={"help": "Checkpoints and logs."})
