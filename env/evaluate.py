@@ -122,7 +122,9 @@ def evaluate_task(task: Task, policy: Policy, config: EvalConfig) -> tuple[dict[
         record["iou"] = temporal_iou(parse_spans(result.answer), task.answer) if result.answer else 0.0
     if task.evidence:
         record["grounding"], record["grounding_from"] = grounding(result.answer, chosen.steps)
-    trace = Trace(result.trajectories, answer=result.answer, meta={"task_id": task.id, "model": policy.name, **result.summary()})
+    meta = {"task_id": task.id, "model": policy.name, "video": task.video, "question": task.question,
+            "answer_type": task.answer_type, "truth": task.answer, "evidence": task.evidence, **result.summary()}
+    trace = Trace(result.trajectories, answer=result.answer, meta=meta)  # the page shows the truth beside the answer
     return record, trace
 
 
