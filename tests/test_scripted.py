@@ -145,14 +145,40 @@ def test_windowed_count_without_a_scene_list_counts_the_window_and_says_it_guess
     assert answer == "3" and "guess" in think and "overview" in think
 
 
+@pytest.mark.parametrize("question, said", [
+    ("When does the red triangle appear in the video?", "in the overview frames"),  # no crop_clip frames: only the overview
+    ("What does the sign say?", "read_text never ran"),
+])
+def test_with_tools_failing_the_answer_says_what_it_rests_on(question, said):
+    messages = _coloured_messages(question, [RED, BLUE, GREEN, RED])
+    calls = parse_action(ScriptedPolicy().generate(messages, SCHEMAS).text, TOOL_NAMES).tool_calls
+    failed = [{"role": "tool", "name": c.name, "content": [{"type": "text", "text": f"{c.name} failed"}],
+               "data": {"tool": c.name}, "error": True, "budget_spent": None} for c in calls]
+    think, _ = _answer_after(messages, failed)
+    assert said in think, think
+
+
+def _data_for(name: str, numbers: list[float], texts: list[str]) -> dict:
+    """Structured data of the registry's shape for tool ``name``, filled with arbitrary values."""
+    pairs = [sorted(numbers[i:i + 2]) for i in range(0, len(numbers) - 1, 2)]
+    return {"detect_scenes": {"scenes": pairs},
+            "search_clips": {"hits": [[a, b, b - a, a] for a, b in pairs]},
+            "read_text": {"time": numbers[0] if numbers else 0.0, "lines": [[t, 0.5] for t in texts]},
+            "zoom_frame": {"time": numbers[0] if numbers else 0.0, "box": [0.0, 0.0, 1.0, 1.0]},
+            "crop_clip": {"times": numbers}}.get(name, {})
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     question=st.text(min_size=0, max_size=80),
     options=st.one_of(st.none(), st.lists(st.text(min_size=1, max_size=12).filter(str.strip), min_size=2, max_size=5)),
     tool_text=st.text(max_size=120),
+    numbers=st.lists(st.floats(-5, 50, allow_nan=False), max_size=8),
+    texts=st.lists(st.text(max_size=20), max_size=3),
+    error=st.booleans(),
     temperature=st.sampled_from([0.0, 1.0]),
 )
-def test_any_conversation_gives_a_valid_action(question, options, tool_text, temperature):
+def test_any_conversation_gives_a_valid_action(question, options, tool_text, numbers, texts, error, temperature):
     policy = ScriptedPolicy(seed=3, temperature=temperature)
     messages = _first_messages(question or "?", options)
     for _ in range(4):  # a few turns with arbitrary tool output
@@ -163,7 +189,9 @@ def test_any_conversation_gives_a_valid_action(question, options, tool_text, tem
             break
         messages.append({"role": "assistant", "content": text})
         for call in action.tool_calls:
-            messages.append({"role": "tool", "name": call.name, "content": [{"type": "text", "text": tool_text}]})
+            messages.append({"role": "tool", "name": call.name, "content": [{"type": "text", "text": tool_text}],
+                             "data": {} if error else _data_for(call.name, numbers, texts), "error": error,
+                             "budget_spent": None})
 
 
 def test_stateless_and_seeded():

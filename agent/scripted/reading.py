@@ -62,7 +62,9 @@ class ReadPlan(Evidence):
     def _answer_read(self) -> tuple[str, str]:
         words = self._ocr_words()
         if not words:
-            why = "read_text found no legible text" if self.ok("read_text") else "I could not read any text (read_text gave no result)"
+            why = ("read_text found no legible text" if self.ok("read_text") else
+                   "I could not read any text (read_text gave no result)" if self.tried("read_text") else
+                   "I did not get to read any text (read_text never ran)")
             return f"{why}; I cannot say what is written, so I answer unknown.", "unknown"
         word, score = max(words, key=lambda w: w[1])
         return f'The text reads "{word}" (OCR confidence {score:.2f}).', word
