@@ -38,7 +38,6 @@ __all__ = [
     "load_tasks",
     "save_tasks",
     "task_from_row",
-    "task_prompt",
     "tasks_to_dataset",
 ]
 
@@ -102,11 +101,6 @@ class Task:
     def from_dict(cls, data: dict[str, Any]) -> "Task":
         """Build and validate a task; problems raise :class:`ConfigError` naming the field."""
         return _from_dict(data)
-
-    @property
-    def letters(self) -> list[str]:
-        """The option letters, ``["A", "B", ...]`` (empty without options)."""
-        return list(LETTERS[: len(self.options or [])])
 
 
 def _from_dict(data: Any) -> Task:
@@ -276,21 +270,7 @@ def save_tasks(tasks: Iterable[Task], path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def task_prompt(task: Task) -> list[dict[str, Any]]:
-    """A minimal conversational prompt (question and lettered options) for TRL's ``prompt`` column.
-
-    >>> task_prompt(Task("q", "/v.mp4", "Which colour?", "choice", "A", ["red", "blue"]))[0]["content"]
-    'Question: Which colour?\\nOptions:\\nA) red\\nB) blue'
-    """
-    from vagent.agent.prompts import letter_options
-
-    text = f"Question: {task.question.strip()}"
-    if task.options:
-        text += "\nOptions:\n" + "\n".join(letter_options(task.options))
-    return [{"role": "user", "content": text}]
-
-
-def tasks_to_dataset(tasks: Iterable[Task], prompt: Callable[[Task], Any] | None = task_prompt) -> Any:
+def tasks_to_dataset(tasks: Iterable[Task], prompt: Callable[[Task], Any] | None = None) -> Any:
     """A :class:`datasets.Dataset` with one row per task, for TRL (``reset(**row)``).
 
     Columns: ``prompt`` (from ``prompt(task)``; left out when ``prompt`` is None), ``id``,

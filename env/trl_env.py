@@ -88,6 +88,9 @@ class VideoToolEnv:
 
     def __init__(self, config: EnvConfig | None = None):
         self.config = config or EnvConfig(include_schemas=False)
+        if self.config.include_schemas:  # the system turn is the dataset's prompt (trl_prompt), not the episode's
+            raise ConfigError("the TRL face takes EnvConfig(include_schemas=False): TRL's chat template renders the "
+                              "tool schemas from the environment's methods")
         self.task: Task | None = None
         self.episode: Episode | None = None
         self._turn: dict[str, Any] | None = None

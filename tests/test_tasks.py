@@ -117,11 +117,11 @@ def test_direct_construction_validates():
 
 def test_dataset_columns_and_row_round_trip(tmp_path):
     tasks = load_tasks(write(tmp_path / "tasks.jsonl", GOOD))
-    data = tasks_to_dataset(tasks)
+    data = tasks_to_dataset(tasks, prompt=lambda task: [{"role": "user", "content": task.question}])
     assert set(data.column_names) == {
         "prompt", "id", "video", "question", "answer_type", "answer", "options", "evidence", "metadata", "reward"
     }
-    assert data[0]["prompt"] == [{"role": "user", "content": "Question: Colour?\nOptions:\nA) red\nB) blue"}]
+    assert data[0]["prompt"] == [{"role": "user", "content": "Colour?"}]
     assert json.loads(data[3]["answer"]) == [[1.0, 2.0], [4.5, 6.0]]
     assert data[1]["options"] is None and data[1]["reward"] is None
     assert [task_from_row(row) for row in data] == tasks

@@ -18,6 +18,7 @@ from vagent.env.trl_env import (
     reward_weights,
     training_dataset,
 )
+from vagent.errors import ConfigError
 from vagent.tools.index import IndexSettings
 from vagent.tools.registry import TOOL_NAMES, VideoTools
 
@@ -284,3 +285,10 @@ def test_budget_notice_and_tool_suffix_match_inference_rendering(synthetic_tasks
                                               add_generation_prompt=True, tokenize=True, return_dict=True)
     ids = list(inference["input_ids"][0])
     assert ids[-len(suffix):] == list(suffix)  # what TRL appends after a tool call = what inference renders
+
+
+def test_trl_face_refuses_schemas_in_the_system_prompt():
+    """The TRL face's system turn is the dataset prompt and the template lists the tools: a config
+    asking for schemas in the prompt would be silently ignored, so it is refused."""
+    with pytest.raises(ConfigError, match="include_schemas=False"):
+        VideoToolEnv(EnvConfig(include_schemas=True))
