@@ -8,12 +8,12 @@ import re
 
 from PIL import Image
 
-from vagent.agent.palette import COLOR_HUES
+from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
 from vagent.agent.scripted.evidence import Evidence, Move
 from vagent.agent.scripted.pixels import brightness, colour_shares
 from vagent.answers import LETTERS
 
-_NAMES = {*COLOR_HUES, "white", "black", "gray", "grey", "bright", "dark", "light"}
+_NAMES = {*COLOR_HUES, *NEUTRAL_COLORS, "bright", "dark", "light"}
 
 
 class ColourPlan(Evidence):

@@ -143,8 +143,8 @@ class Evidence:
         return []
 
     def ocr(self) -> list[tuple[str, float]]:
-        """Every line read_text returned: ``(text, score)``."""
-        return [(str(text), float(score)) for r in self.ok("read_text") for text, score in r.data["lines"]]
+        """Every non-blank line read_text returned: ``(text, score)``."""
+        return [(str(text), float(score)) for r in self.ok("read_text") for text, score in r.data["lines"] if str(text).strip()]
 
     def reads(self, box: list[float] | None = None) -> list[tuple[float, list[str]]]:
         """Successful read_text results of the whole frame (or of ``box``) as (time, lines), by time."""
@@ -153,7 +153,7 @@ class Evidence:
             if (r.arguments.get("box") or None) != box:
                 continue
             t = round(float(r.data.get("time", r.arguments.get("time", 0.0))), 2)
-            out[t] = out.get(t, []) + [str(text) for text, _ in r.data["lines"]]
+            out[t] = out.get(t, []) + [str(text) for text, _ in r.data["lines"] if str(text).strip()]
         return sorted(out.items())
 
     def tref(self) -> TimeRef | None:

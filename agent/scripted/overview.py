@@ -110,4 +110,4 @@ def _ocr_lines(image: Image.Image) -> list[str]:
         from vagent.tools.ocr import read_text
     except Exception:
         return []
-    return [text for text, _, _ in read_text(image)]
+    return [text for text, _, _ in read_text(image) if text.strip()]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from vagent.agent.palette import COLOR_HUES
+from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
 
-_NEUTRAL = ("white", "black", "gray")
+_NEUTRAL = tuple(c for c in NEUTRAL_COLORS if c != "grey")  # grey is read as gray
 
 
 def _hsv(image: Image.Image) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
