@@ -15,6 +15,7 @@ import pytest
 from vagent.errors import ModelLoadError, VagentError
 from vagent.tools import clip as clip_module
 from vagent.tools import index as index_module
+from vagent.tools import index_cache
 from vagent.tools.clip import ClipEmbedder, get_embedder
 from vagent.tools.index import IndexSettings, build_count, build_index, clear_memo, load_or_build
 from vagent.tools.video import Video
@@ -228,7 +229,7 @@ def _rewrite_manifest(directory: Path, change, *, recompute_checksum: bool) -> N
     manifest = json.loads(manifest_path.read_text())
     manifest = change(manifest)
     if recompute_checksum and isinstance(manifest, dict):
-        manifest["checksum"] = index_module._manifest_checksum(manifest)
+        manifest["checksum"] = index_cache._manifest_checksum(manifest)
     manifest_path.write_text(json.dumps(manifest))
 
 
