@@ -20,6 +20,8 @@ from rich.panel import Panel
 from rich.text import Text
 
 from vagent import _checks as check
+from vagent._cli_tasks import data_app, gym_app
+from vagent._cli_train import train_app
 from vagent._run_options import (
     CACHE_OPTION,
     CLIP_MODEL_OPTION,
@@ -290,145 +292,9 @@ def eval_command(
     say(f"results: {out / 'results.jsonl'}  summary: {out / 'summary.md'}")
 
 
-gym_app = typer.Typer(help="Synthetic video tasks that need the tools.", no_args_is_help=True)
 app.add_typer(gym_app, name="gym")
-
-
-@gym_app.command("make")
-def gym_make(
-    n: int = typer.Option(50, "--n", help="Number of tasks, at least 1 (families are cycled)."),
-    out: Path = typer.Option(..., "--out", help="Folder for the videos and tasks.jsonl (must be writable)."),
-    seed: int = typer.Option(0, "--seed", help="First seed; task i uses seed + i."),
-    families: Optional[list[str]] = typer.Option(None, "--family", help="Restrict to a family (repeat): appear_when, corner_text, count_cuts, where_at."),
-    duration: float = typer.Option(12.0, "--duration", help="Video length in seconds (> 0)."),
-    distractors: int = typer.Option(3, "--distractors", help="Moving distractor shapes (at least 0)."),
-    text_size: int = typer.Option(9, "--text-size", help="Corner text height in pixels (at least 1)."),
-    event_duration: float = typer.Option(2.0, "--event-duration", help="Seconds an event (object, text) is visible (> 0)."),
-) -> None:
-    """Generate synthetic videos with questions and verifiable answers (docs/synthetic.md)."""
-    from vagent.env.synthetic import make_suite
-
-    checked((check.at_least, "--n", n, 1), (check.folder, "--out", out), (check.seed, "--seed", seed),
-            (check.positive, "--duration", duration), (check.at_least, "--distractors", distractors, 0),
-            (check.at_least, "--text-size", text_size, 1), (check.positive, "--event-duration", event_duration))
-    with progress_bar("rendering") as progress:
-        bar = progress.add_task("videos", total=n)
-        try:
-            tasks = make_suite(
-                n, out, seed=seed, families=families, duration=duration, distractors=distractors,
-                text_size=text_size, event_duration=event_duration,
-                progress=lambda done, total, task: progress.update(bar, completed=done),
-            )
-        except (ValueError, VagentError) as exc:
-            fail(str(exc))
-    say(f"{len(tasks)} tasks: {out / 'tasks.jsonl'}")
-
-
-data_app = typer.Typer(help="Task data: convert benchmark annotations to vagent tasks.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-
-
-@data_app.command("convert")
-def data_convert(
-    name: str = typer.Argument(..., help="Annotation format: videomme, mvbench, charades_sta, nextgqa."),
-    annotations: Path = typer.Argument(..., help="The benchmark's local annotation file."),
-    video_dir: Path = typer.Option(..., "--video-dir", help="Folder holding the benchmark's videos."),
-    out: Path = typer.Option(..., "--out", help="Tasks JSONL to write (nothing is written if conversion fails)."),
-    video_ext: Optional[str] = typer.Option(None, "--video-ext", help="Video file extension (videomme, charades_sta, nextgqa)."),
-    task_name: Optional[str] = typer.Option(None, "--task-name", help="mvbench: the sub-task name."),
-    gsub_path: Optional[Path] = typer.Option(None, "--gsub-path", help="nextgqa: gsub JSON with evidence spans."),
-    video_map_path: Optional[Path] = typer.Option(None, "--video-map-path", help="nextgqa: video id map JSON."),
-    durations_path: Optional[Path] = typer.Option(
-        None, "--durations-path", help="charades_sta: Charades_v1_<split>.csv with video lengths (default: beside the annotations)."
-    ),
-    subtitle_dir: Optional[Path] = typer.Option(None, "--subtitle-dir", help="videomme: folder of <videoID>.srt subtitles."),
-    check_videos: bool = typer.Option(False, "--check-videos", help="Skip records whose video file is missing."),
-    strict: bool = typer.Option(False, "--strict", help="Stop at the first problem record instead of repairing or skipping it."),
-) -> None:
-    """Convert Video-MME, MVBench, Charades-STA or NExT-GQA annotations (docs/tasks.md).
-
-    Records a documented rule repairs are repaired and counted; other bad records are skipped
-    with their line and reason. Exit 0 when tasks were written, 2 when none could be.
-    """
-    from vagent.env.converters import CONVERTERS
-
-    if name not in CONVERTERS:
-        fail(f"unknown format {name!r}; choose one of: {', '.join(CONVERTERS)}")
-    extra = {"video_ext": video_ext, "task_name": task_name, "gsub_path": gsub_path, "video_map_path": video_map_path,
-             "durations_path": durations_path, "subtitle_dir": subtitle_dir}
-    accepted = CONVERTERS[name].__code__.co_varnames
-    kwargs = {key: value for key, value in extra.items() if value is not None}
-    unused = [key for key in kwargs if key not in accepted]
-    if unused:
-        fail(f"{name} does not take --{unused[0].replace('_', '-')}")
-    try:
-        conversion = CONVERTERS[name](annotations, video_dir, out, check_videos=check_videos, strict=strict, **kwargs)
-    except VagentError as exc:
-        fail(str(exc))
-    for line in conversion.summary():
-        console.print(line, highlight=False, markup=False, soft_wrap=True)
-    console.print(f"{len(conversion)} tasks written to {out}")
-
-
-train_app = typer.Typer(help="Post-training: collect trajectories, SFT, GRPO (docs/training.md).", no_args_is_help=True)
 app.add_typer(train_app, name="train")
-CONFIG_ARGUMENT = typer.Option(None, "--config", "-c", help="YAML config (training/configs/ has examples).")
-OVERRIDES_ARGUMENT = typer.Argument(None, help="Overrides as key=value (values read as YAML), applied after the config.")
-
-
-def _training(module_name: str, config: Optional[Path], overrides: Optional[list[str]]):
-    """Load a training entry point's config (clear errors), run it, return its result."""
-    import importlib
-
-    module = importlib.import_module(f"vagent.training.{module_name}")
-    try:
-        settings = module.load_config(str(config) if config else None, overrides or [])
-    except (VagentError, ValueError, FileNotFoundError) as exc:
-        fail(str(exc))
-    try:
-        return module.run(settings)
-    except (VagentError, FileNotFoundError) as exc:
-        fail(str(exc))
-
-
-@train_app.command("collect")
-def train_collect(config: Optional[Path] = CONFIG_ARGUMENT, overrides: Optional[list[str]] = OVERRIDES_ARGUMENT) -> None:
-    """Run a policy over tasks and keep the trajectories the reward accepts, as an SFT dataset."""
-    result = _training("collect", config, overrides)
-    say(f"kept {result.kept}/{result.episodes} trajectories covering {result.tasks_covered}/{result.tasks} tasks; "
-        f"dropped {result.dropped_reward} for reward, {result.dropped_inconsistent} for reasoning that names another answer "
-        f"(mean reward {result.mean_reward:.3f}, accuracy {result.mean_accuracy:.3f})\ndataset: {result.path}")
-
-
-@train_app.command("sft")
-def train_sft(config: Optional[Path] = CONFIG_ARGUMENT, overrides: Optional[list[str]] = OVERRIDES_ARGUMENT) -> None:
-    """Supervised fine-tuning on collected trajectories (TRL SFTTrainer, assistant tokens only)."""
-    result = _training("sft", config, overrides)
-    resumed = f" (resumed from {result.resumed_from})" if result.resumed_from else ""
-    say(f"{result.steps} steps on {result.examples} examples{resumed}, train loss {result.train_loss:.4f}\nmodel: {result.output_dir}")
-
-
-@train_app.command("grpo")
-def train_grpo(config: Optional[Path] = CONFIG_ARGUMENT, overrides: Optional[list[str]] = OVERRIDES_ARGUMENT) -> None:
-    """GRPO in the tool environment with verifiable rewards (TRL GRPOTrainer, environment_factory)."""
-    result = _training("grpo", config, overrides)
-    resumed = f" (resumed from {result.resumed_from})" if result.resumed_from else ""
-    say(f"{result.steps} steps{resumed}, last reward {result.last('reward'):.3f}\nmodel: {result.output_dir}  curve: {result.reward_curve}")
-
-
-@train_app.command("merge")
-def train_merge(
-    adapter: Path = typer.Argument(..., help="A LoRA adapter folder (adapter_config.json), e.g. OUTPUT_DIR/adapter."),
-    out: Path = typer.Option(..., "--out", help="Folder for the merged model + processor."),
-) -> None:
-    """Merge a LoRA adapter into its base model (training runs with use_peft already save merged models)."""
-    from vagent.training._config import merge_adapter
-
-    try:
-        folder = merge_adapter(adapter, out)
-    except (VagentError, OSError) as exc:
-        fail(str(exc))
-    say(f"merged model: {folder}")
 
 
 @trace_app.command("show")
