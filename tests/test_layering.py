@@ -24,8 +24,9 @@ CORE = {"vagent.types", "vagent.errors", "vagent.answers"}
 def _modules() -> dict[str, Path]:
     found = {}
     for folder, package in [("vagent", "vagent"), *((f, f"vagent.{p}") for f, p in PACKAGES.items())]:
-        for path in sorted((ROOT / folder).glob("*.py")):
-            name = package if path.stem == "__init__" else f"{package}.{path.stem}"
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            parts = [package, *path.relative_to(ROOT / folder).with_suffix("").parts]
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
             found[name] = path
     return found
 
@@ -68,9 +69,9 @@ def _graph() -> dict[str, set[str]]:
     modules = _modules()
     graph = {}
     for name, path in modules.items():
-        package = name if path.stem == "__init__" else name.rsplit(".", 1)[0]
-        # a package's own __init__ is not a dependency of its modules (importing vagent.env.x runs it anyway)
-        graph[name] = {m for m in _imports(path, modules) if m != name and m != package}
+        # a module's enclosing packages are not dependencies (importing vagent.env.x runs them anyway)
+        enclosing = {name.rsplit(".", i)[0] for i in range(1, name.count(".") + 1)}
+        graph[name] = {m for m in _imports(path, modules) if m != name and m not in enclosing}
     return graph
 
 
@@ -109,3 +110,14 @@ def test_no_import_cycle():
         if module not in state:
             walk(module, [module])
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_every_module_is_on_the_layout_page():
+    page = (ROOT / "docs" / "layout.md").read_text()
+    missing = []
+    for name, path in _modules().items():
+        if path.stem == "__init__":
+            continue
+        if f"`{path.name}`" not in page:
+            missing.append(str(path.relative_to(ROOT)))
+    assert not missing, "modules missing from docs/layout.md: " + ", ".join(missing)
