@@ -14,8 +14,6 @@ A :class:`Trace` shows itself inline in a notebook (``_repr_html_``); the HTML v
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 
 from vagent.agent.episode import EpisodeState
 from vagent.errors import ConfigError
+from vagent.files import write_lines_atomic
 
 TRACE_VERSION = 1
 
@@ -41,8 +40,6 @@ class Trace:
         Text the model wrote may hold lone surrogates (``"\\ud800"`` in its JSON), which UTF-8
         cannot encode: they are written as JSON escapes and read back as they were.
         """
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         header = {
             "kind": "header",
             "version": TRACE_VERSION,
@@ -50,19 +47,9 @@ class Trace:
             "answer": self.answer,
             **self.meta,
         }
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            # inside JSON strings, backslashreplace writes a lone surrogate as its own \uXXXX escape
-            with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
-                handle.write(json.dumps(header, ensure_ascii=False) + "\n")
-                for index, episode in enumerate(self.episodes):
-                    line = {"kind": "trajectory", "index": index, "episode": asdict(episode)}
-                    handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        records = [header, *({"kind": "trajectory", "index": i, "episode": asdict(e)} for i, e in enumerate(self.episodes))]
+        # inside JSON strings, backslashreplace writes a lone surrogate as its own \uXXXX escape
+        return write_lines_atomic(path, (json.dumps(r, ensure_ascii=False) + "\n" for r in records), errors="backslashreplace")
 
     @classmethod
     def load(cls, path: str | Path) -> "Trace":

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any, Literal
 
 from vagent.answers import LETTERS
 from vagent.errors import ConfigError
+from vagent.files import write_lines_atomic
 
 AnswerType = Literal["choice", "number", "text", "span", "box"]
 ANSWER_TYPES: tuple[str, ...] = ("choice", "number", "text", "span", "box")
@@ -254,20 +254,15 @@ def save_tasks(tasks: Iterable[Task], path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     folder = path.parent.resolve()
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for task in tasks:
-                data = task.to_dict()
-                video = Path(task.video)
-                if video.is_absolute() and video.resolve().is_relative_to(folder):
-                    data["video"] = video.resolve().relative_to(folder).as_posix()
-                out.write(json.dumps(data, ensure_ascii=False) + "\n")
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
+
+    def line(task: Task) -> str:
+        data = task.to_dict()
+        video = Path(task.video)
+        if video.is_absolute() and video.resolve().is_relative_to(folder):
+            data["video"] = video.resolve().relative_to(folder).as_posix()
+        return json.dumps(data, ensure_ascii=False) + "\n"
+
+    return write_lines_atomic(path, (line(task) for task in tasks))
 
 
 def tasks_to_dataset(tasks: Iterable[Task], prompt: Callable[[Task], Any] | None = None) -> Any:

@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = {"tools": "tools", "agent": "agent", "env": "env", "training": "training"}
 
 LAYERS = {"core": 0, "tools": 1, "agent": 2, "env": 3, "training": 4, "cli": 5}
-"""``core``: vagent.types, vagent.errors, vagent.answers (leaf libraries); ``cli``: the rest of ``vagent``."""
+"""``core``: vagent.types, vagent.errors, vagent.answers, vagent.files (leaf libraries); ``cli``: the rest of ``vagent``."""
 
-CORE = {"vagent.types", "vagent.errors", "vagent.answers"}
+CORE = {"vagent.types", "vagent.errors", "vagent.answers", "vagent.files"}
 
 
 def _modules() -> dict[str, Path]:
