@@ -44,6 +44,15 @@ def test_palette_is_the_generators():
         assert nearest == name and abs((hue - COLOR_HUES[name] + 180) % 360 - 180) <= 10, (name, hue)
 
 
+@pytest.mark.parametrize("name", ["vagent.agent.scripted", "vagent.agent.scripted.question", "vagent.agent.scripted.evidence"])
+def test_doctests(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0, name
+
+
 def test_is_a_policy():
     policy = ScriptedPolicy()
     assert isinstance(policy, Policy) and policy.name == "scripted" and policy.include_schemas is True
