@@ -28,6 +28,7 @@ from typing import Any
 
 from PIL import Image
 
+from vagent.answers import format_box
 from vagent.tools.index import VideoIndex
 from vagent.tools.video import Video
 from vagent.types import Observation, TimedImage
@@ -91,10 +92,6 @@ def _short(text: str, limit: int = 60) -> str:
 
 class _BadArgs(ValueError):
     """Arguments a model can correct; the message says what is allowed."""
-
-
-def _fmt_box(box: list[float]) -> str:
-    return "[" + ", ".join(f"{v:.2f}" for v in box) + "]"
 
 
 class VideoTools:
@@ -235,10 +232,10 @@ class VideoTools:
             raise _BadArgs(f"box must be 4 numbers [x1, y1, x2, y2] in 0..1, got {len(box)} numbers")
         x1, y1, x2, y2 = box
         if not all(-1e-6 <= v <= 1 + 1e-6 for v in box):
-            raise _BadArgs(f"box {_fmt_box(box)} must lie within 0..1 (fractions of width and height)")
+            raise _BadArgs(f"box {format_box(box, 2)} must lie within 0..1 (fractions of width and height)")
         m = self.limits.min_box_side
         if x2 - x1 < m or y2 - y1 < m:
-            raise _BadArgs(f"box {_fmt_box(box)} is empty or inverted: need x2 - x1 >= {m} and y2 - y1 >= {m}")
+            raise _BadArgs(f"box {format_box(box, 2)} is empty or inverted: need x2 - x1 >= {m} and y2 - y1 >= {m}")
         return [min(max(v, 0.0), 1.0) for v in box]
 
     def _frame_crop(self, time: float, box: list[float] | None) -> tuple[TimedImage, Image.Image]:
@@ -344,8 +341,8 @@ class VideoTools:
         scale = self.limits.zoom_size / max(crop.size)
         size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
         zoomed = crop.resize(size, Image.LANCZOS)
-        text = f"zoom t={frame.time:.2f}s box={_fmt_box(box)} size={size[0]}x{size[1]}"
-        return Observation(text, images=[TimedImage(frame.time, zoomed, note=f"zoom {_fmt_box(box)}")],
+        text = f"zoom t={frame.time:.2f}s box={format_box(box, 2)} size={size[0]}x{size[1]}"
+        return Observation(text, images=[TimedImage(frame.time, zoomed, note=f"zoom {format_box(box, 2)}")],
                            data={"time": float(frame.time), "box": box})
 
     def _crop_clip(self, start: float, end: float, num_frames: int = 8) -> Observation:
@@ -365,7 +362,7 @@ class VideoTools:
         box = None if box is None else self._check_box(box)
         frame, crop = self._frame_crop(time, box)
         lines = read_text(crop)
-        where = f"t={frame.time:.2f}s" + (f" box={_fmt_box(box)}" if box else "")
+        where = f"t={frame.time:.2f}s" + (f" box={format_box(box, 2)}" if box else "")
         if not lines:
             return Observation(f"read_text {where}: no text found", data={"time": float(frame.time), "lines": []})
         body = [f"{json.dumps(text, ensure_ascii=False)} (score {score:.2f})" for text, score, _ in lines]

@@ -156,6 +156,16 @@ def parse_box(text: str | None) -> tuple[float, float, float, float] | None:
     return (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
 
 
+def format_box(box: Any, digits: int = 3) -> str:
+    """A box ``[x1, y1, x2, y2]`` written with ``digits`` decimals: how answers and tool results show
+    boxes (and :func:`parse_box` reads them back).
+
+    >>> format_box([0.1, 0.25, 1.0, 0.5]), format_box([0.1, 0.2, 0.3, 0.4], 2)
+    ('[0.100, 0.250, 1.000, 0.500]', '[0.10, 0.20, 0.30, 0.40]')
+    """
+    return "[" + ", ".join(f"{v:.{digits}f}" for v in box) + "]"
+
+
 def merge_spans(spans: Any) -> list[tuple[float, float]]:
     """Overlapping or touching ``(start, end)`` spans merged into their union, sorted (each pair sorted first)."""
     merged: list[list[float]] = []

@@ -20,7 +20,7 @@ from PIL import Image
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.chat import Conversation, Result, succeeded
 from vagent.agent.scripted.question import TimeRef, asked_type, target, time_ref
-from vagent.answers import LETTERS, parse_number
+from vagent.answers import LETTERS, format_box, parse_number
 
 MAX_CROP_FRAMES = 16
 """Most frames one crop_clip call asks for (the registry's ``ToolLimits.max_frames``)."""
@@ -46,12 +46,12 @@ def fmt_spans(spans: list[tuple[float, float]]) -> str:
 
 
 def fmt_box(box: list[float]) -> str:
-    """A box answer, clamped to the frame, three decimals (finer than the registry's two-decimal echo).
+    """A box answer, clamped to the frame, three decimals (tool results echo boxes with two).
 
     >>> fmt_box([0.1, 0.25, 1.2, 0.5])
     '[0.100, 0.250, 1.000, 0.500]'
     """
-    return "[" + ", ".join(f"{min(max(v, 0.0), 1.0):.3f}" for v in box) + "]"
+    return format_box([min(max(v, 0.0), 1.0) for v in box])
 
 
 def fmt_number(value: float) -> str:
