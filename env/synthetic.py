@@ -27,52 +27,30 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import av
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import ImageDraw, ImageFont
 
 from vagent.agent.palette import CORNERS  # the corner names the scripted policy reads captions in
+from vagent.env.synthetic_render import (
+    PALETTE,
+    SHAPES,
+    WHITE,
+    distractors,
+    noise_background,
+    place_segments,
+    random_sprite,
+    render,
+    segment_backgrounds,
+    solid,
+)
 from vagent.env.tasks import Task, save_tasks
 
 FAMILIES: tuple[str, ...] = ("appear_when", "corner_text", "count_cuts", "where_at")
+"""The task families; drawing and encoding their videos is :mod:`vagent.env.synthetic_render`."""
 
-# Saturated, bright colours (HSV saturation > 0.7, value >= 0.8) at well separated hues, so a
-# colour name can be read back from pixels by hue alone. Backgrounds of the appear_when /
-# corner_text / where_at families are dark (value < 0.4) and never mistaken for these.
-PALETTE: dict[str, tuple[int, int, int]] = {
-    "red": (235, 35, 35),
-    "orange": (250, 140, 20),
-    "yellow": (245, 225, 30),
-    "green": (40, 205, 60),
-    "cyan": (30, 215, 230),
-    "blue": (45, 90, 245),
-    "purple": (150, 60, 240),
-    "magenta": (235, 45, 200),
-}
-WHITE = (250, 250, 250)
-DARK_BACKGROUNDS: tuple[tuple[int, int, int], ...] = (  # HSV value <= 0.31
-    (38, 38, 42),  # charcoal
-    (30, 40, 70),  # navy
-    (70, 55, 40),  # brown
-    (35, 70, 50),  # dark green
-    (65, 45, 75),  # dark purple
-    (40, 65, 75),  # dark teal
-)
-# Pale, unsaturated (HSV saturation < 0.25) backgrounds of the cue and decoy segments: a jump
-# from a dark base to one of these is a large brightness change, which every content-based
-# scene detector reports, and they never look like a saturated PALETTE colour.
-PALE_BACKGROUNDS: tuple[tuple[int, int, int], ...] = (
-    (190, 190, 190),  # light grey
-    (215, 205, 180),  # beige
-    (180, 195, 215),  # pale blue
-    (185, 210, 185),  # pale green
-    (215, 185, 195),  # pale pink
-)
-SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "diamond")
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no O/0/Q, I/1/L, Z/2, S/5, G/6, B/8 look-alikes
 
 DEFAULT_KNOBS: dict[str, Any] = {
@@ -106,160 +84,8 @@ DEFAULT_KNOBS: dict[str, Any] = {
 """
 
 
-@dataclass
-class _Sprite:
-    shape: str
-    color: tuple[int, int, int]
-    size: int
-    x0: float
-    y0: float
-    vx: float
-    vy: float
-    start: int = 0  # first frame index shown
-    stop: int = 1 << 30  # first frame index no longer shown
-
-    def position(self, t: float, width: int, height: int) -> tuple[int, int]:
-        return (_bounce(self.x0 + self.vx * t, width - self.size), _bounce(self.y0 + self.vy * t, height - self.size))
-
-
-def _bounce(value: float, limit: int) -> int:
-    """Reflect ``value`` into ``[0, limit]`` (a shape bouncing off the frame edges)."""
-    period = 2 * limit
-    value = value % period
-    return int(round(value if value <= limit else period - value))
-
-
-def _draw_shape(draw: ImageDraw.ImageDraw, shape: str, x: int, y: int, size: int, color: tuple[int, int, int]) -> None:
-    box = (x, y, x + size - 1, y + size - 1)
-    if shape == "circle":
-        draw.ellipse(box, fill=color)
-    elif shape == "square":
-        draw.rectangle(box, fill=color)
-    elif shape == "triangle":
-        draw.polygon([(x + size / 2, y), (x + size - 1, y + size - 1), (x, y + size - 1)], fill=color)
-    elif shape == "diamond":
-        half = size / 2
-        draw.polygon([(x + half, y), (x + size - 1, y + half), (x + half, y + size - 1), (x, y + half)], fill=color)
-    else:  # pragma: no cover - guarded by SHAPES
-        raise ValueError(f"unknown shape {shape!r}")
-
-
 def _rng(family: str, seed: int) -> np.random.Generator:
     return np.random.default_rng([zlib.crc32(family.encode()), int(seed)])
-
-
-def _sprite(rng: np.random.Generator, shape: str, color: tuple[int, int, int], size: int, width: int, height: int) -> _Sprite:
-    speed = rng.uniform(15, 45)
-    angle = rng.uniform(0, 2 * np.pi)
-    return _Sprite(
-        shape=shape,
-        color=color,
-        size=size,
-        x0=float(rng.uniform(0, width - size)),
-        y0=float(rng.uniform(0, height - size)),
-        vx=float(speed * np.cos(angle)),
-        vy=float(speed * np.sin(angle)),
-    )
-
-
-def _distractors(rng: np.random.Generator, count: int, colors: list[str], size: int, width: int, height: int) -> list[_Sprite]:
-    return [
-        _sprite(rng, str(rng.choice(SHAPES)), PALETTE[str(rng.choice(colors))], size, width, height)
-        for _ in range(count)
-    ]
-
-
-def _place_segments(rng: np.random.Generator, total: int, lengths: list[int], gap: int) -> list[tuple[int, int]] | None:
-    """Non-overlapping ``[start, stop)`` frame ranges with ``gap`` frames around each; None if they don't fit."""
-    for _ in range(200):
-        placed: list[tuple[int, int]] = []
-        for length in lengths:
-            low, high = gap, total - gap - length
-            if high < low:
-                return None
-            start = int(rng.integers(low, high + 1))
-            if all(start + length + gap <= a or start >= b + gap for a, b in placed):
-                placed.append((start, start + length))
-            else:
-                break
-        else:
-            return placed
-    return None
-
-
-class _Renderer:
-    """Writes frames to an H.264 mp4 with PTS = frame index / fps."""
-
-    def __init__(self, path: Path, width: int, height: int, fps: int, crf: int):
-        self.container = av.open(str(path), mode="w", format="mp4")
-        stream = self.container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.codec_context.thread_count = 1  # deterministic bytes
-        stream.codec_context.options = {"crf": str(crf), "preset": "veryfast", "g": str(2 * fps), "bf": "0"}
-        self.stream = stream
-        self.index = 0
-
-    def write(self, rgb: np.ndarray) -> None:
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-        frame.pts = self.index  # encoder time base is 1/fps (from rate)
-        self.index += 1
-        for packet in self.stream.encode(frame):
-            self.container.mux(packet)
-
-    def close(self) -> None:
-        for packet in self.stream.encode():
-            self.container.mux(packet)
-        self.container.close()
-
-
-def _render(
-    path: Path,
-    k: dict[str, Any],
-    background: Callable[[int], np.ndarray],
-    sprites: list[_Sprite],
-    overlay: Callable[[int, ImageDraw.ImageDraw], None] | None = None,
-) -> int:
-    width, height, fps = k["width"], k["height"], k["fps"]
-    frames = int(round(k["duration"] * fps))
-    renderer = _Renderer(path, width, height, fps, k["crf"])
-    try:
-        for index in range(frames):
-            image = Image.fromarray(background(index))
-            draw = ImageDraw.Draw(image)
-            t = index / fps
-            for sprite in sprites:
-                if sprite.start <= index < sprite.stop:
-                    x, y = sprite.position(t, width, height)
-                    _draw_shape(draw, sprite.shape, x, y, sprite.size, sprite.color)
-            if overlay is not None:
-                overlay(index, draw)
-            renderer.write(np.asarray(image))
-    finally:
-        renderer.close()
-    return frames
-
-
-def _solid(width: int, height: int, color: tuple[int, int, int]) -> np.ndarray:
-    return np.broadcast_to(np.array(color, dtype=np.uint8), (height, width, 3))
-
-
-def _segment_backgrounds(
-    rng: np.random.Generator, k: dict[str, Any], event: tuple[int, int], decoys: list[tuple[int, int]]
-) -> tuple[Callable[[int], np.ndarray], list[tuple[int, int]]]:
-    """Dark base background; the event and each decoy segment get their own pale colour."""
-    base = DARK_BACKGROUNDS[int(rng.integers(len(DARK_BACKGROUNDS)))]
-    segments = ([event] if k["scene_cue"] else []) + decoys
-    order = rng.permutation(len(PALE_BACKGROUNDS))
-    colors = [PALE_BACKGROUNDS[order[i % len(order)]] for i in range(len(segments))]
-    planes = {color: _solid(k["width"], k["height"], color) for color in [base, *colors]}
-
-    def background(index: int) -> np.ndarray:
-        for (start, stop), color in zip(segments, colors):
-            if start <= index < stop:
-                return planes[color]
-        return planes[base]
-
-    return background, segments
 
 
 def _event_layout(rng: np.random.Generator, k: dict[str, Any], frames: int) -> tuple[tuple[int, int], list[tuple[int, int]]]:
@@ -267,7 +93,7 @@ def _event_layout(rng: np.random.Generator, k: dict[str, Any], frames: int) -> t
     length = max(2, int(round(k["event_duration"] * fps)))
     decoy_lengths = [int(rng.integers(max(2, fps), 2 * fps + 1)) for _ in range(int(k["decoys"]))]
     for gap in (fps, fps // 2, 1):
-        placed = _place_segments(rng, frames, [length, *decoy_lengths], gap)
+        placed = place_segments(rng, frames, [length, *decoy_lengths], gap)
         if placed:
             return placed[0], placed[1:]
     raise ValueError(
@@ -283,11 +109,11 @@ def _appear_when(rng: np.random.Generator, path: Path, k: dict[str, Any]) -> dic
     shape = str(rng.choice(SHAPES))
     event, decoys = _event_layout(rng, k, frames)
     others = [name for name in PALETTE if name != color]
-    sprites = _distractors(rng, int(k["distractors"]), others, k["object_size"], width, height)
-    target = _sprite(rng, shape, PALETTE[color], k["object_size"], width, height)
+    sprites = distractors(rng, int(k["distractors"]), others, k["object_size"], width, height)
+    target = random_sprite(rng, shape, PALETTE[color], k["object_size"], width, height)
     target.start, target.stop = event
-    background, _ = _segment_backgrounds(rng, k, event, decoys)
-    _render(path, k, background, [*sprites, target])
+    background, _ = segment_backgrounds(rng, k, event, decoys)
+    render(path, k, background, [*sprites, target])
     span = [round(event[0] / fps, 3), round(event[1] / fps, 3)]
     return {
         "question": f"When does the {color} {shape} appear in the video?",
@@ -305,8 +131,8 @@ def _corner_text(rng: np.random.Generator, path: Path, k: dict[str, Any]) -> dic
     code = "".join(rng.choice(list(CODE_ALPHABET), size=4))
     corner = str(rng.choice(CORNERS))
     event, decoys = _event_layout(rng, k, frames)
-    sprites = _distractors(rng, int(k["distractors"]), list(PALETTE), k["object_size"], width, height)
-    background, _ = _segment_backgrounds(rng, k, event, decoys)
+    sprites = distractors(rng, int(k["distractors"]), list(PALETTE), k["object_size"], width, height)
+    background, _ = segment_backgrounds(rng, k, event, decoys)
     font = ImageFont.load_default(size=int(k["text_size"]))
     left, top, right, bottom = font.getbbox(code)
     pad, margin = 2, 3
@@ -320,7 +146,7 @@ def _corner_text(rng: np.random.Generator, path: Path, k: dict[str, Any]) -> dic
             draw.rectangle(label, fill=(0, 0, 0))
             draw.text((x + pad - left, y + pad - top), code, font=font, fill=WHITE)
 
-    _render(path, k, background, sprites, overlay)
+    render(path, k, background, sprites, overlay)
     span = [round(event[0] / fps, 3), round(event[1] / fps, 3)]
     box = [round(label[0] / width, 4), round(label[1] / height, 4), round((label[2] + 1) / width, 4), round((label[3] + 1) / height, 4)]
     return {
@@ -354,18 +180,18 @@ def _count_cuts(rng: np.random.Generator, path: Path, k: dict[str, Any]) -> dict
     # (two neighbouring hues alone are below a content detector's threshold).
     phase = int(rng.integers(2))
     planes = [
-        _solid(width, height, tuple(int(v * (1.0 if (i + phase) % 2 == 0 else 0.55)) for v in PALETTE[c]))
+        solid(width, height, tuple(int(v * (1.0 if (i + phase) % 2 == 0 else 0.55)) for v in PALETTE[c]))
         for i, c in enumerate(colors)
     ]
     sprites = [
-        _sprite(rng, str(rng.choice(SHAPES)), WHITE if i % 2 == 0 else (15, 15, 15), k["object_size"], width, height)
+        random_sprite(rng, str(rng.choice(SHAPES)), WHITE if i % 2 == 0 else (15, 15, 15), k["object_size"], width, height)
         for i in range(int(k["distractors"]))
     ]
 
     def background(index: int) -> np.ndarray:
         return planes[int(np.searchsorted(bounds, index, side="right")) - 1]
 
-    _render(path, k, background, sprites)
+    render(path, k, background, sprites)
     times = [round(b / fps, 3) for b in bounds]
     cuts = times[1:-1]
     metadata = {"variant": variant, "num_scenes": scenes, "cuts": cuts, "scene_colors": colors}
@@ -395,20 +221,14 @@ def _count_cuts(rng: np.random.Generator, path: Path, k: dict[str, Any]) -> dict
     }
 
 
-def _noise_background(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
-    """Blocky dark noise (8x8 px cells, values 20-140): busy but cheap to encode."""
-    cells = rng.integers(20, 141, size=((height + 7) // 8, (width + 7) // 8, 3), dtype=np.uint8)
-    return np.ascontiguousarray(np.kron(cells, np.ones((8, 8, 1), dtype=np.uint8))[:height, :width])
-
-
 def _where_at(rng: np.random.Generator, path: Path, k: dict[str, Any]) -> dict[str, Any]:
     width, height, fps = k["width"], k["height"], k["fps"]
     frames = int(round(k["duration"] * fps))
-    noise = _noise_background(rng, width, height)
-    sprites = _distractors(rng, int(k["distractors"]), list(PALETTE), k["object_size"], width, height)
+    noise = noise_background(rng, width, height)
+    sprites = distractors(rng, int(k["distractors"]), list(PALETTE), k["object_size"], width, height)
     size = int(k["object_size"])
-    target = _sprite(rng, "square", WHITE, size, width, height)
-    _render(path, k, lambda index: noise, [*sprites, target])
+    target = random_sprite(rng, "square", WHITE, size, width, height)
+    render(path, k, lambda index: noise, [*sprites, target])
     index = int(rng.integers(fps, frames - fps))
     t = round(index / fps, 3)
     x, y = target.position(index / fps, width, height)
