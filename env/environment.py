@@ -35,7 +35,8 @@ class EnvConfig:
     index: IndexSettings = field(default_factory=IndexSettings)
     """How each video is indexed (shared by every env instance over the same video)."""
     include_schemas: bool = True
-    """List the tool schemas in the system prompt (False when a chat template renders them)."""
+    """List the tool schemas in the system prompt (False when a chat template renders them). The TRL
+    face always uses False: its system turn is the dataset prompt and TRL's template lists the tools."""
 
 
 _TOOLS_LOCK = threading.Lock()

@@ -28,11 +28,12 @@ import math
 import typing
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from vagent.agent.episode import Episode, EpisodeState
-from vagent.agent.prompts import SYSTEM_INSTRUCTIONS
 from vagent.agent.messages import protocol_text
+from vagent.agent.prompts import SYSTEM_INSTRUCTIONS
 from vagent.agent.protocol import parse_action
 from vagent.env.environment import EnvConfig, start_episode
 from vagent.env.rewards import REWARDS, RewardSpec, accuracy, task_spec
@@ -87,10 +88,9 @@ class VideoToolEnv:
     """
 
     def __init__(self, config: EnvConfig | None = None):
-        self.config = config or EnvConfig(include_schemas=False)
-        if self.config.include_schemas:  # the system turn is the dataset's prompt (trl_prompt), not the episode's
-            raise ConfigError("the TRL face takes EnvConfig(include_schemas=False): TRL's chat template renders the "
-                              "tool schemas from the environment's methods")
+        # the system turn is the dataset's prompt (trl_prompt) and TRL's template renders the tools from
+        # this class's methods, so the episode never lists schemas here (EnvConfig.include_schemas says so)
+        self.config = replace(config or EnvConfig(), include_schemas=False)
         self.task: Task | None = None
         self.episode: Episode | None = None
         self._turn: dict[str, Any] | None = None

@@ -18,7 +18,6 @@ from vagent.env.trl_env import (
     reward_weights,
     training_dataset,
 )
-from vagent.errors import ConfigError
 from vagent.tools.index import IndexSettings
 from vagent.tools.registry import TOOL_NAMES, VideoTools
 
@@ -287,8 +286,8 @@ def test_budget_notice_and_tool_suffix_match_inference_rendering(synthetic_tasks
     assert ids[-len(suffix):] == list(suffix)  # what TRL appends after a tool call = what inference renders
 
 
-def test_trl_face_refuses_schemas_in_the_system_prompt():
-    """The TRL face's system turn is the dataset prompt and the template lists the tools: a config
-    asking for schemas in the prompt would be silently ignored, so it is refused."""
-    with pytest.raises(ConfigError, match="include_schemas=False"):
-        VideoToolEnv(EnvConfig(include_schemas=True))
+def test_trl_face_never_lists_schemas_whatever_the_shared_config_says():
+    """One EnvConfig may serve VideoEnv and the TRL face; the TRL face's system turn is the dataset
+    prompt and the template lists the tools, so its episodes are started without schemas (documented)."""
+    shared = EnvConfig(include_schemas=True)
+    assert VideoToolEnv(shared).config.include_schemas is False and shared.include_schemas is True
