@@ -23,7 +23,8 @@ def _model_temperature(sampling: Sampling) -> float:
     return 0.7 if sampling.temperature is None else sampling.temperature
 
 
-def load_policy(spec: str | None, sampling: Sampling | None = None, server_model: str | None = None) -> tuple[Policy, str | None]:
+def load_policy(spec: str | None, sampling: Sampling | None = None, server_model: str | None = None, *,
+                connect_timeout: float | None = None, read_timeout: float | None = None) -> tuple[Policy, str | None]:
     """The policy named by ``spec``, and a one-line notice when a fallback was taken.
 
     ``scripted`` is the tool-using baseline; ``scripted-no-tools`` the same policy answering
@@ -31,7 +32,9 @@ def load_policy(spec: str | None, sampling: Sampling | None = None, server_model
     ``None`` means the default transformers model, falling back to ``scripted`` (with a
     notice) when it cannot be loaded. ``tiny`` builds (once) and loads a tiny random
     Qwen3-VL checkpoint. ``http(s)://…`` is an OpenAI-compatible server (``server_model``
-    names the model there). Anything else is a Hub id or a local checkpoint path.
+    names the model there; ``connect_timeout`` / ``read_timeout`` bound its requests, defaults of
+    :class:`~vagent.agent.openai_policy.OpenAIPolicy` when None; call its ``check()`` to find out in
+    seconds whether it answers). Anything else is a Hub id or a local checkpoint path.
     Raises :class:`ModelLoadError` when an explicitly requested model cannot be loaded.
     """
     sampling = sampling or Sampling()
@@ -41,7 +44,7 @@ def load_policy(spec: str | None, sampling: Sampling | None = None, server_model
         policy = ScriptedPolicy(seed=sampling.seed, temperature=sampling.temperature or 0.0, use_tools=spec == "scripted")
         return policy, None
     if spec and spec.startswith(("http://", "https://")):
-        from vagent.agent.openai_policy import OpenAIPolicy
+        from vagent.agent.openai_policy import CONNECT_TIMEOUT, OpenAIPolicy
 
         return (
             OpenAIPolicy(
@@ -50,6 +53,8 @@ def load_policy(spec: str | None, sampling: Sampling | None = None, server_model
                 temperature=_model_temperature(sampling),
                 top_p=sampling.top_p,
                 max_tokens=sampling.max_new_tokens,
+                connect_timeout=CONNECT_TIMEOUT if connect_timeout is None else connect_timeout,
+                read_timeout=read_timeout,
             ),
             None,
         )

@@ -151,3 +151,29 @@ def test_config_errors_name_the_problem():
         grpo.load_config(None, {"reward": "accuracy:1,format:0.2", "reward_weights": [1.0]})
     with pytest.raises(ConfigError, match="unknown reward"):
         grpo.load_config(None, {"reward": "acuracy"})
+
+
+def test_collect_with_a_server_teacher_that_does_not_answer_fails_in_seconds(collected, tmp_path):
+    """A URL teacher is asked for /models before any task runs, with the config's timeouts."""
+    import socket
+    import time
+
+    from vagent.errors import VagentError
+    from vagent.training import collect
+
+    root, _ = collected
+    silent = socket.socket()  # accepts connections (backlog) but never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        config = collect.load_config(None, {"tasks": str(root / "suite" / "tasks.jsonl"), "out": str(tmp_path / "out.jsonl"),
+                                            "policy": f"http://127.0.0.1:{silent.getsockname()[1]}/v1", "read_timeout": 0.5,
+                                            "index": RANDOM_CLIP, "progress": False})
+        started = time.perf_counter()
+        with pytest.raises(VagentError, match="sent no answer within 0.5s"):
+            collect.run(config)
+        assert time.perf_counter() - started < 5
+    finally:
+        silent.close()
+    with pytest.raises(Exception, match="read_timeout must be a positive number"):
+        collect.load_config(None, {"tasks": "x.jsonl", "read_timeout": 0})

@@ -53,6 +53,11 @@ class CollectConfig:
     ``http(s)://`` OpenAI-compatible server URL (see ``server_model``)."""
     server_model: str | None = None
     """Model name on the server for URL policies."""
+    connect_timeout: float = 5.0
+    """URL policies: seconds allowed to connect; the server is asked for ``/models`` before any
+    task runs, so one that cannot be reached fails in seconds."""
+    read_timeout: float = 60.0
+    """URL policies: seconds allowed for one completion (not retried when it runs out)."""
     oracle: bool = True
     """Scripted policy only: give it the task (answer + evidence) so its think text explains a
     plan that reaches the right answer. False collects the plain baseline."""
@@ -94,6 +99,9 @@ class CollectConfig:
         if self.attempts > 1 and self.temperature <= 0:
             raise ConfigError(f"attempts={self.attempts} with temperature={self.temperature} repeats the same trajectory; "
                               "set temperature > 0 or attempts: 1")
+        for label, value in (("connect_timeout", self.connect_timeout), ("read_timeout", self.read_timeout)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+                raise ConfigError(f"{label} must be a positive number of seconds, got {value!r}")
         RewardSpec.parse(self.reward)
 
 
@@ -172,7 +180,11 @@ def _policy(config: CollectConfig, task: Task, attempt: int, shared: list[Any]) 
         from vagent.agent.loader import Sampling, load_policy
 
         sampling = Sampling(temperature=config.temperature or 0.7, max_new_tokens=config.max_new_tokens, seed=seed)
-        shared.append(load_policy(config.policy, sampling, config.server_model)[0])
+        policy = load_policy(config.policy, sampling, config.server_model, connect_timeout=config.connect_timeout,
+                             read_timeout=config.read_timeout)[0]
+        if hasattr(policy, "check"):  # a server: does it answer at all? (seconds, before any task runs)
+            policy.check()
+        shared.append(policy)
     return shared[0]
 
 

@@ -100,9 +100,9 @@ class RunOptions:
         from vagent.agent.loader import Sampling, load_policy
 
         try:
-            policy, notice = load_policy(self.model, Sampling(temperature=self.temperature, seed=self.seed), self.server_model)
+            policy, notice = load_policy(self.model, Sampling(temperature=self.temperature, seed=self.seed), self.server_model,
+                                         connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
             if hasattr(policy, "check"):  # a server: reachable at all? (seconds, not a failed first turn)
-                policy.connect_timeout, policy.read_timeout = self.connect_timeout, self.read_timeout
                 policy.check()
         except VagentError as exc:
             fail(str(exc), EXIT_MODEL)
