@@ -18,6 +18,10 @@ from vagent.agent.protocol import Action, correction_message, parse_action
 from vagent.types import Observation, timed_image_blocks
 
 
+MAX_OPTIONS = 26
+"""Options a question may have: one letter each."""
+
+
 @dataclass
 class Budget:
     """Limits that end an episode. ``None`` means unlimited."""
@@ -28,6 +32,14 @@ class Budget:
     """Images shown to the model in tool results (the overview frames are not counted)."""
     max_seconds: float | None = None
     """Wall-clock seconds for the whole episode."""
+
+    def __post_init__(self) -> None:
+        for name, value in (("max_turns", self.max_turns), ("max_frames", self.max_frames)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Budget.{name} must be a whole number >= 1, got {value!r}")
+        seconds = self.max_seconds
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < float("inf")):
+            raise ValueError(f"Budget.max_seconds must be a positive number of seconds or None, got {seconds!r}")
 
 
 @dataclass
@@ -97,6 +109,8 @@ class Episode:
         task_id: str | None = None,
     ) -> "Episode":
         """A new episode: system prompt, question and ``overview_frames`` evenly spaced frames."""
+        if options is not None and len(options) > MAX_OPTIONS:
+            raise ValueError(f"{len(options)} options: at most {MAX_OPTIONS} (one letter each, A-Z)")
         info = tools.video.info
         overview = tools.overview(overview_frames)
         content: list[dict[str, Any]] = [

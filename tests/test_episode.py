@@ -260,3 +260,18 @@ def test_step_records_generation_and_timing(tools):
     assert (record["prompt_tokens"], record["completion_tokens"], record["policy_seconds"]) == (7, 3, 0.25)
     assert record["tool_seconds"] >= record["calls"][0]["seconds"] >= 0
     assert record["budget_left"]["turns"] == episode.budget.max_turns - 1
+
+
+@pytest.mark.parametrize("limits", [{"max_turns": 0}, {"max_turns": -1}, {"max_frames": 0}, {"max_turns": 1.5},
+                                    {"max_turns": True}, {"max_seconds": 0}, {"max_seconds": float("nan")}])
+def test_a_budget_that_allows_nothing_is_refused_with_its_rule(limits):
+    """Through the library (env API, training configs), not only the CLI: a budget of 0 turns
+    would end every episode before the model speaks."""
+    with pytest.raises(ValueError, match=f"Budget.{next(iter(limits))} must be"):
+        Budget(**limits)
+
+
+def test_more_options_than_letters_are_refused(tools):
+    with pytest.raises(ValueError, match="27 options: at most 26"):
+        Episode.start(tools, "Which?", [f"choice {i}" for i in range(27)])
+    assert Episode.start(tools, "Which?", [f"choice {i}" for i in range(26)], overview_frames=0).state.options
