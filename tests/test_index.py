@@ -301,3 +301,22 @@ def test_unusable_cache_folder_indexes_in_memory(scene_video, random_clip_settin
         index = load_or_build(scene_video.path, settings)
     assert len(index.times) and not index.from_cache
     assert any("not usable" in r.getMessage() and "without a cache" in r.getMessage() for r in caplog.records)
+
+
+def test_clip_runs_on_a_visible_gpu_unless_told_otherwise(monkeypatch):
+    """CLIP picks cuda when torch sees a GPU (``vagent index --ray-gpus`` relies on it), and
+    $VAGENT_CLIP_DEVICE overrides; the embedder is shared per device."""
+    import torch
+
+    from vagent.tools import clip as clip_module
+
+    monkeypatch.delenv("VAGENT_CLIP_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert clip_module.clip_device() == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert clip_module.clip_device() == "cpu"
+    monkeypatch.setenv("VAGENT_CLIP_DEVICE", "cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert clip_module.clip_device() == "cpu"
+    embedder = clip_module.get_embedder("ViT-S-32", None, allow_random=True)
+    assert embedder.device == "cpu" and clip_module.get_embedder("ViT-S-32", None, allow_random=True) is embedder

@@ -176,7 +176,22 @@ class ClipEmbedder:
         return self._normalise(out)
 
 
+def clip_device() -> str:
+    """Where CLIP runs: ``$VAGENT_CLIP_DEVICE`` when set (``cpu``, ``cuda``, ``cuda:1``, ``mps``), else
+    ``cuda`` when a GPU is visible, else ``cpu``. Embeddings come back as float32 on the CPU either way."""
+    chosen = os.environ.get("VAGENT_CLIP_DEVICE", "").strip()
+    if chosen:
+        return chosen
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 @functools.lru_cache(maxsize=4)
+def _shared_embedder(model_name: str, pretrained: str | None, allow_random: bool, device: str) -> ClipEmbedder:
+    return ClipEmbedder(model_name, pretrained, allow_random=allow_random, device=device)
+
+
 def get_embedder(model_name: str, pretrained: str | None, allow_random: bool = False) -> ClipEmbedder:
-    """One shared ``ClipEmbedder`` per (model, weights) in this process."""
-    return ClipEmbedder(model_name, pretrained, allow_random=allow_random)
+    """One shared ``ClipEmbedder`` per (model, weights, device) in this process, on :func:`clip_device`."""
+    return _shared_embedder(model_name, pretrained, allow_random, clip_device())
