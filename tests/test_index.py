@@ -320,3 +320,17 @@ def test_clip_runs_on_a_visible_gpu_unless_told_otherwise(monkeypatch):
     assert clip_module.clip_device() == "cpu"
     embedder = clip_module.get_embedder("ViT-S-32", None, allow_random=True)
     assert embedder.device == "cpu" and clip_module.get_embedder("ViT-S-32", None, allow_random=True) is embedder
+
+
+def test_the_in_process_memo_is_bounded(scene_video, text_video, random_clip_settings, monkeypatch):
+    """Past MAX_MEMO videos the least recently used index leaves memory; it comes back from disk."""
+    from vagent.tools import index as index_module
+
+    monkeypatch.setattr(index_module, "MAX_MEMO", 1)
+    first = load_or_build(scene_video.path, random_clip_settings)
+    assert load_or_build(scene_video.path, random_clip_settings) is first
+    load_or_build(text_video.path, random_clip_settings)
+    assert len(index_module._MEMO) == 1
+    built = build_count()
+    back = load_or_build(scene_video.path, random_clip_settings)
+    assert back is not first and back.from_cache and build_count() == built

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-_MEMO: dict[tuple[str, str], VideoIndex] = {}
+_MEMO: OrderedDict[tuple[str, str], VideoIndex] = OrderedDict()
+MAX_MEMO = 64
+"""Indices kept in memory per process, most recently used first; older ones are dropped (they
+stay in the disk cache), so evaluating a benchmark of thousands of videos does not grow without bound."""
 _HASHES: dict[tuple[str, int, int], str] = {}
 _KEY_LOCKS: dict[tuple[str, str], threading.Lock] = {}
 _memo_lock = threading.Lock()
@@ -88,11 +92,14 @@ def load_or_build(path: str | Path, settings: IndexSettings | None = None,
     with key_lock:
         with _memo_lock:
             if key in _MEMO:
+                _MEMO.move_to_end(key)
                 return _MEMO[key]
         index = _load_or_build_on_disk(path, settings, progress, digest) if use_cache \
             else build_index(path, settings, progress)
         with _memo_lock:
             _MEMO[key] = index
+            while len(_MEMO) > MAX_MEMO:
+                _MEMO.popitem(last=False)
         return index
 
 
