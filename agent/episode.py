@@ -13,9 +13,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from vagent.agent.prompts import question_text, system_prompt
+from vagent.agent.prompts import question_message, system_prompt
 from vagent.agent.protocol import Action, correction_message, parse_action
-from vagent.types import Observation, timed_image_blocks
+from vagent.types import Observation
 
 
 MAX_OPTIONS = 26
@@ -113,13 +113,9 @@ class Episode:
             raise ValueError(f"{len(options)} options: at most {MAX_OPTIONS} (one letter each, A-Z)")
         info = tools.video.info
         overview = tools.overview(overview_frames)
-        content: list[dict[str, Any]] = [
-            {"type": "text", "text": question_text(question, options, info.duration, len(overview))},
-            *timed_image_blocks(overview),
-        ]
         messages = [
             {"role": "system", "content": system_prompt(tools.schemas(), include_schemas)},
-            {"role": "user", "content": content},
+            question_message(question, options, info.duration, overview),
         ]
         state = EpisodeState(
             question=question, options=options, video=str(info.path), messages=messages, task_id=task_id

@@ -7,6 +7,8 @@ import re
 import string
 from typing import Any
 
+from vagent.types import TimedImage, timed_image_blocks
+
 SYSTEM_INSTRUCTIONS = """You answer questions about a video by looking at it with tools.
 Every frame you see is preceded by its timestamp, e.g. t=12.50s (seconds from the start of the video).
 Each turn, first reason inside <think>...</think>. Then either call one or more tools, each as
@@ -39,6 +41,18 @@ def letter_options(options: list[str] | None) -> list[str]:
         text = _LETTERED.sub("", option).strip()
         lettered.append(f"{string.ascii_uppercase[position]}) {text}")
     return lettered
+
+
+def question_message(question: str, options: list[str] | None, duration: float, overview: list[TimedImage]) -> dict[str, Any]:
+    """The first user turn: the question text, then each overview frame after its timestamp.
+
+    Beside the content a model reads, ``data`` holds the question, the options (without letters)
+    and the duration, for policies that read fields rather than text (the scripted baseline);
+    chat backends render only role and content.
+    """
+    content = [{"type": "text", "text": question_text(question, options, duration, len(overview))}, *timed_image_blocks(overview)]
+    texts = [_LETTERED.sub("", option).strip() for option in options or []]
+    return {"role": "user", "content": content, "data": {"question": question.strip(), "options": texts, "duration": duration}}
 
 
 def question_text(question: str, options: list[str] | None, duration: float, num_overview: int) -> str:

@@ -236,7 +236,10 @@ def _spans(value: Any) -> list[tuple[float, float]]:
 def _duration(trace: Trace) -> float:
     for episode in trace.episodes:
         for message in episode.messages[:3]:
-            content = message.get("content")
+            data = message.get("data") if isinstance(message.get("data"), dict) else {}
+            if isinstance(data.get("duration"), (int, float)) and math.isfinite(data["duration"]):
+                return max(float(data["duration"]), 1e-3)
+            content = message.get("content")  # traces written before messages carried data
             texts = [content] if isinstance(content, str) else [b.get("text", "") for b in content or [] if isinstance(b, dict)]
             for text in texts:
                 if m := _DURATION.search(str(text)):
@@ -245,14 +248,23 @@ def _duration(trace: Trace) -> float:
     return max([*times, _num(trace.meta.get("duration")), 1.0])
 
 
-def _tool_text(episode: EpisodeState, step: dict[str, Any], k: int) -> str:
-    """The text of the ``k``-th tool message after the step's assistant message."""
+def _tool_message(episode: EpisodeState, step: dict[str, Any], k: int) -> dict[str, Any]:
+    """The ``k``-th tool message after the step's assistant message (empty when there is none)."""
     start = int(_num(step.get("message_index"), -1)) + 1
     tools = [m for m in episode.messages[start:start + 64] if m.get("role") == "tool"]
-    if k >= len(tools):
-        return ""
-    content = tools[k].get("content")
-    return content if isinstance(content, str) else " ".join(str(b.get("text", "")) for b in content or [] if isinstance(b, dict))
+    return tools[k] if k < len(tools) else {}
+
+
+def _found_windows(message: dict[str, Any]) -> list[tuple[float, float]]:
+    """The scenes or search hits a result listed: from its structured data, or (traces written
+    before messages carried data) from its text."""
+    data = message.get("data") if isinstance(message.get("data"), dict) else None
+    if data is not None and ("scenes" in data or "hits" in data):
+        rows = data.get("scenes") or data.get("hits") or []
+        return [(_num(row[0]), _num(row[1])) for row in rows if isinstance(row, (list, tuple)) and len(row) >= 2]
+    content = message.get("content")
+    text = content if isinstance(content, str) else " ".join(str(b.get("text", "")) for b in content or [] if isinstance(b, dict))
+    return [(_num(a), _num(b)) for a, b in _SPAN_TEXT.findall(text)]
 
 
 def _marks(episode: EpisodeState, step: dict[str, Any], k: int, call: dict[str, Any]) -> tuple[list[tuple[float, float]], list[float]]:
@@ -266,7 +278,7 @@ def _marks(episode: EpisodeState, step: dict[str, Any], k: int, call: dict[str, 
     elif tool in ("zoom_frame", "read_text") and math.isfinite(moment):
         times = [moment]
     elif tool in ("detect_scenes", "search_clips") and not call.get("error"):
-        windows = [(_num(a), _num(b)) for a, b in _SPAN_TEXT.findall(_tool_text(episode, step, k))]
+        windows = _found_windows(_tool_message(episode, step, k))
     return windows, times
 
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from vagent.agent.episode import Budget, Episode
 from vagent.agent.policy import Policy
-from vagent.agent.prompts import question_text
+from vagent.agent.prompts import question_message
 from vagent.agent.protocol import parse_action
 from vagent.agent.scripted import ScriptedPolicy, classify_question, read_conversation
 from vagent.env.synthetic import FAMILIES, make_task
@@ -23,10 +23,7 @@ SCHEMAS = [{"type": "function", "function": {"name": name, "parameters": {}}} fo
 
 def _first_messages(question: str, options: list[str] | None = None, duration: float = 12.0) -> list[dict]:
     frames = [TimedImage(t, Image.new("RGB", (64, 48), (40, 40, 40))) for t in (1.5, 4.5, 7.5, 10.5)]
-    content = [{"type": "text", "text": question_text(question, options, duration, len(frames))}]
-    for frame in frames:
-        content += [{"type": "text", "text": frame.label}, image_block(frame)]
-    return [{"role": "system", "content": "sys"}, {"role": "user", "content": content}]
+    return [{"role": "system", "content": "sys"}, question_message(question, options, duration, frames)]
 
 
 def test_palette_is_the_generators():

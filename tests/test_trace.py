@@ -201,3 +201,21 @@ def test_page_in_a_real_browser(tmp_path):
         colours = {colour for _, colour in image.convert("RGB").getcolors(1 << 20)}
     assert (232, 245, 233) in colours  # the final-answer banner (#e8f5e9)
     assert (102, 187, 106) in colours  # the ground-truth span on the timeline (#66bb6a)
+
+
+def test_timeline_reads_scenes_from_structured_data_and_the_duration_from_the_question(tmp_path):
+    """Live traces carry each result's data (scenes, hits) and the question's duration: the page
+    places them from those fields, not by reading the texts (old traces still work from text)."""
+    from vagent.agent.prompts import question_message
+
+    state = episode()
+    state.messages[1] = question_message("which colour?", ["red", "blue"], 20.0, [frame(0.0, "red")])
+    state.messages[2]["content"] = '<think>scenes</think><tool_call>{"name": "detect_scenes", "arguments": {}}</tool_call>'
+    state.messages[3] = {"role": "tool", "name": "detect_scenes", "content": [{"type": "text", "text": "2 scene(s): (text not read)"}],
+                         "data": {"scenes": [[0.0, 12.0], [12.0, 20.0]]}, "error": False, "budget_spent": None}
+    state.steps[0]["calls"] = [{"tool": "detect_scenes", "arguments": {}, "summary": "2 scene(s)", "error": None, "image_times": []}]
+    svg = _svg(Trace([state], answer="B").render_html(tmp_path / "d.html").read_text())
+    left, width = 170, 960 - 170 - 14
+    x = lambda t: round(left + t * width / 20, 1)  # noqa: E731  (the axis runs to the question's 20 s)
+    assert svg.count(">20s</text>") == 1
+    assert re.search(rf'<rect x="{x(12.0)}" y="4" width="{round(x(20.0) - x(12.0), 1)}"[^>]*><title>turn 1: detect_scenes', svg)

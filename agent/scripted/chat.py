@@ -1,5 +1,5 @@
-"""How the scripted policy reads the chat: the question, options, duration and overview frames from
-the first user message, and each tool result's structured ``data`` (never its text).
+"""How the scripted policy reads the chat: the question, options and duration from the first user
+message's ``data`` and its overview frames, and each tool result's structured ``data`` (never text).
 
 A tool message carries ``name``, ``content`` (text and timestamped image blocks), ``data`` (the
 tool's structured result, :class:`vagent.types.Observation`'s ``data``: ``scenes``, ``hits``,
@@ -11,7 +11,6 @@ notice after a turn that spent a budget is a user message with ``budget_spent``.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,14 +88,11 @@ def read_conversation(messages: list[dict[str, Any]]) -> Conversation:
     if not users:
         return convo
     first = messages[users[0]]
-    texts = [b.get("text", "") for b in _blocks(first["content"]) if b.get("type") == "text"]
-    text = texts[0] if texts else ""  # the question block; the others are image time labels
-    if m := re.search(r"Video duration:\s*([\d.]+)s", text):
-        convo.duration = float(m.group(1))
-    question = text.split("Question:", 1)[1] if "Question:" in text else text
-    question, _, options = question.partition("\nOptions:")
-    convo.question = question.strip()
-    convo.options = [m.group(1).strip() for m in re.finditer(r"^\s*[A-Z]\)\s*(.+)$", options, re.M)]
+    data = first.get("data") if isinstance(first.get("data"), dict) else {}  # see prompts.question_message
+    convo.question = str(data.get("question") or "")
+    convo.options = [str(option) for option in data.get("options") or []]
+    duration = data.get("duration")
+    convo.duration = float(duration) if isinstance(duration, (int, float)) and math.isfinite(duration) else 0.0
     convo.overview = _images_of(first["content"])
     pending: list[ToolCall] = []
     for message in messages[users[0] + 1:]:
