@@ -20,7 +20,7 @@ Measured for SFT and SFT+GRPO: accuracy and reward, greedy and sampled at the GR
 (``n_samples`` per task), tool-path rate, tool calls per episode, answered rate, per-path
 completion rate and accuracy.
 
-    OMP_NUM_THREADS=1 python bench/learn.py                       # mixed, 3 seeds at once
+    OMP_NUM_THREADS=1 python bench/learn.py                       # mixed, 3 seeds at once: 43 min on 2 shared cores
     python bench/learn.py --quick 1                               # a smoke run, a few minutes
     python bench/learn.py --protocol strong --n-train 16 --max-frames 8 --sft-steps 240 --grpo-steps 36 \
         --max-completion-length 1536 --reward default --tool-share 1.0
