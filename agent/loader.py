@@ -33,9 +33,11 @@ def load_policy(spec: str | None, sampling: Sampling | None = None, server_model
     notice) when it cannot be loaded. ``tiny`` builds (once) and loads a tiny random
     Qwen3-VL checkpoint. ``http(s)://…`` is an OpenAI-compatible server (``server_model``
     names the model there; ``connect_timeout`` / ``read_timeout`` bound its requests, defaults of
-    :class:`~vagent.agent.openai_policy.OpenAIPolicy` when None; call its ``check()`` to find out in
-    seconds whether it answers). Anything else is a Hub id or a local checkpoint path.
-    Raises :class:`ModelLoadError` when an explicitly requested model cannot be loaded.
+    :class:`~vagent.agent.openai_policy.OpenAIPolicy` when None; it is asked for ``/models`` before
+    this returns, so a server that cannot be reached or does not answer fails in seconds, not at
+    its first turn). Anything else is a Hub id or a local checkpoint path.
+    Raises :class:`ModelLoadError` when an explicitly requested model cannot be loaded, and
+    :class:`~vagent.agent.openai_policy.PolicyError` when a server does not answer.
     """
     sampling = sampling or Sampling()
     if spec in ("scripted", "scripted-no-tools"):
@@ -46,18 +48,17 @@ def load_policy(spec: str | None, sampling: Sampling | None = None, server_model
     if spec and spec.startswith(("http://", "https://")):
         from vagent.agent.openai_policy import CONNECT_TIMEOUT, OpenAIPolicy
 
-        return (
-            OpenAIPolicy(
-                base_url=spec,
-                model=server_model or "default",
-                temperature=_model_temperature(sampling),
-                top_p=sampling.top_p,
-                max_tokens=sampling.max_new_tokens,
-                connect_timeout=CONNECT_TIMEOUT if connect_timeout is None else connect_timeout,
-                read_timeout=read_timeout,
-            ),
-            None,
+        server = OpenAIPolicy(
+            base_url=spec,
+            model=server_model or "default",
+            temperature=_model_temperature(sampling),
+            top_p=sampling.top_p,
+            max_tokens=sampling.max_new_tokens,
+            connect_timeout=CONNECT_TIMEOUT if connect_timeout is None else connect_timeout,
+            read_timeout=read_timeout,
         )
+        server.check()
+        return server, None
     from vagent.agent.hf_loading import DEFAULT_MODEL
     from vagent.agent.hf_policy import TransformersPolicy
 

@@ -180,11 +180,8 @@ def _policy(config: CollectConfig, task: Task, attempt: int, shared: list[Any]) 
         from vagent.agent.loader import Sampling, load_policy
 
         sampling = Sampling(temperature=config.temperature or 0.7, max_new_tokens=config.max_new_tokens, seed=seed)
-        policy = load_policy(config.policy, sampling, config.server_model, connect_timeout=config.connect_timeout,
-                             read_timeout=config.read_timeout)[0]
-        if hasattr(policy, "check"):  # a server: does it answer at all? (seconds, before any task runs)
-            policy.check()
-        shared.append(policy)
+        shared.append(load_policy(config.policy, sampling, config.server_model, connect_timeout=config.connect_timeout,
+                                  read_timeout=config.read_timeout)[0])  # a server is asked for /models here, before any task runs
     return shared[0]
 
 

@@ -102,8 +102,6 @@ class RunOptions:
         try:
             policy, notice = load_policy(self.model, Sampling(temperature=self.temperature, seed=self.seed), self.server_model,
                                          connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
-            if hasattr(policy, "check"):  # a server: reachable at all? (seconds, not a failed first turn)
-                policy.check()
         except VagentError as exc:
             fail(str(exc), EXIT_MODEL)
         except ValueError as exc:  # a value the policy rejects (checked up front; kept as a backstop)
