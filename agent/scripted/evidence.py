@@ -19,7 +19,8 @@ from PIL import Image
 
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.chat import Conversation, Result, succeeded
-from vagent.agent.scripted.question import TimeRef, asked_type, target, time_ref
+from vagent.agent.scripted.question import asked_type, target
+from vagent.agent.scripted.timeexpr import TimeRef, time_ref
 from vagent.answers import LETTERS, format_box, parse_number
 
 MAX_CROP_FRAMES = 16

@@ -6,9 +6,9 @@ functions on the question text (doctested).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
+from vagent.agent.scripted.timeexpr import time_ref
 
 _COLOR_WORDS = "|".join([*COLOR_HUES, *NEUTRAL_COLORS])
 OBJECT = re.compile(rf"\b({_COLOR_WORDS})\s+([a-z]+)", re.I)
@@ -18,78 +18,9 @@ TIME_IN_Q = re.compile(r"t\s*=\s*(\d+(?:\.\d+)?)\s*s|\bat\s+(\d+(?:\.\d+)?)\s*(?
 _STOP = set("a an the is are was were what which who whom when where why how does do did in on of at to for from "
             "by with this that these those video clip shown show shows appear appears there it its be".split())
 
-_NUM = r"(\d+(?:\.\d+)?)"
-_SECONDS = r"(?:s|secs?|seconds?)\b"
-_CLOCK = re.compile(r"\b(\d{1,2}):(\d{2}(?:\.\d+)?)\b")
-_POINT = re.compile(rf"t\s*=\s*{_NUM}\s*s|\b(?:at|around|near|by)\s+(?:second\s+{_NUM}|{_NUM}\s*{_SECONDS})", re.I)
-_FIRST_LAST = re.compile(rf"\b(?:in|during|within)\s+the\s+(first|last|final)\s+{_NUM}\s*{_SECONDS}", re.I)
-_BETWEEN = re.compile(rf"\bbetween\s+{_NUM}\s*(?:s|secs?|seconds?)?\s+and\s+{_NUM}\s*{_SECONDS}", re.I)
-_AFTER_T = re.compile(rf"\bafter\s+{_NUM}\s*{_SECONDS}", re.I)
-_BEFORE_T = re.compile(rf"\bbefore\s+{_NUM}\s*{_SECONDS}", re.I)
-_START = re.compile(r"\b(?:at|in)\s+the\s+(?:very\s+)?(beginning|start)\b|\bfirst\s+frame\b", re.I)
-_END = re.compile(r"\b(?:at|in)\s+the\s+(?:very\s+)?end\b|\blast\s+frame\b", re.I)
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,60})[\"”']")
 _CAPS = re.compile(r"\b([A-Z][A-Z0-9]{1,}(?:\s+[A-Z0-9]{2,})*)\b")
 _ORDER = re.compile(r"\b(after|before|once|when|while)\b", re.I)
-
-
-@dataclass(frozen=True)
-class TimeRef:
-    """Where in the video the question points: a moment ``t`` and/or a window ``[start, end]``."""
-
-    t: float | None
-    start: float
-    end: float
-    words: str
-    """The question's own words for it (for the think text)."""
-
-
-def time_ref(question: str, duration: float) -> TimeRef | None:
-    """The time the question names, resolved against the video's duration (None when none).
-
-    >>> time_ref("What number is shown at 2.0 seconds?", 10).t
-    2.0
-    >>> time_ref("What is written at 1:05?", 100).t
-    65.0
-    >>> r = time_ref("How many cuts are there in the first 4 seconds?", 10); (r.start, r.end, r.t)
-    (0.0, 4.0, None)
-    >>> r = time_ref("What colour is the picture in the last 2 s?", 10); (r.start, r.end)
-    (8.0, 10.0)
-    >>> time_ref("What is shown at the end?", 10).t
-    10.0
-    >>> time_ref("What does the sign say?", 10) is None
-    True
-    """
-    end = max(0.0, float(duration))
-
-    def clamp(v: float) -> float:
-        return min(max(v, 0.0), end) if end > 0 else max(v, 0.0)
-
-    if m := _BETWEEN.search(question):
-        a, b = sorted((clamp(float(m.group(1))), clamp(float(m.group(2)))))
-        return TimeRef(None, a, b, m.group(0))
-    if m := _FIRST_LAST.search(question):
-        n = float(m.group(2))
-        if m.group(1).lower() == "first":
-            return TimeRef(None, 0.0, clamp(n), m.group(0))
-        return TimeRef(None, clamp(end - n), end, m.group(0))
-    if m := _CLOCK.search(question):
-        t = clamp(60 * int(m.group(1)) + float(m.group(2)))
-        return TimeRef(t, t, t, m.group(0))
-    if m := _POINT.search(question):
-        t = clamp(float(next(g for g in m.groups() if g is not None)))
-        return TimeRef(t, t, t, m.group(0))
-    if m := _AFTER_T.search(question):
-        t = clamp(float(m.group(1)))
-        return TimeRef(None, t, end, m.group(0))
-    if m := _BEFORE_T.search(question):
-        t = clamp(float(m.group(1)))
-        return TimeRef(None, 0.0, t, m.group(0))
-    if m := _START.search(question):
-        return TimeRef(0.0, 0.0, min(end, 1.0), m.group(0))
-    if m := _END.search(question):
-        return TimeRef(end, max(0.0, end - 1.0), end, m.group(0))
-    return None
 
 
 def named_text(question: str) -> str | None:
