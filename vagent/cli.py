@@ -20,6 +20,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from vagent import _checks as check
+from vagent._cli_serve import serve
 from vagent._cli_tasks import data_app, gym_app
 from vagent._cli_train import train_app
 from vagent._run_options import (
@@ -295,6 +296,7 @@ def eval_command(
 app.add_typer(gym_app, name="gym")
 app.add_typer(data_app, name="data")
 app.add_typer(train_app, name="train")
+app.command("serve")(serve)
 
 
 @trace_app.command("show")
