@@ -35,6 +35,21 @@ def final_answer(trajectory: Any) -> str | None:
     return answer if isinstance(answer, str) else None
 
 
+GUESS_MARK = "(This answer is a guess.)"
+"""Ends the final think text of an answer the evidence did not decide (the scripted policy writes it)."""
+
+
+def guessed(trajectory: Any) -> bool:
+    """Whether the final turn says its answer is a guess (:data:`GUESS_MARK`).
+
+    >>> guessed("<think>No option shows. (This answer is a guess.)</think><answer>C</answer>"), guessed("<answer>B</answer>")
+    (True, False)
+    """
+    steps = _state(trajectory).get("steps") or []
+    think = ((steps[-1].get("action") or {}).get("think") if steps else None) or ""
+    return GUESS_MARK in think
+
+
 def _calls(state: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [call for step in state.get("steps") or [] for call in step.get("calls") or []]
 

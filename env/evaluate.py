@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from vagent.agent.episode import Budget
+from vagent.agent.measures import guessed
 from vagent.agent.policy import Policy
 from vagent.agent.scaling import ScalingConfig, run_scaled
 from vagent.agent.trace import Trace
@@ -112,6 +113,7 @@ def evaluate_task(task: Task, policy: Policy, config: EvalConfig) -> tuple[dict[
         "answer": result.answer,
         "truth": task.answer,
         "accuracy": accuracy(final, task),
+        "guess": guessed(chosen),
         "reward": reward,
         "reward_components": components,
         "end_reasons": [t.end_reason for t in result.trajectories],

@@ -8,20 +8,21 @@ import re
 
 from PIL import Image
 
-from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
+from vagent.agent.scripted.choice import option_colour
 from vagent.agent.scripted.evidence import Evidence, Move
 from vagent.agent.scripted.pixels import brightness, colour_shares
+from vagent.agent.scripted.timeexpr import TimeRef
 from vagent.answers import LETTERS
-
-_NAMES = {*COLOR_HUES, *NEUTRAL_COLORS, "bright", "dark", "light"}
 
 
 class ColourPlan(Evidence):
     def _colour_options(self) -> bool:
-        return bool(self.c.options) and all(o.strip().lower() in _NAMES for o in self.c.options)
+        """Every option names one colour (or bright / dark), each a different one."""
+        words = [option_colour(o) for o in self.c.options]
+        return bool(words) and None not in words and len(set(words)) == len(words)
 
     def _step_look_at(self) -> Move:
-        ref = self.tref()
+        ref = self.tref() or TimeRef(None, 0.0, self.c.duration, "the whole video")
         if self.stage == 0:
             if ref.t is not None:
                 call, where = self.crop(ref.t - 0.2, ref.t + 0.2, 3), f"t={ref.t:.2f}s"
@@ -32,7 +33,7 @@ class ColourPlan(Evidence):
 
     def _window_frames(self) -> list[tuple[float, Image.Image]]:
         """Frames crop_clip returned around the time asked (all of them when none is that close)."""
-        ref = self.tref()
+        ref = self.tref() or TimeRef(None, 0.0, self.c.duration, "the whole video")
         a, b = (ref.t - 0.25, ref.t + 0.25) if ref.t is not None else (ref.start - 0.01, ref.end + 0.01)
         frames = [(t, im) for r in self.ok("crop_clip") for t, im in r.images]
         return [(t, im) for t, im in frames if a <= t <= b] or frames
@@ -64,11 +65,15 @@ class ColourPlan(Evidence):
     def _answer_colour_choice(self, frames: list[tuple[float, Image.Image]], where: str) -> tuple[str, str]:
         if not frames:
             return self.unsure_choice(f"I saw no frame {where}")
-        options = [o.strip().lower().replace("grey", "gray") for o in self.c.options]
-        if all(o in ("bright", "dark", "light") for o in options):
+        if not self._colour_options():
+            return self.unsure_choice(f"The options do not each name one colour, so the colours I measure {where} cannot pick one")
+        options = [option_colour(o) or "" for o in self.c.options]
+        if all(o in ("bright", "dark") for o in options):
             level = sum(brightness(im) for _, im in frames) / len(frames)
             word = "bright" if level >= 0.5 else "dark"
-            pick = next((i for i, o in enumerate(options) if o == word or (word == "bright" and o == "light")), 0)
+            if word not in options:
+                return self.unsure_choice(f"The frames {where} have mean brightness {level:.2f} ({word}), which no option names")
+            pick = options.index(word)
             return f"The frames {where} have mean brightness {level:.2f}, so the picture is {word}: option {LETTERS[pick]}.", LETTERS[pick]
         shares = self._shares(frames)
         scored = [(shares.get(o, 0.0), i) for i, o in enumerate(options)]

@@ -19,6 +19,7 @@ from PIL import Image
 
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.chat import Conversation, Result, succeeded
+from vagent.agent.scripted.choice import guess_move, text_option
 from vagent.agent.scripted.question import asked_type, target
 from vagent.agent.scripted.timeexpr import TimeRef, time_ref
 from vagent.answers import LETTERS, format_box, parse_number
@@ -231,7 +232,9 @@ class Evidence:
         """The option ``text`` names (the longest when several match), or None."""
         exact = [i for i, o in enumerate(self.c.options) if clean_code(o) and clean_code(o) in clean_code(text)]
         hits = exact or [i for i, o in enumerate(self.c.options) if o.strip() and matches(text, o)]
-        return hits[0] if len(hits) == 1 else (max(hits, key=lambda i: len(self.c.options[i])) if hits else None)
+        if not hits:
+            return text_option(self.c.options, text)
+        return hits[0] if len(hits) == 1 else max(hits, key=lambda i: len(self.c.options[i]))
 
     def shaped(self, text: str, where: str) -> tuple[str, str]:
         """Answer ``text`` (read at ``where``) in the question's type: think, answer."""
@@ -249,7 +252,7 @@ class Evidence:
         return f'{where} the text reads "{text}".', text
 
     def unsure_choice(self, why: str) -> tuple[str, str]:
-        return f"{why}; I have no evidence for any option, so I guess the first one.", "A"
+        return guess_move(why, self.c.question, self.c.options)
 
 
 def first_number(text: str) -> str | None:

@@ -46,8 +46,7 @@ class GeneralPlan(Evidence):
                     return f'The text in the frame mentions "{option}".', LETTERS[i]
             if not self.ok("search_clips"):
                 why = ("visual search gave no result" if self.tried("search_clips") else "I did not search")
-                return (f"No option is written in the text I read (if any), and {why}; with no evidence for any option "
-                        "I guess the first one.", "A")
+                return self.unsure_choice(f"No option is written in the text I read (if any), and {why}")
             scores = [(self.hits(o[:200]) or [(0, 0, -1.0, 0)])[0][2] for o in self.c.options]
             best = max(range(len(scores)), key=lambda i: scores[i])
             if self.rng is not None:

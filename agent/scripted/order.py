@@ -46,7 +46,7 @@ class OrderPlan(ColourPlan):
             if color in options and (color not in seen or last):
                 seen[color] = t
         if not seen:
-            return "None of the option colours was seen in the frames I have; I guess the first option.", "A"
+            return self.unsure_choice("None of the option colours was seen in the frames I have")
         best = (max if last else min)(seen, key=seen.get)
         order = ", ".join(f"{c} at {t:.2f}s" for c, t in sorted(seen.items(), key=lambda kv: kv[1]))
         return f"Option colours as seen: {order}; so {best} comes {'last' if last else 'first'}.", LETTERS[options.index(best)]
@@ -140,7 +140,7 @@ class OrderPlan(ColourPlan):
             if lines:
                 think, answer = self.shaped(lines[0], f'"{wanted}" is last read at {last:.2f}s; at t={t:.2f}s' if order == "after"
                                             else f'"{wanted}" is first read at {first:.2f}s; at t={t:.2f}s')
-                if not (kind == "choice" and answer == "A" and "guess" in think) or not self._colour_options():
+                if not (kind == "choice" and "guess" in think) or not self._colour_options():
                     return think, answer
         if self._colour_options():
             return self._answer_colour_choice(self._zoomed_side(order, first, last), f"{order} the text {wanted}")

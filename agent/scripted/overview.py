@@ -8,6 +8,7 @@ from PIL import Image
 
 from vagent.agent.palette import CORNER_BOXES
 from vagent.agent.scripted.chat import Conversation
+from vagent.agent.scripted.choice import guess_move
 from vagent.agent.scripted.colour import ColourPlan
 from vagent.agent.scripted.evidence import Move, clean_code, fmt_box, fmt_spans
 from vagent.agent.scripted.pixels import contains, dominant_color, object_box, text_likeness
@@ -56,7 +57,7 @@ class Overview:
                 if color in options:
                     return Move(f"The earliest overview frame showing an option colour is {color} at t={t:.2f}s.",
                                 answer=LETTERS[options.index(color)])
-            return Move("No option colour is visible in the overview; I guess A.", answer="A")
+            return _guessed("No option colour is visible in the overview", c)
         if kind == "where":
             target = where_time(c.question)
             color = OBJECT.search(c.question).group(1).lower()
@@ -69,7 +70,7 @@ class Overview:
         if kind in ("look_at", "read_at") and frames:
             return self._near(kind)
         if c.options:
-            return Move("Without tools I have no evidence beyond the overview; I guess the first option.", answer="A")
+            return _guessed("Without tools I have no evidence beyond the overview", c)
         return Move("Without tools I cannot tell; I answer that I do not know.", answer="unknown")
 
     def _near(self, kind: str) -> Move:
@@ -85,12 +86,17 @@ class Overview:
         lines = _ocr_lines(image)
         if not lines:
             if c.options:
-                return Move(f"Without tools I have only the overview; the frame nearest the time asked (t={t:.2f}s) "
-                            "shows no text I can make out, so I guess the first option.", answer="A")
+                return _guessed(f"Without tools I have only the overview; the frame nearest the time asked (t={t:.2f}s) "
+                                "shows no text I can make out", c)
             return Move(f"The overview frame nearest the time asked (t={t:.2f}s) shows no text I can make out; I answer unknown.",
                         answer="unknown")
         think, answer = look.shaped(lines[0], f"In the overview frame nearest the time asked (t={t:.2f}s)")
         return Move(f"Without tools I use the overview. {think}", answer=answer)
+
+
+def _guessed(why: str, convo: Conversation) -> Move:
+    think, letter = guess_move(why, convo.question, convo.options)
+    return Move(think, answer=letter)
 
 
 class _NearLook(ColourPlan):

@@ -5,13 +5,16 @@ and writes the next turn; :class:`Plan` combines the plans of every kind.
 from __future__ import annotations
 
 import random
+import re
 import time
 import zlib
 from typing import Any
 
 from vagent.agent.episode import Generation
+from vagent.agent.measures import GUESS_MARK
 from vagent.agent.protocol import render_action
 from vagent.agent.scripted.chat import Conversation, read_conversation
+from vagent.agent.scripted.choice import nearest_time_option, text_option, time_options
 from vagent.agent.scripted.counting import CountPlan
 from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.general import GeneralPlan
@@ -21,7 +24,9 @@ from vagent.agent.scripted.overview import Overview
 from vagent.agent.scripted.question import classify_question
 from vagent.agent.scripted.reading import ReadPlan
 from vagent.agent.scripted.when import WhenPlan
+from vagent.agent.scripted.timeexpr import times_in
 from vagent.agent.scripted.where import WherePlan
+from vagent.answers import LETTERS
 
 
 class ScriptedPolicy:
@@ -60,6 +65,8 @@ class ScriptedPolicy:
         convo = read_conversation(messages)
         names = {(s.get("function") or s).get("name") for s in tools or []}
         move = self._decide(convo, names)
+        if move.answer is not None and re.search(r"\bguess", move.think, re.I):
+            move.think = f"{move.think} {GUESS_MARK}"
         text = render_action(move.think, move.calls or None, move.answer)
         return Generation(text=text, completion_tokens=len(text.split()), seconds=time.perf_counter() - started)
 
@@ -94,4 +101,14 @@ class Plan(WhenPlan, ReadPlan, CountPlan, OrderPlan, WherePlan, GeneralPlan, Ora
 
     def conclude(self, kind: str, why: str = "") -> Move:
         think, answer = getattr(self, f"_answer_{kind}")()
+        if self.c.options and answer not in LETTERS[:len(self.c.options)]:
+            think, answer = self.to_option(think, answer)
         return Move(f"{why} {think}".strip(), answer=answer)
+
+    def to_option(self, think: str, answer: str) -> tuple[str, str]:
+        """A plan's time, span or text answer compared with the options."""
+        times = times_in(answer) if time_options(self.c.options) is not None else []
+        pick = nearest_time_option(self.c.options, times[0]) if times else text_option(self.c.options, answer)
+        if pick is None:
+            return self.unsure_choice(f"{think} That answer ({answer}) does not single out one option")
+        return f"{think} Of the options, {self.c.options[pick]!r} is the nearest: option {LETTERS[pick]}.", LETTERS[pick]

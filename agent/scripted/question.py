@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
+from vagent.agent.scripted.choice import time_options
 from vagent.agent.scripted.timeexpr import time_ref
 
 _COLOR_WORDS = "|".join([*COLOR_HUES, *NEUTRAL_COLORS])
@@ -60,12 +61,14 @@ def asked_type(question: str, options: list[str] | None) -> str:
     'span'
     >>> asked_type("What number is shown at 2 s?", None)
     'number'
-    >>> asked_type("Which is it?", ["a", "b"])
-    'choice'
+    >>> asked_type("Which is it?", ["a", "b"]), asked_type("When does it first appear?", ["1 s", "3 s"])
+    ('choice', 'span')
     """
     q = question.lower()
-    if options:
+    if options and time_options(options) is None:
         return "choice"
+    if options and not re.search(r"^\s*when\b|\bat what (time|point)\b|\bwhat time\b|\btime span\b|\bfrom when\b", q):
+        return "number"  # the options are times: the plan answers a time, compared with them (see choice.py)
     if re.search(r"^\s*when\b|\bat what (time|point)\b|\bwhat time\b|\btime span\b|\bfrom when\b", q):
         return "span"
     if re.search(r"\bhow many\b|\bwhat (number|digit|count|score|year|value|price)\b|\bwhich (number|digit)\b|\bhow much\b|\bat what second\b|\bwhich second\b|^\s*what\s+\w+\s+number\b", q):
@@ -147,6 +150,31 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
         return "look_at"
     if not options and re.search(r"\b(code|text|written|word|read|caption|sign|label|says?)\b", q):
         return "read"
+    return by_meaning(question, options)
+
+
+def by_meaning(question: str, options: list[str] | None) -> str:
+    """The plan for a question no rule above placed: its intent by similarity
+    (:func:`~vagent.agent.scripted.intent.intent`), where the question carries what that plan needs."""
+    from vagent.agent.scripted.intent import intent
+
+    name, _ = intent(question)
+    has_time = time_ref(question, 1e9) is not None
+    colours = bool(options) and all(o.strip().lower() in COLOR_HUES for o in options)
+    if name in ("colour", "brightness"):
+        return "look_at"
+    if name == "count_changes":
+        return "count"
+    if name == "when_change":
+        return "change"
+    if name == "read_value":
+        return "read_at" if has_time else "read"
+    if name == "text_when" and named_text(question):
+        return "text_event"
+    if name == "order" and options:
+        return "first" if colours else "text_order"
+    if name == "where" and has_time and OBJECT.search(question):
+        return "where"
     return "general"
 
 

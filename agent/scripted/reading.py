@@ -13,6 +13,7 @@ import numpy as np
 from vagent.agent.palette import CORNER_BOXES
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.evidence import Evidence, Move, clean_code, first_number
+from vagent.agent.scripted.labels import asked_kind, pick_value
 from vagent.agent.scripted.pixels import text_likeness
 from vagent.agent.scripted.question import asked_type, region
 
@@ -27,6 +28,12 @@ class ReadPlan(Evidence):
         return sorted(out, reverse=True)
 
     def _step_read(self) -> Move:
+        if asked_kind(self.c.question) is not None:  # a year, an address: read whole frames across the video
+            if self.stage == 0:
+                times = list(np.linspace(0.1 * self.c.duration, 0.9 * self.c.duration, 4))
+                return Move(f"The question asks for a {asked_kind(self.c.question)} printed on screen; I read the whole "
+                            "frame at four times across the video and keep the line of that kind.", self.read_calls(times))
+            return self.conclude("read")
         if self.stage == 0 and not self.evidence():
             return Move("Text shown briefly may sit between the overview frames. The scene list tells me where the "
                         "picture changes, which is where a caption is likely.", [ToolCall("detect_scenes", {})])
@@ -60,6 +67,9 @@ class ReadPlan(Evidence):
         return [(clean_code(text), score) for text, score in self.ocr() if len(clean_code(text)) >= 2]
 
     def _answer_read(self) -> tuple[str, str]:
+        if asked_kind(self.c.question) is not None and (picked := pick_value(self.c.question, [t for t, _ in self.ocr()])):
+            line, value = picked
+            return self.shaped(value, f'Of the lines read, "{line}" holds the {asked_kind(self.c.question)} asked for:')
         words = self._ocr_words()
         if not words:
             why = ("read_text found no legible text" if self.ok("read_text") else
@@ -98,5 +108,8 @@ class ReadPlan(Evidence):
             with_numbers = [(t, lines) for t, lines in reads if any(first_number(x) for x in lines)]
             reads = with_numbers or reads
         t, lines = min(reads, key=lambda r: (abs(r[0] - target), r[0]))
+        if picked := pick_value(self.c.question, lines):  # the line the question names, not the first one read
+            line, value = picked
+            return self.shaped(value, f'At t={t:.2f}s the line "{line}" is the one asked about;')
         line = next((x for x in lines if kind != "number" or first_number(x)), lines[0])
         return self.shaped(line, f"At t={t:.2f}s")

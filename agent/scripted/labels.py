@@ -1,0 +1,93 @@
+"""The value a question asks for among the lines read on screen: the line whose label the question
+names (``PTS``, ``frame``, ``lap``, ``score``) and the value after it, or the line of the kind it asks
+for (a year near ``©`` / "copyright", a web address, an e-mail), never simply the first line read.
+Pure functions (doctested).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+_KINDS = {
+    "year": (r"\byears?\b|\bcopyright\b|©", r"\b(?:19|20)\d{2}\b"),
+    "address": (r"\b(?:web\s*site|website|web\s+address|url|address|domain|link|site)\b",
+                r"\b(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|edu|gov|tv|co|[a-z]{2})\b(?:/\S*)?"),
+    "email": (r"\be-?mail\b", r"\b[\w.+-]+@[\w-]+\.[\w.]+\b"),
+}
+_GENERIC = set("""a an the is are was were what which who whom when where why how does do did in on of at to for from by
+with this that these those video clip shown show shows showing appear appears appearing there it its be value values
+number numbers text written printed displayed display screen frame's says say read reads line lines label labelled
+labeled next after before near corner top bottom left right upper lower second seconds s sec mark moment time point
+into about roughly around approximately exactly first last end beginning start middle half current one two three
+kind sort type digit digits field entry shown? visible you can see given counter reading overlay caption""".split())
+
+
+def asked_kind(question: str) -> str | None:
+    """``year``, ``address`` or ``email`` when the question asks for one, else None.
+
+    >>> asked_kind("What year is in the copyright line?"), asked_kind("Which website is shown?"), asked_kind("What lap is it?")
+    ('year', 'address', None)
+    """
+    q = question.lower()
+    for kind, (asks, _) in _KINDS.items():
+        if re.search(asks, q) and not (kind == "address" and re.search(r"\be-?mail\b", q)):
+            if kind == "year" and not re.search(r"\byears?\b", q) and re.search(r"\bwho\b|\bname\b|\bholder\b", q):
+                continue  # "who holds the copyright" asks for a name
+            return kind
+    return None
+
+
+def label_words(question: str) -> list[str]:
+    """The words of the question that may be a label printed on screen (``PTS``, ``frame``, ``lap``).
+
+    >>> label_words("What PTS value is printed at 1 second?"), label_words("Which frame number is shown at t = 2 s?")
+    (['PTS'], ['frame'])
+    """
+    words = re.findall(r"[A-Za-z][A-Za-z0-9_]*", question)
+    return [w for w in words if w.lower() not in _GENERIC and len(w) >= 2]
+
+
+def _after(line: str, label: str) -> str | None:
+    """The text after ``label`` in ``line`` (past ``=`` / ``:``), when the label is in the line."""
+    m = re.search(rf"\b{re.escape(label)}\w*\s*[=:#]?\s*(.+)", line, re.I)
+    if m:
+        return m.group(1).strip()
+    tokens = line.split()
+    for i, token in enumerate(tokens):  # a misread label: a close token, then what follows it
+        if len(label) >= 3 and fuzz.ratio(token.lower().strip("=:#"), label.lower()) >= 75 and i + 1 < len(tokens):
+            return " ".join(tokens[i + 1:]).lstrip("=:# ").strip() or None
+    return None
+
+
+def pick_value(question: str, lines: list[str]) -> tuple[str, str] | None:
+    """The line the question asks about and the value in it, or None when no line fits.
+
+    >>> pick_value("What is the PTS shown?", ["Frame = 21", "PTS = 2.0s"])
+    ('PTS = 2.0s', '2.0s')
+    >>> pick_value("What year is in the copyright notice?", ["www.bcastell.com", "Copyright © 2013 Brandon Castellano"])
+    ('Copyright © 2013 Brandon Castellano', '2013')
+    >>> pick_value("Which web address is shown?", ["Copyright 2013 B. C.", "www.bcastell.com"])
+    ('www.bcastell.com', 'www.bcastell.com')
+    >>> pick_value("What does it say?", ["HELLO"]) is None
+    True
+    """
+    kind = asked_kind(question)
+    if kind is not None:
+        pattern = _KINDS[kind][1]
+        found = [(line, m.group(0)) for line in lines if (m := re.search(pattern, line, re.I))]
+        if kind == "year":  # the year of a copyright line first
+            found.sort(key=lambda f: not re.search(r"©|\(c\)|copyright", f[0], re.I))
+        if found:
+            return found[0]
+    split = [part.strip() for line in lines for part in re.split(r"\s{2,}|\s*[|;]\s*", line) if part.strip()]
+    best: tuple[float, str, str] | None = None
+    for label in label_words(question):
+        for line in split:
+            value = _after(line, label)
+            if value:
+                score = fuzz.partial_ratio(label.lower(), line.lower())
+                if best is None or score > best[0]:
+                    best = (score, line, value)
+    return (best[1], best[2]) if best else None
