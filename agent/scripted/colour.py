@@ -10,7 +10,7 @@ from PIL import Image
 
 from vagent.agent.scripted.choice import option_colour
 from vagent.agent.scripted.evidence import Evidence, Move
-from vagent.agent.scripted.pixels import brightness, colour_shares
+from vagent.agent.scripted.pixels import brightness, colour_distance, colour_shares, median_colour
 from vagent.agent.scripted.timeexpr import TimeRef
 from vagent.answers import LETTERS
 
@@ -54,6 +54,17 @@ class ColourPlan(Evidence):
         best = max(shares, key=shares.get)
         return f"In the frames there, {best} covers {shares[best]:.0%} of the picture, more than any other colour.", best
 
+    def _nearest_colour(self, frames: list[tuple[float, Image.Image]], options: list[str], where: str) -> tuple[str, str]:
+        """No option colour is vivid in the frames: the option nearest the measured background colour."""
+        hsv = median_colour(frames[len(frames) // 2][1])
+        dist = sorted((colour_distance(hsv, o), i) for i, o in enumerate(options) if o not in ("bright", "dark"))
+        seen = f"hue {hsv[0]:.0f}°, saturation {hsv[1]:.2f}, value {hsv[2]:.2f}"
+        if not dist or (len(dist) > 1 and dist[1][0] - dist[0][0] < 0.1):
+            return self.unsure_choice(f"The background {where} measures {seen}, no clearer one option colour than another")
+        pick = dist[0][1]
+        return (f"No option colour is vivid in the frames {where}; the background measures {seen}, nearest to "
+                f"{options[pick]}: option {LETTERS[pick]}.", LETTERS[pick])
+
     @staticmethod
     def _shares(frames: list[tuple[float, Image.Image]]) -> dict[str, float]:
         total: dict[str, float] = {}
@@ -78,7 +89,7 @@ class ColourPlan(Evidence):
         shares = self._shares(frames)
         scored = [(shares.get(o, 0.0), i) for i, o in enumerate(options)]
         share, pick = max(scored)
-        if share <= 0:
-            return self.unsure_choice(f"None of the option colours shows in the frames {where}")
+        if share <= 0.02:
+            return self._nearest_colour(frames, options, where)
         return (f"In the frames {where}, {options[pick]} covers {share:.0%} of the picture, the most of the option "
                 f"colours: option {LETTERS[pick]}.", LETTERS[pick])

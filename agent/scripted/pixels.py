@@ -83,3 +83,25 @@ def colour_shares(image: Image.Image) -> dict[str, float]:
 def brightness(image: Image.Image) -> float:
     """Mean luminance, 0 (black) to 1 (white)."""
     return float(np.asarray(image.convert("L"), dtype=np.float32).mean() / 255.0)
+
+
+def median_colour(image: Image.Image) -> tuple[float, float, float]:
+    """The median pixel's hue (degrees), saturation and value: the colour of the background."""
+    small = image.convert("RGB").resize((48, max(1, round(48 * image.height / max(1, image.width)))))
+    rgb = np.median(np.asarray(small, dtype=np.float32).reshape(-1, 3), axis=0).astype(np.uint8)
+    h, s, v = _hsv(Image.fromarray(rgb.reshape(1, 1, 3)))
+    return float(h[0, 0]), float(s[0, 0]), float(v[0, 0])
+
+
+def colour_distance(hsv: tuple[float, float, float], name: str) -> float:
+    """How far a measured colour is from a colour name (0 is a perfect fit; names of
+    :data:`COLOR_HUES` by hue and saturation, white / black / gray by saturation and value)."""
+    h, s, v = hsv
+    if name == "white":
+        return s + (1.0 - v)
+    if name == "black":
+        return v
+    if name in ("gray", "grey"):
+        return s + 0.5 * abs(v - 0.5)
+    hue = COLOR_HUES[name]
+    return abs((h - hue + 180.0) % 360.0 - 180.0) / 90.0 + max(0.0, 0.2 - s) * 3 + max(0.0, 0.15 - v) * 3
