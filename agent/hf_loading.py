@@ -1,9 +1,10 @@
-"""Finding and loading a transformers VLM: device, dtype, Hub id or local folder, LoRA adapters.
+"""Finding and loading a transformers model: device, dtype, Hub id, local folder or GGUF file, LoRA adapters.
 
 Loading never hangs on the network: a Hub id is looked up in the local cache first; with
 ``HF_HUB_OFFLINE=1`` (or no network) an uncached id fails at once, and an unresponsive Hub within
 :data:`HUB_TIMEOUT_S`, with a :class:`~vagent.errors.ModelLoadError` that says how to fix it. An
 adapter-only folder (a LoRA run's ``adapter/``) loads as its base model with the adapter merged.
+A ``.gguf`` file is converted once into a cached folder (:func:`vagent.agent.text_models.gguf_folder`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from vagent.agent.text_models import config_kind, gguf_folder, is_gguf
 from vagent.errors import ModelLoadError
 
 DEFAULT_MODEL = "Qwen/Qwen3-VL-2B-Instruct"
@@ -77,6 +79,8 @@ def resolve_model_dir(model_id_or_path: str | os.PathLike[str]) -> Path:
     """
     name = str(model_id_or_path)
     local = Path(name).expanduser()
+    if is_gguf(name):
+        return gguf_folder(local)
     if local.is_dir():
         if not (local / "config.json").exists() and adapter_base(local) is None:
             raise ModelLoadError(f"{local} has no config.json: pass a folder written by save_pretrained "
@@ -132,23 +136,27 @@ def adapter_base(folder: str | os.PathLike[str]) -> str | None:
     return str(base)
 
 
-def load_vlm(folder: str | os.PathLike[str], dtype: Any = "auto") -> tuple[Any, Any]:
+def load_model(folder: str | os.PathLike[str], dtype: Any = "auto") -> tuple[Any, Any]:
     """``(processor, model)`` from a model folder, or from a LoRA adapter folder (base + adapter, merged).
 
-    The adapter's own processor files are used when it has them (training saves them there).
+    An image-text-to-text model loads with its processor; a causal LM (a text-only agent,
+    :mod:`vagent.agent.text_models`) with its tokenizer in the processor's place. The adapter's own
+    processor files are used when it has them (training saves them there).
     """
-    from transformers import AutoModelForImageTextToText, AutoProcessor
+    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, AutoTokenizer
 
     folder = Path(folder)
     base = adapter_base(folder)
+    model_dir = folder if base is None else resolve_model_dir(base)
+    text = config_kind(model_dir) == "text"
+    auto_model, auto_processor = (AutoModelForCausalLM, AutoTokenizer) if text else (AutoModelForImageTextToText, AutoProcessor)
     if base is None:
-        return AutoProcessor.from_pretrained(folder), AutoModelForImageTextToText.from_pretrained(folder, dtype=dtype)
+        return auto_processor.from_pretrained(folder), auto_model.from_pretrained(folder, dtype=dtype)
     from peft import PeftModel
 
-    base_dir = resolve_model_dir(base)
-    has_processor = any((folder / name).exists() for name in ("processor_config.json", "preprocessor_config.json"))
-    processor = AutoProcessor.from_pretrained(folder if has_processor else base_dir)
-    model = AutoModelForImageTextToText.from_pretrained(base_dir, dtype=dtype)
+    own = ("tokenizer_config.json",) if text else ("processor_config.json", "preprocessor_config.json")
+    processor = auto_processor.from_pretrained(folder if any((folder / n).exists() for n in own) else model_dir)
+    model = auto_model.from_pretrained(model_dir, dtype=dtype)
     return processor, PeftModel.from_pretrained(model, folder).merge_and_unload()
 
 

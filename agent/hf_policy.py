@@ -1,7 +1,8 @@
-"""A :class:`~vagent.agent.policy.Policy` backed by a local transformers vision-language model.
+"""A :class:`~vagent.agent.policy.Policy` backed by a local transformers model.
 
 :class:`TransformersPolicy` loads any ``AutoModelForImageTextToText`` checkpoint (Qwen3-VL,
-Qwen2.5-VL, SmolVLM2, ...) by Hub id or local folder, renders vagent messages with the model's
+Qwen2.5-VL, SmolVLM2, ...) or, as a text-only agent, any ``AutoModelForCausalLM`` checkpoint or
+GGUF file (:mod:`vagent.agent.text_models`) by Hub id or local path, renders vagent messages with the model's
 OWN chat template and samples the next turn. Loading never hangs on the network: a Hub id is
 looked up in the local cache first, and with ``HF_HUB_OFFLINE=1`` (or no network) an uncached id
 fails at once with a :class:`~vagent.errors.ModelLoadError` that says how to fix it.
@@ -13,7 +14,8 @@ fails at once with a :class:`~vagent.errors.ModelLoadError` that says how to fix
 Message rendering:
 
 - image blocks (JPEG data URLs) become PIL images, shrunk to ``max_image_side``; the text block
-  with each image's timestamp stays in front of it;
+  with each image's timestamp stays in front of it (a text-only model sees ``t=12.50s: [frame]``
+  and every message as one string);
 - templates with a tools section (Qwen3-VL, TRL's templates) get ``tools=`` and render tool
   messages themselves (Qwen3-VL: ``<tool_response>`` blocks in a user turn, images included);
   for templates without one (Qwen2.5-VL, SmolVLM2) ``include_schemas`` is True, so the system
@@ -32,7 +34,7 @@ from typing import Any
 
 from vagent.agent.batching import RequestBatcher
 from vagent.agent.episode import Generation
-from vagent.agent.hf_loading import DEFAULT_MODEL, load_vlm, pick_device, pick_dtype, resolve_model_dir
+from vagent.agent.hf_loading import DEFAULT_MODEL, load_model, pick_device, pick_dtype, resolve_model_dir
 from vagent.agent.messages import placeholder_token_ids, strip_placeholders, to_processor_messages
 from vagent.errors import ModelLoadError
 
@@ -55,9 +57,9 @@ class TransformersPolicy:
     """A transformers image-text-to-text model as a vagent policy.
 
     Args:
-        model_id_or_path: Hub id (e.g. :data:`DEFAULT_MODEL`) or a folder written by ``save_pretrained``
-            (such as :func:`vagent.agent.tiny_model.tiny_model_path`). Both load through the same
-            ``from_pretrained`` calls on a local folder.
+        model_id_or_path: Hub id (e.g. :data:`DEFAULT_MODEL`), a folder written by ``save_pretrained``
+            (such as :func:`vagent.agent.tiny_model.tiny_model_path`) or a ``.gguf`` file. All load
+            through the same ``from_pretrained`` calls on a local folder.
         device: ``"cuda"``, ``"mps"``, ``"cpu"``, ``"cuda:1"``...; ``None`` picks the best available.
         dtype: torch dtype or its name; ``None`` means bf16 on CUDA, fp16 on MPS, fp32 on CPU.
         temperature, top_p, do_sample: sampling; ``do_sample=False`` is greedy decoding.
@@ -105,6 +107,10 @@ class TransformersPolicy:
 
         self.model_dir = resolve_model_dir(model_id_or_path)
         self.processor, self.model = self._load(self.model_dir)
+        self.text_only = not hasattr(self.processor, "image_processor")
+        """True for a causal LM: images reach it as their timestamp lines only."""
+        if self.text_only:
+            self.processor.padding_side = "left"
         self.chat_template = chat_template_of(self.processor)
         if not self.chat_template:
             raise ModelLoadError(f"{self.model_id} has no chat template: use an instruct/chat checkpoint")
@@ -121,13 +127,13 @@ class TransformersPolicy:
 
     def _load(self, folder: Path) -> tuple[Any, Any]:
         try:
-            processor, model = load_vlm(folder, dtype=self.dtype)
+            processor, model = load_model(folder, dtype=self.dtype)
         except ModelLoadError:
             raise
         except Exception as exc:
             first = (str(exc).strip().splitlines() or [""])[0][:160]
             raise ModelLoadError(
-                f"cannot load {self.model_id} from {folder} as an image-text-to-text model "
+                f"cannot load {self.model_id} from {folder} as an image-text-to-text model or causal LM "
                 f"({exc.__class__.__name__}: {first}); check the id, or upgrade transformers"
             ) from None
         model.to(self.device)
@@ -156,7 +162,8 @@ class TransformersPolicy:
 
     def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """The processor-format conversation for ``messages`` (see the module docstring)."""
-        return to_processor_messages(messages, tool_role=not self.include_schemas, max_image_side=self.max_image_side)
+        return to_processor_messages(messages, tool_role=not self.include_schemas, max_image_side=self.max_image_side,
+                                     text_only=self.text_only)
 
     def prompt_text(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
         """The exact prompt string the model sees (before image placeholders are expanded)."""
@@ -190,6 +197,8 @@ class TransformersPolicy:
             return []
         started = time.perf_counter()
         conversations = [self.render(messages, tools) for messages in batch]
+        padding = {"padding": len(batch) > 1} if self.text_only else {
+            "processor_kwargs": {"padding": len(batch) > 1, "padding_side": "left"}}
         inputs = self.processor.apply_chat_template(
             conversations if len(batch) > 1 else conversations[0],
             tools=None if self.include_schemas else tools or None,
@@ -197,7 +206,7 @@ class TransformersPolicy:
             tokenize=True,
             return_dict=True,
             return_tensors="pt",
-            processor_kwargs={"padding": len(batch) > 1, "padding_side": "left"},
+            **padding,
         ).to(self.device)
         kwargs: dict[str, Any] = {"max_new_tokens": self.max_new_tokens, "do_sample": self.do_sample}
         if self._placeholder_ids:  # a sampled placeholder would not match the images of the next turn

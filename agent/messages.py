@@ -56,21 +56,49 @@ def strip_placeholders(text: str) -> str:
     return text
 
 
+FRAME_MARK = "[frame]"
+"""What a text-only model sees in place of an image: its timestamp line reads ``t=12.50s: [frame]``."""
+
+
+def text_of_blocks(content: Any) -> str:
+    """The content of a message as a text-only model sees it: text blocks joined, every image
+    replaced by :data:`FRAME_MARK` (the timestamp text in front of it stays)."""
+    if isinstance(content, str):
+        return strip_placeholders(content)
+    parts = []
+    for block in content or []:
+        if block.get("type") == "image" or (block.get("type") is None and "image" in block):
+            parts.append(FRAME_MARK)
+        else:
+            parts.append(strip_placeholders(str(block.get("text", ""))))
+    return "".join(parts)
+
+
 def to_processor_messages(
     messages: list[dict[str, Any]],
     *,
     tool_role: bool = True,
     max_image_side: int | None = None,
+    text_only: bool = False,
 ) -> list[dict[str, Any]]:
     """vagent messages → transformers processor messages (content as blocks, images as PIL).
 
     ``tool_role=False`` turns tool messages into user turns wrapped in ``<tool_response>`` tags,
-    for templates that do not know the ``tool`` role.
+    for templates that do not know the ``tool`` role. ``text_only=True`` (a causal LM's tokenizer)
+    gives every message its content as one string (:func:`text_of_blocks`).
     """
     converted = []
     for message in messages:
         role = message["role"]
         content = message.get("content")
+        if text_only:
+            given = [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+            if role == "tool" and not tool_role:
+                converted.append({"role": "user", "content": text_of_blocks(tool_response(message.get("name", "tool"), given))})
+            else:
+                named = {"name": message["name"]} if role == "tool" and "name" in message else {}
+                converted.append({"role": role, "content": text_of_blocks(given), **named})
+            continue
         blocks: list[dict[str, Any]] = []
         for block in [{"type": "text", "text": content}] if isinstance(content, str) else content or []:
             kind = block.get("type")

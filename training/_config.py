@@ -164,12 +164,12 @@ def save_outputs(trainer: Any, output_dir: str | os.PathLike[str], merge_adapter
 
 def merge_adapter(adapter_dir: str | os.PathLike[str], out: str | os.PathLike[str]) -> Path:
     """Merge a LoRA adapter folder into its base model and save the full model + processor to ``out``."""
-    from vagent.agent.hf_loading import adapter_base, load_vlm
+    from vagent.agent.hf_loading import adapter_base, load_model
 
     adapter_dir, out = Path(adapter_dir), Path(out)
     if adapter_base(adapter_dir) is None:
         raise ConfigError(f"{adapter_dir} is not a LoRA adapter folder (no adapter_config.json, or it has config.json)")
-    processor, model = load_vlm(adapter_dir)
+    processor, model = load_model(adapter_dir)
     model.save_pretrained(str(out))
     processor.save_pretrained(str(out))
     return out
