@@ -2,7 +2,8 @@
 
 The task is a YAML in a temporary folder (lmms-eval's ``include_path``) over a local JSONL of
 generated videos with multiple-choice questions; ``--model vagent`` is found through the
-``lmms_eval.models`` entry point. Skipped when lmms-eval is not installed (``vagent[lmms]``).
+``lmms_eval.models`` entry point. Skipped when lmms-eval is not installed (docs/lmms.md:
+``vagent[lmms]`` plus ``pip install --no-deps lmms-eval==0.7.3``).
 """
 
 from __future__ import annotations
