@@ -271,6 +271,54 @@ def test_a_client_past_its_calls_in_flight_is_refused_and_a_killed_server_is_a_c
     anyio.run(main)
 
 
+def serve_children() -> list[int]:
+    """The `vagent serve` processes this test process started (Linux /proc)."""
+    pids = [int(pid) for children in Path("/proc/self/task").glob("*/children") for pid in children.read_text().split()]
+    return [pid for pid in pids if b"serve" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def test_a_stdio_server_killed_mid_call_is_a_clear_error(served: Path, tmp_path: Path):
+    async def main() -> None:
+        indexing = anyio.Event()
+
+        async def on_progress(done: float, total: float | None, message: str | None) -> None:
+            indexing.set()
+
+        outcome: dict[str, object] = {}
+        async with stdio_session(served, {"VAGENT_CACHE_DIR": str(tmp_path / "cache")}) as session:
+
+            async def first_call() -> None:
+                try:
+                    outcome["result"] = await call(session, "detect_scenes", on_progress, video="clips/bikes.mp4")
+                except Exception as exc:
+                    outcome["error"] = exc
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(first_call)
+                with anyio.fail_after(CALL):
+                    await indexing.wait()
+                (pid,) = serve_children()
+                os.kill(pid, signal.SIGKILL)
+        error = outcome.get("error")
+        assert isinstance(error, mcp.MCPError) and "onnection closed" in str(error), repr(outcome)
+
+    anyio.run(main)
+
+
+def test_a_call_past_its_timeout_is_a_tool_error_and_the_server_goes_on(http_server):
+    url, proc = http_server("--call-timeout", "0.5")  # a fresh cache: the first call must index, which takes longer
+
+    async def main() -> None:
+        async with http_session(url, TOKEN) as session:
+            late = await call(session, "detect_scenes", video="clips/bikes.mp4")
+            assert late.is_error and text_of(late).startswith("detect_scenes: timed out after 0.5s"), text_of(late)
+            with anyio.fail_after(CALL):
+                assert len((await session.list_tools()).tools) == 5
+        assert proc.poll() is None
+
+    anyio.run(main)
+
+
 def test_serve_refuses_a_public_bind_without_a_token(served: Path):
     result = subprocess.run([sys.executable, *server_args(served, "--transport", "http", "--host", "0.0.0.0")],
                             capture_output=True, text=True, timeout=CALL)
