@@ -151,7 +151,7 @@ def build_server(roots: Sequence[Path], settings: Any, limits: ServeLimits) -> S
         try:
             arguments = check_arguments(params.arguments, limits.max_argument_bytes)
             if "video" not in arguments:
-                raise Refused(f"{name}: missing argument video (a path relative to the first root, or absolute inside a root)")
+                raise Refused("missing argument video (a path relative to the first root, or absolute inside a root)")
             video = arguments.pop("video")
             path = resolve_video(video, roots)
             with in_flight.slot(_client_key(ctx)), anyio.fail_after(limits.call_timeout):
