@@ -2,8 +2,9 @@
 
 The task is a YAML in a temporary folder (lmms-eval's ``include_path``) over a local JSONL of
 generated videos with multiple-choice questions; ``--model vagent`` is found through the
-``lmms_eval.models`` entry point. Skipped when lmms-eval is not installed (docs/lmms.md:
-``vagent[lmms]`` plus ``pip install --no-deps lmms-eval==0.7.3``).
+``lmms_eval.models`` entry point. Never skipped: the README's set-up command (what CI runs) installs
+lmms-eval (``vagent[lmms]`` plus ``pip install --no-deps lmms-eval==0.7.3``, docs/lmms.md), so a
+missing install fails this test with that command rather than hiding it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("lmms_eval")
+from vagent.agent.trace import Trace
+from vagent.env.synthetic import make_suite
 
-from vagent.agent.trace import Trace  # noqa: E402
-from vagent.env.synthetic import make_suite  # noqa: E402
+INSTALL = "pip install -e '.[lmms]' && pip install --no-deps lmms-eval==0.7.3  (docs/lmms.md)"
 
 TASK_YAML = """task: vagent_local_choice
 dataset_path: json
@@ -54,8 +55,11 @@ def process_results(doc, results):
 
 
 def test_lmms_eval_runs_the_agent_on_a_local_video_task(tmp_path: Path):
-    from lmms_eval.evaluator import simple_evaluate
-    from lmms_eval.tasks import TaskManager
+    try:
+        from lmms_eval.evaluator import simple_evaluate
+        from lmms_eval.tasks import TaskManager
+    except ImportError as error:  # fail, never skip: CI installs lmms-eval through the README
+        pytest.fail(f"lmms-eval is not importable ({error}); install it: {INSTALL}")
 
     tasks = [t for t in make_suite(2, tmp_path / "gym", seed=0, duration=6.0, families=["count_cuts"], variant="choice") if t.options]
     assert len(tasks) == 2
