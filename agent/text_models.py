@@ -91,7 +91,8 @@ def gguf_folder(path: str | os.PathLike[str], cache_dir: str | os.PathLike[str] 
 
 
 def _convert(source: Path, out: Path) -> None:
-    """Dequantise a GGUF file into a fresh model and save it (``save_pretrained`` refuses a GGUF-loaded model)."""
+    """Dequantise a GGUF file into a fresh model and save it (``save_pretrained`` refuses a GGUF-loaded
+    model, and a config that still names the GGUF quantisation refuses training)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     try:
@@ -101,7 +102,10 @@ def _convert(source: Path, out: Path) -> None:
         first = (str(exc).strip().splitlines() or [""])[0][:160]
         raise ModelLoadError(f"cannot load {source} as a GGUF causal LM ({exc.__class__.__name__}: {first}); "
                              "install the gguf package, or check the file") from None
-    model = AutoModelForCausalLM.from_config(loaded.config)
+    config = loaded.config
+    if hasattr(config, "quantization_config"):  # dequantised: a plain fp32 model, trainable
+        del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config)
     model.load_state_dict(loaded.state_dict())
     model.generation_config = loaded.generation_config
     model.save_pretrained(out)

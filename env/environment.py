@@ -37,6 +37,10 @@ class EnvConfig:
     include_schemas: bool = True
     """List the tool schemas in the system prompt (False when a chat template renders them). The TRL
     face always uses False: its system turn is the dataset prompt and TRL's template lists the tools."""
+    text_only: bool = False
+    """The model reads text only (a causal LM): the TRL face returns observations as text, each image
+    as its timestamp line (``t=1.00s: [frame]``), as :class:`~vagent.agent.hf_policy.TransformersPolicy`
+    renders them at inference. Set by GRPO from the model; inference policies render for themselves."""
 
 
 _TOOLS_LOCK = threading.Lock()

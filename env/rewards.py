@@ -66,6 +66,18 @@ def accuracy(trajectory: Any, task: Task) -> float:
     return 0.0
 
 
+def exact_match(trajectory: Any, task: Task) -> float:
+    """1 when the answer is exactly right, else 0: a number must equal the answer (no partial credit,
+    unlike :func:`accuracy`'s mean relative accuracy), a span or box must overlap it with IoU >= 0.5;
+    choices and text as :func:`accuracy`."""
+    if task.answer_type == "number":
+        pred = parse_number(final_answer(trajectory))
+        return float(pred is not None and pred == float(task.answer))
+    if task.answer_type in ("span", "box"):
+        return float(accuracy(trajectory, task) >= 0.5)
+    return accuracy(trajectory, task)
+
+
 def text_f1(trajectory: Any, task: Task) -> float:
     """Best token F1 against the acceptable answers (``text`` tasks; 0 for other types)."""
     answer = final_answer(trajectory)
@@ -83,6 +95,7 @@ def evidence_iou(trajectory: Any, task: Task) -> float:
 
 REWARDS: dict[str, Reward] = {
     "accuracy": accuracy,
+    "exact_match": exact_match,
     "text_f1": text_f1,
     "evidence_iou": evidence_iou,
     "format": format_reward,

@@ -79,7 +79,8 @@ DEFAULT_KNOBS: dict[str, Any] = {
 - ``text_size``: font size in pixels of the corner code (smaller = harder to read).
 - ``object_size``: side in pixels of the shapes.
 - ``num_scenes``: scenes in count_cuts (``None``: 4-8 drawn from the seed).
-- ``variant``: count_cuts question kind, ``"number"`` or ``"choice"`` (``None``: from the seed).
+- ``variant``: count_cuts question kind, ``"number"`` or ``"choice"`` (``None``: from the seed);
+  corner_text ``"timed"`` names the moment in the question (``None``: it does not).
 - ``crf``: x264 quality (lower = better; small text needs <= 20).
 """
 
@@ -149,8 +150,11 @@ def _corner_text(rng: np.random.Generator, path: Path, k: dict[str, Any]) -> dic
     render(path, k, background, sprites, overlay)
     span = [round(event[0] / fps, 3), round(event[1] / fps, 3)]
     box = [round(label[0] / width, 4), round(label[1] / height, 4), round((label[2] + 1) / width, 4), round((label[3] + 1) / height, 4)]
+    question = "A short code is shown briefly in one corner of the video. What is the code?"
+    if k["variant"] == "timed":  # the question says when: the right move is reading the frame at that time
+        question = f"A short code is shown in one corner of the video at t={(span[0] + span[1]) / 2:.2f}s. What is the code?"
     return {
-        "question": "A short code is shown briefly in one corner of the video. What is the code?",
+        "question": question,
         "answer_type": "text",
         "answer": code,
         "evidence": [span],

@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import Any
 
 from vagent.agent.episode import Episode, EpisodeState
-from vagent.agent.messages import protocol_text
+from vagent.agent.messages import protocol_text, text_of_blocks
 from vagent.agent.prompts import SYSTEM_INSTRUCTIONS
 from vagent.agent.protocol import parse_action
 from vagent.env.environment import EnvConfig, start_episode
@@ -97,12 +97,16 @@ class VideoToolEnv:
         self._tool_turns: list[dict[str, Any]] = []
         self._finished: EpisodeState | None = None
 
-    def reset(self, **row: Any) -> Blocks:
+    def reset(self, **row: Any) -> Blocks | str:
         """Start an episode on the task in ``row``; returns the question and overview frames as blocks."""
         self.task = task_from_row(row)
         self.episode = start_episode(self.task, self.config)
         self._turn, self._tool_turns, self._finished = None, [], None
-        return pil_blocks(self.episode.state.messages[-1]["content"])
+        return self._observation(self.episode.state.messages[-1]["content"])
+
+    def _observation(self, blocks: Blocks) -> Blocks | str:
+        """Blocks with PIL images for a VLM; one string for a text-only model (``EnvConfig.text_only``)."""
+        return text_of_blocks(blocks) if self.config.text_only else pil_blocks(blocks)
 
     def _next_turn(self) -> None:
         """The model is about to write a new turn: close the one whose tools just ran."""
@@ -110,19 +114,19 @@ class VideoToolEnv:
             self.episode.end_turn(self._turn)
             self._turn = None
 
-    def _call_tool(self, name: str, arguments: dict[str, Any]) -> Blocks:
+    def _call_tool(self, name: str, arguments: dict[str, Any]) -> Blocks | str:
         episode = self.episode
         if episode is None:
-            return [{"type": "text", "text": "ERROR: the environment was not reset"}]
+            return self._observation([{"type": "text", "text": "ERROR: the environment was not reset"}])
         if self._turn is None:  # the first call of a model turn
             if episode.state.final_turn and not episode.done:
                 episode.end_after_final_turn()  # inference ends here: a tool call in the answer-only turn
             if episode.done:
-                return [{"type": "text", "text": "The episode is over: no more tools can be called."}]
+                return self._observation([{"type": "text", "text": "The episode is over: no more tools can be called."}])
             self._turn = episode.begin_turn(None, None)
             self._tool_turns.append(self._turn)
         _, blocks = episode.tool_result(name, arguments, self._turn)
-        return pil_blocks(blocks)
+        return self._observation(blocks)
 
     def _trajectory(self, completion: list[dict[str, Any]]) -> EpisodeState:
         """The finished episode: TRL's assistant messages become the turns' texts, its last turn is stepped."""
@@ -159,13 +163,13 @@ class VideoToolEnv:
         return state
 
 
-def _tool_method(name: str) -> Callable[..., Blocks]:
+def _tool_method(name: str) -> Callable[..., Blocks | str]:
     """A method with the signature, type hints and docstring of ``VideoTools.<name>``, returning blocks."""
     original = getattr(VideoTools, name)
     signature = inspect.signature(original)
     hints = typing.get_type_hints(original)
 
-    def method(self: VideoToolEnv, *args: Any, **kwargs: Any) -> Blocks:
+    def method(self: VideoToolEnv, *args: Any, **kwargs: Any) -> Blocks | str:
         try:
             arguments = dict(signature.bind(None, *args, **kwargs).arguments)
             arguments.pop("self", None)

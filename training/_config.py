@@ -136,6 +136,22 @@ def model_path(name: str) -> str:
     return str(folder)
 
 
+def trl_tool_template(tokenizer: Any) -> Any:
+    """``tokenizer`` with TRL's ChatML tool template when its own would not work in TRL's tool loop
+    (:func:`vagent.agent.text_models.tool_template`); said once on stderr. The saved model keeps it,
+    so inference after training renders prompts as training did."""
+    from vagent.agent.text_models import TOOL_TEMPLATE, tool_template
+
+    template = tool_template(tokenizer)
+    if template is not None:
+        import sys
+
+        print(f"note: the chat template has no tools section TRL knows; training with TRL's {TOOL_TEMPLATE} "
+              "ChatML template (same turn tokens, tools in the system turn)", file=sys.stderr)
+        tokenizer.chat_template = template
+    return tokenizer
+
+
 def save_outputs(trainer: Any, output_dir: str | os.PathLike[str], merge_adapter: bool = True) -> Path:
     """Save what training produced so that ``output_dir`` is a model folder any entry point accepts.
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +71,10 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
 
     from transformers import AutoProcessor
 
+    from vagent.agent.text_models import config_kind
     from vagent.env.tasks import load_tasks
     from vagent.env.trl_env import check_task_specs, make_environment_factory, reward_funcs, training_dataset
-    from vagent.training._config import lora_config, model_path
+    from vagent.training._config import lora_config, model_path, trl_tool_template
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is experimental in TRL
     if not config.tasks:
@@ -84,14 +85,18 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
     # loaded as TRL would load it, once: the placeholder ids come from its tokenizer
     processor = AutoProcessor.from_pretrained(model, truncation_side="left", padding_side="left",
                                               trust_remote_code=config.trust_remote_code)
+    text_only = config_kind(model) == "text"
+    if text_only:  # a causal LM: AutoProcessor gave its tokenizer
+        processor = trl_tool_template(processor)
     suppress_placeholders(config, getattr(processor, "tokenizer", processor))
+    env_config = replace(config.env_config(), text_only=text_only)
     return VagentGRPOTrainer(
         model=model,
         reward_funcs=reward_funcs(config.reward),
         args=config,
         processing_class=processor,
         train_dataset=training_dataset(tasks),
-        environment_factory=make_environment_factory(config.env_config()),
+        environment_factory=make_environment_factory(env_config),
         peft_config=lora_config(config),
     )
 

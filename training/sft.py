@@ -66,13 +66,19 @@ def _image(path: Path, max_side: int | None) -> Any:
     return image
 
 
-def rebuild_messages(messages: list[dict[str, Any]], root: Path, system: str | None, max_side: int | None) -> list[dict[str, Any]]:
-    """Stored messages → trainer messages: image paths become PIL images, the system text gets the tools."""
+def rebuild_messages(messages: list[dict[str, Any]], root: Path, system: str | None, max_side: int | None,
+                     text_only: bool = False) -> list[dict[str, Any]]:
+    """Stored messages → trainer messages: image paths become PIL images (``text_only``: every
+    content one string, images as their timestamp lines), the system text gets the tools."""
+    from vagent.agent.messages import text_of_blocks
+
     out = []
     for message in messages:
         content = message["content"]
         if message["role"] == "system" and system is not None:
             content = system
+        elif text_only:
+            content = text_of_blocks(content)
         elif isinstance(content, list):
             content = [
                 {"type": "image", "image": _image(root / block["image"], max_side)}
@@ -86,8 +92,9 @@ def rebuild_messages(messages: list[dict[str, Any]], root: Path, system: str | N
     return out
 
 
-def load_trajectories(path: str | Path, processor: Any, max_image_side: int | None = 384) -> Any:
-    """The collected JSONL as a :class:`datasets.Dataset` whose rows come out as ``{"messages", "images"}``."""
+def load_trajectories(path: str | Path, processor: Any, max_image_side: int | None = 384, text_only: bool = False) -> Any:
+    """The collected JSONL as a :class:`datasets.Dataset` whose rows come out as ``{"messages", "images"}``
+    (``text_only``: a plain dataset of ``{"messages"}`` with string contents, for a causal LM)."""
     import datasets
 
     path = Path(path)
@@ -102,6 +109,12 @@ def load_trajectories(path: str | Path, processor: Any, max_image_side: int | No
             system_cache[system_text] = system_with_tools(processor, system_text, tools)
         return system_cache[system_text]
 
+    if text_only:
+        def rebuilt(stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            system = next((m["content"] for m in stored if m["role"] == "system"), None)
+            return rebuild_messages(stored, path.parent, system_for(system) if system else None, None, text_only=True)
+
+        return datasets.Dataset.from_dict({"messages": [rebuilt(r["messages"]) for r in rows]})
     dataset = datasets.Dataset.from_dict(
         {"id": [r["id"] for r in rows], "messages_json": [json.dumps(r["messages"]) for r in rows]}
     )
@@ -121,20 +134,27 @@ def load_trajectories(path: str | Path, processor: Any, max_image_side: int | No
 def build_trainer(config: VagentSFTConfig) -> Any:
     """The :class:`trl.SFTTrainer` for ``config`` (model, processor, dataset, optional LoRA)."""
     import torch
-    from transformers import AutoModelForImageTextToText, AutoProcessor
+    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, AutoTokenizer
     from trl import SFTTrainer
 
-    from vagent.training._config import lora_config, model_path, quiet_library_deprecations
+    from vagent.agent.text_models import config_kind
+    from vagent.training._config import lora_config, model_path, quiet_library_deprecations, trl_tool_template
 
     quiet_library_deprecations()
 
     if not config.dataset:
         raise ValueError("sft: set dataset (a JSONL written by `vagent train collect`)")
     source = model_path(config.model)
-    processor = AutoProcessor.from_pretrained(source)
+    text_only = config_kind(source) == "text"
     dtype = getattr(torch, config.dtype) if config.dtype else "auto"
-    model = AutoModelForImageTextToText.from_pretrained(source, dtype=dtype)
-    train_dataset = load_trajectories(config.dataset, processor, config.max_image_side)
+    if text_only:  # a causal LM: the tokenizer is the processor; rows are tokenized by TRL's own text path
+        processor = trl_tool_template(AutoTokenizer.from_pretrained(source))
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
+        config.dataset_kwargs["skip_prepare_dataset"] = False
+    else:
+        processor = AutoProcessor.from_pretrained(source)
+        model = AutoModelForImageTextToText.from_pretrained(source, dtype=dtype)
+    train_dataset = load_trajectories(config.dataset, processor, config.max_image_side, text_only)
     return SFTTrainer(model=model, args=config, train_dataset=train_dataset, processing_class=processor,
                       peft_config=lora_config(config))
 

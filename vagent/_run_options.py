@@ -41,7 +41,7 @@ class RunOptions:
 
     model: Optional[str] = _option(typer.Option(
         None, "--model", "-m",
-        help="Hub id or local path of a VLM, 'scripted' (tool-using baseline, no model), 'scripted-no-tools' (overview frames "
+        help="Hub id or local path of a VLM, of a causal LM or a .gguf file (a text-only agent), 'scripted' (tool-using baseline, no model), 'scripted-no-tools' (overview frames "
         "only), 'tiny' (test model), or an OpenAI-compatible URL. Default: Qwen3-VL, falling back to scripted when it cannot be loaded.",
     ))
     server_model: Optional[str] = _option(typer.Option(
@@ -54,6 +54,8 @@ class RunOptions:
     max_seconds: Optional[float] = _option(typer.Option(None, "--max-seconds", help="Wall-clock budget per trajectory (> 0)."))
     temperature: Optional[float] = _option(typer.Option(
         None, "--temperature", help="Sampling temperature (>= 0). Default: 0.7 for models, 0 (deterministic) for scripted."))
+    max_new_tokens: int = _option(typer.Option(
+        512, "--max-new-tokens", help="Model-backed policies: most tokens in one turn (at least 1)."))
     seed: Optional[int] = _option(typer.Option(None, "--seed", help=f"Random seed for sampling (0 to {check.MAX_SEED})."))
     strategy: str = _option(typer.Option("single", "--strategy", help="Test-time scaling: single, self_consistency, best_of_n, adaptive."))
     samples: int = _option(typer.Option(1, "--samples", "-n", help="Trajectories to sample, at least 1 (the maximum for adaptive)."))
@@ -71,6 +73,7 @@ class RunOptions:
         checked((check.at_least, "--max-turns", self.max_turns, 1), (check.at_least, "--max-frames", self.max_frames, 1),
                 (check.positive, "--max-seconds", self.max_seconds), (check.at_least, "--temperature", self.temperature, 0),
                 (check.seed, "--seed", self.seed), (check.at_least, "--samples", self.samples, 1),
+                (check.at_least, "--max-new-tokens", self.max_new_tokens, 1),
                 (check.at_least, "--agree", self.agree, 1), (check.positive, "--connect-timeout", self.connect_timeout),
                 (check.positive, "--read-timeout", self.read_timeout))
         try:
@@ -100,7 +103,8 @@ class RunOptions:
         from vagent.agent.loader import Sampling, load_policy
 
         try:
-            policy, notice = load_policy(self.model, Sampling(temperature=self.temperature, seed=self.seed), self.server_model,
+            policy, notice = load_policy(self.model, Sampling(temperature=self.temperature, seed=self.seed, max_new_tokens=self.max_new_tokens),
+                                         self.server_model,
                                          connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
         except VagentError as exc:
             fail(str(exc), EXIT_MODEL)
