@@ -1,4 +1,6 @@
-"""Learning benchmark (not a test): does GRPO move the tiny model toward what the reward pays for?
+"""Learning benchmark v1, kept as history (superseded by bench/learn_v2.py; bench/results/HISTORY.md says why).
+
+Does GRPO move the tiny model toward what the reward pays for?
 
 Two protocols on synthetic ``count_cuts`` tasks (numeric answers), per seed a fresh tiny random
 Qwen3-VL, SFT on teacher trajectories of the TRAIN tasks, GRPO in the tool environment on other
@@ -72,7 +74,8 @@ class Args:
     n_val: int = 16
     """Validation tasks (generator seeds 3000+): every choice was made on them."""
     n_test: int = 24
-    """Held-out tasks (generator seeds 5000+): evaluated once at the end, never used for a choice."""
+    """Held-out tasks (generator seeds 5000+), evaluated at the end of each run. The same 24 tasks were
+    evaluated in about seven runs while settings changed: no longer a held-out split (bench/results/HISTORY.md)."""
     n_samples: int = 4
     """Sampled evaluation: episodes per task at ``grpo_temperature`` (so one mode does not decide)."""
     sft_steps: int = 200
