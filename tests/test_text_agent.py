@@ -8,6 +8,7 @@ random Llama built here, so that SFT and GRPO steps take seconds.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -84,7 +85,8 @@ def test_the_shipped_gguf_is_a_text_only_policy(smollm2_dir, tmp_path):
     config = EnvConfig(budget=Budget(max_turns=1), overview_frames=2, index=IndexSettings(**RANDOM_CLIP))
     episode = start_episode(task, config)
     prompt = policy.prompt_text(episode.state.messages, episode.tools.schemas())
-    assert f"t=0.00s: {FRAME_MARK}" in prompt and '"name": "detect_scenes"' in prompt and "<|im_start|>assistant\n" in prompt
+    assert re.search(r"\nt=\d+\.\d\ds: \[frame\]", prompt) and '"name": "detect_scenes"' in prompt
+    assert prompt.endswith("<|im_start|>assistant\n") and "<|image_pad|>" not in prompt
     state = run_episode(episode, policy)
     assert state.turns >= 1 and state.end_reason in ("answered", "max_turns")
     assert all(step["completion_tokens"] > 0 for step in state.steps)  # real generated tokens, parsed (often malformed)
@@ -134,6 +136,6 @@ def test_sft_and_grpo_train_a_text_only_model_through_the_same_loop(tiny_text_mo
 
     env = VideoToolEnv(EnvConfig(overview_frames=2, text_only=True, index=IndexSettings(**RANDOM_CLIP)))
     first = env.reset(**tasks_to_dataset(load_tasks(tasks)[:1])[0])
-    assert isinstance(first, str) and f"t=0.00s: {FRAME_MARK}" in first
+    assert isinstance(first, str) and re.search(r"\nt=\d+\.\d\ds: \[frame\]", first)
     result = env.detect_scenes()
     assert isinstance(result, str) and "scene(s)" in result

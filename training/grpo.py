@@ -69,7 +69,7 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
     """The :class:`trl.GRPOTrainer` for ``config``: tasks, environment, rewards, optional LoRA."""
     import os
 
-    from transformers import AutoProcessor
+    from transformers import AutoProcessor, AutoTokenizer
 
     from vagent.agent.text_models import config_kind
     from vagent.env.tasks import load_tasks
@@ -83,10 +83,10 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
     check_task_specs(tasks, config.reward)
     model = model_path(config.model)
     # loaded as TRL would load it, once: the placeholder ids come from its tokenizer
-    processor = AutoProcessor.from_pretrained(model, truncation_side="left", padding_side="left",
-                                              trust_remote_code=config.trust_remote_code)
     text_only = config_kind(model) == "text"
-    if text_only:  # a causal LM: AutoProcessor gave its tokenizer
+    auto = AutoTokenizer if text_only else AutoProcessor  # a causal LM: its tokenizer is the processing class
+    processor = auto.from_pretrained(model, truncation_side="left", padding_side="left", trust_remote_code=config.trust_remote_code)
+    if text_only:
         processor = trl_tool_template(processor)
     suppress_placeholders(config, getattr(processor, "tokenizer", processor))
     env_config = replace(config.env_config(), text_only=text_only)
