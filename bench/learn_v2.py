@@ -345,6 +345,8 @@ def markdown(payload: dict) -> str:
              f"held-out looks: {payload['heldout_looks']}. Command: `{payload['command']}`.", "",
              "Accuracy is `exact_match` (a count must be exact), mean over seeds and tasks; ± is the std over seeds. "
              "right tool = the family's tool was called (count → detect_scenes, timed code → read_text).", ""]
+    if payload.get("recomputed"):
+        lines += [f"**Recomputed rows.** {payload['recomputed']}", ""]
     for run in payload["runs"]:
         arms = run["arms"]
         lines += [f"## {run['model']} ({'pretrained, LoRA' if run['pretrained'] else 'random init'}), seeds {run['seeds']}, {run['tasks']} tasks", "",
