@@ -167,7 +167,6 @@ def demonstrations(args: Args, tasks: list) -> dict:
     """One demonstration per train task, kept when exactly right (the reward filter)."""
     from vagent.agent.graph import run_episode
     from vagent.env.environment import start_episode
-    from vagent.training.collect import trajectory_record
 
     out = Path(args.out) / "data" / "demos.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -104,27 +104,21 @@ def load_trajectories(path: str | Path, processor: Any, max_image_side: int | No
     tools = rows[0].get("tools") or []
     system_cache: dict[str, str] = {}
 
-    def system_for(system_text: str) -> str:
-        if system_text not in system_cache:
-            system_cache[system_text] = system_with_tools(processor, system_text, tools)
-        return system_cache[system_text]
+    def rebuilt(stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        system = next((m["content"] for m in stored if m["role"] == "system"), None)
+        if system and system not in system_cache:
+            system_cache[system] = system_with_tools(processor, system, tools)
+        return rebuild_messages(stored, path.parent, system_cache[system] if system else None,
+                                None if text_only else max_image_side, text_only=text_only)
 
     if text_only:
-        def rebuilt(stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            system = next((m["content"] for m in stored if m["role"] == "system"), None)
-            return rebuild_messages(stored, path.parent, system_for(system) if system else None, None, text_only=True)
-
         return datasets.Dataset.from_dict({"messages": [rebuilt(r["messages"]) for r in rows]})
     dataset = datasets.Dataset.from_dict(
         {"id": [r["id"] for r in rows], "messages_json": [json.dumps(r["messages"]) for r in rows]}
     )
 
     def transform(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        messages = []
-        for text in batch["messages_json"]:
-            stored = json.loads(text)
-            system = next((m["content"] for m in stored if m["role"] == "system"), None)
-            messages.append(rebuild_messages(stored, path.parent, system_for(system) if system else None, max_image_side))
+        messages = [rebuilt(json.loads(text)) for text in batch["messages_json"]]
         return {"messages": messages, "images": [[] for _ in messages]}
 
     return dataset.with_transform(transform)
