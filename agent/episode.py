@@ -9,6 +9,7 @@ checkpointed, saved as a trace and turned into training data.
 from __future__ import annotations
 
 import copy
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -96,6 +97,8 @@ class Episode:
         self.state = state
         self.tools = tools
         self.budget = budget or Budget()
+        self._started: dict[str, list[Any]] = {}
+        """Futures of calls started ahead by :meth:`start_calls`, by :func:`call_key`, oldest first."""
 
     @classmethod
     def start(
@@ -164,7 +167,7 @@ class Episode:
         One turn is three phases that every face shares: :meth:`begin_turn`, one
         :meth:`tool_result` per call (or the answer / the correction of a malformed turn), and
         :meth:`end_turn`. TRL's tool loop, which parses turns and calls tools itself, drives the
-        same phases (``vagent.env.trl_env``).
+        same phases (``vagent.faces.trl_rollout``).
         """
         if self.done:
             raise RuntimeError("episode is over; start a new one")
@@ -182,7 +185,9 @@ class Episode:
             observations.append(observation)
             state.messages.append({"role": "user", "content": observation.content_blocks()})
         else:
+            self.start_calls([(call.name, call.arguments) for call in action.tool_calls])
             observations = [self.tool_result(call.name, call.arguments, record)[0] for call in action.tool_calls]
+            self.discard_started_calls()
         record["tool_seconds"] = round(time.perf_counter() - tool_started, 4)
         self.end_turn(record)
         return StepResult(action, observations, self.done, self.done and state.end_reason != "answered")
@@ -244,15 +249,35 @@ class Episode:
         state = self.state
         state.end_reason = next((s["budget_reason"] for s in reversed(state.steps) if s.get("budget_reason")), "max_turns")
 
+    def start_calls(self, calls: list[tuple[str, Any]]) -> None:
+        """Start a turn's calls at once when the tools run in worker processes (they have ``submit``:
+        :class:`~vagent.tools.workers.PooledTools`); :meth:`run_call` then takes each result in turn.
+
+        Results, budgets and notices are those of running the calls one by one: a call that the frame
+        budget stops is not shown (its early result is dropped), and each tool is a pure function
+        of its video and arguments. Without ``submit`` this does nothing.
+        """
+        submit = getattr(self.tools, "submit", None)
+        if submit is None or self.budget.max_frames <= self.state.frames_shown:
+            return
+        for name, arguments in calls:
+            self._started.setdefault(call_key(name, arguments), []).append(submit(name, arguments))
+
+    def discard_started_calls(self) -> None:
+        """Forget calls started ahead that were never run (the turn ended first)."""
+        self._started.clear()
+
     def run_call(self, name: str, arguments: dict[str, Any], record: dict[str, Any]) -> Observation:
         """Run one tool call under the frame budget, counting it and appending its record to ``record["calls"]``."""
         state = self.state
         frames_left = self.budget.max_frames - state.frames_shown
         started = time.perf_counter()
+        early = self._started.get(call_key(name, arguments))
+        future = early.pop(0) if early else None
         if frames_left <= 0:
             observation = Observation.failure("Frame budget exhausted: no more images can be shown. Answer now.")
         else:
-            observation = self.tools.call(name, arguments)
+            observation = future.result() if future is not None else self.tools.call(name, arguments)
             if len(observation.images) > frames_left:
                 observation.images = observation.images[:frames_left]
                 observation.text += f"\n(Only {frames_left} image(s) shown: the frame budget is nearly spent.)"
@@ -269,6 +294,14 @@ class Episode:
             }
         )
         return observation
+
+
+def call_key(name: Any, arguments: Any) -> str:
+    """One tool call as a string, to match a call started ahead with the same call run later."""
+    try:
+        return json.dumps([name, arguments], sort_keys=True, default=repr)
+    except (ValueError, TypeError, RecursionError):  # keys of mixed types, an integer too long to print
+        return repr((name, arguments))
 
 
 def budget_block(reason: str) -> dict[str, Any]:
