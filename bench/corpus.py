@@ -53,6 +53,7 @@ def bench_eval(root: Path, n_tasks: int) -> list[str]:
     from vagent.agent.episode import Budget
     from vagent.agent.openai_policy import OpenAIPolicy
     from vagent.agent.tiny_model import tiny_model_path
+    from vagent.env.environment import EnvConfig
     from vagent.env.evaluate import EvalConfig, evaluate
     from vagent.env.tasks import load_tasks
 
@@ -76,8 +77,8 @@ def bench_eval(root: Path, n_tasks: int) -> list[str]:
         index = IndexSettings(clip_model="ViT-S-32", clip_pretrained=None, allow_random_clip=True, cache_dir=root / "cache1")
         for concurrency in (1, 2, 4):
             policy = OpenAIPolicy(f"http://127.0.0.1:{port}/v1", str(model), temperature=0.0, max_tokens=16, read_timeout=300)
-            config = EvalConfig(out_dir=root / f"eval{concurrency}", budget=Budget(max_turns=2), index=index,
-                                concurrency=concurrency, overview_frames=1)
+            config = EvalConfig(out_dir=root / f"eval{concurrency}", env=EnvConfig(budget=Budget(max_turns=2), index=index,
+                                overview_frames=1), concurrency=concurrency)
             speed = evaluate(load_tasks(tasks_file), policy, config)["throughput"]
             base = base or speed["tasks_per_min"]
             rows.append(f"| {concurrency} | {speed['tasks']} | {speed['seconds']:.1f} s | {speed['tasks_per_min']:.2f} | "

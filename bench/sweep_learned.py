@@ -36,6 +36,7 @@ def main() -> None:
     from vagent.agent.episode import Budget
     from vagent.agent.hf_policy import TransformersPolicy
     from vagent.agent.scaling import ScalingConfig
+    from vagent.env.environment import EnvConfig
     from vagent.env.evaluate import EvalConfig
     from vagent.env.sweep import sweep
     from vagent.env.tasks import load_tasks
@@ -44,9 +45,9 @@ def main() -> None:
     torch.set_num_threads(1)
     tasks = load_tasks(args.tasks)[: args.limit]
     out = Path(args.out) / args.name
-    config = EvalConfig(out_dir=out, budget=Budget(max_turns=3, max_frames=2), overview_frames=2, reward="accuracy:1,format:0.2",
-                        scaling=ScalingConfig(parallel=1, verifier="format", agree=2), save_traces=False,
-                        index=IndexSettings(clip_model="ViT-S-32", clip_pretrained=None, allow_random_clip=True))
+    env = EnvConfig(budget=Budget(max_turns=3, max_frames=2), overview_frames=2, reward="accuracy:1,format:0.2",
+                    index=IndexSettings(clip_model="ViT-S-32", clip_pretrained=None, allow_random_clip=True))
+    config = EvalConfig(out_dir=out, env=env, scaling=ScalingConfig(parallel=1, verifier="format", agree=2), save_traces=False)
     started = time.time()
     make = lambda: TransformersPolicy(args.model, do_sample=True, temperature=args.temperature, top_p=1.0, seed=0,  # noqa: E731
                                       max_new_tokens=160, max_image_side=256, batch_size=1)

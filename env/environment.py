@@ -1,7 +1,7 @@
 """The RL environment: an episode over a task, stepped with model text, scored by a reward spec.
 
 This is the plain face (``reset(task)`` / ``step(model_text)``) for custom loops; the
-Gymnasium face (``env.gym_env``) and the TRL ``environment_factory`` face (``env.trl_env``)
+Gymnasium face (``faces.gymnasium_env``) and the TRL ``environment_factory`` face (``faces.trl_rollout``)
 are thin adapters over it. Stepping goes through :class:`vagent.agent.episode.Episode`, the
 same code the LangGraph agent runs, with the same parser and tool registry.
 """
@@ -23,7 +23,11 @@ from vagent.tools.registry import VideoTools
 
 @dataclass
 class EnvConfig:
-    """Everything that shapes an episode. Every field has a sensible default."""
+    """Everything that shapes an episode. Every field has a sensible default.
+
+    The one environment config: evaluation (``EvalConfig.env``), collection (``CollectConfig.env``),
+    GRPO (``VagentGRPOConfig.env``), ``vagent ask`` / ``eval`` (``RunOptions.environment()``) and the
+    trainer faces embed it rather than repeating its fields; YAML configs spell it ``env:``."""
 
     budget: Budget = field(default_factory=Budget)
     """Turns, frames and seconds allowed per episode."""

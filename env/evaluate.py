@@ -18,12 +18,11 @@ import time
 from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from vagent.agent.episode import Budget
 from vagent.agent.measures import guessed
 from vagent.agent.policy import Policy
 from vagent.agent.scaling import ScalingConfig, run_scaled
@@ -34,7 +33,6 @@ from vagent.env.metrics import benchmark_metrics, benchmark_tables
 from vagent.env.rewards import accuracy, task_spec
 from vagent.env.tasks import Task
 from vagent.errors import ConfigError
-from vagent.tools.index import IndexSettings
 
 IOU_THRESHOLDS = (0.3, 0.5, 0.7)
 
@@ -45,12 +43,10 @@ class EvalConfig:
 
     out_dir: Path
     """Results, traces and the summary go here; an existing ``results.jsonl`` is resumed."""
-    budget: Budget = field(default_factory=Budget)
+    env: EnvConfig = field(default_factory=EnvConfig)
+    """Budget, overview frames, index settings and the reward spec scored for every task (``reward``
+    in results, next to accuracy); ``include_schemas`` is the policy's own."""
     scaling: ScalingConfig = field(default_factory=ScalingConfig)
-    index: IndexSettings = field(default_factory=IndexSettings)
-    reward: str = "default"
-    """Reward spec scored for every task (``reward`` in results), next to accuracy."""
-    overview_frames: int = 4
     save_traces: bool = True
     concurrency: int = 1
     """Tasks run at once (threads) when the policy takes concurrent requests (``concurrent = True``:
@@ -101,12 +97,11 @@ def _append(path: Path, record: dict[str, Any]) -> None:
 
 def evaluate_task(task: Task, policy: Policy, config: EvalConfig) -> tuple[dict[str, Any], Trace]:
     """Answer one task with the configured strategy and score it."""
-    episode_config = EnvConfig(budget=config.budget, overview_frames=config.overview_frames, reward=config.reward,
-                               index=config.index, include_schemas=policy.include_schemas)
-    result = run_scaled(partial(start_episode, task, episode_config), policy, config.budget, config.scaling)
+    episode_config = replace(config.env, include_schemas=policy.include_schemas)
+    result = run_scaled(partial(start_episode, task, episode_config), policy, config.env.budget, config.scaling)
     chosen = result.trajectories[result.chosen] if result.chosen is not None else result.trajectories[0]
     final = {"answer": result.answer, "steps": chosen.steps, "tool_calls": chosen.tool_calls, "frames_shown": chosen.frames_shown}
-    reward, components = task_spec(task, config.reward).score(final, task)
+    reward, components = task_spec(task, config.env.reward).score(final, task)
     record: dict[str, Any] = {
         "task_id": task.id,
         "answer_type": task.answer_type,
@@ -161,15 +156,16 @@ def run_configuration(policy: Policy, config: EvalConfig) -> dict[str, Any]:
         strategy["verifier"] = scaling.verifier
     if scaling.strategy == "adaptive":
         strategy.update(agree=scaling.agree, round_size=scaling.round_size, grow_frames=scaling.grow_frames)
-    index = {k: v for k, v in asdict(config.index).items() if k != "cache_dir"}
+    env = config.env
+    index = {k: v for k, v in asdict(env.index).items() if k != "cache_dir"}
     identity = {
         "model": policy.name,
         "temperature": getattr(policy, "temperature", None),
         "seed": getattr(policy, "seed", None),
         **strategy,
-        "budget": asdict(config.budget),
-        "reward": config.reward,
-        "overview_frames": config.overview_frames,
+        "budget": asdict(env.budget),
+        "reward": env.reward,
+        "overview_frames": env.overview_frames,
         "index": index,
     }
     return json.loads(json.dumps(identity, default=str))

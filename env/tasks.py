@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,8 +37,6 @@ __all__ = [
     "Task",
     "load_tasks",
     "save_tasks",
-    "task_from_row",
-    "tasks_to_dataset",
 ]
 
 
@@ -263,63 +261,3 @@ def save_tasks(tasks: Iterable[Task], path: str | os.PathLike[str]) -> Path:
         return json.dumps(data, ensure_ascii=False) + "\n"
 
     return write_lines_atomic(path, (line(task) for task in tasks))
-
-
-def tasks_to_dataset(tasks: Iterable[Task], prompt: Callable[[Task], Any] | None = None) -> Any:
-    """A :class:`datasets.Dataset` with one row per task, for TRL (``reset(**row)``).
-
-    Columns: ``prompt`` (from ``prompt(task)``; left out when ``prompt`` is None), ``id``,
-    ``video``, ``question``, ``answer_type``, ``answer`` (JSON text: Arrow cannot hold a column
-    mixing letters, floats and lists; decode with ``json.loads``), ``options`` (list or null),
-    ``evidence`` (list of pairs or null), ``metadata`` (JSON text), ``reward`` (string or null).
-    :func:`task_from_row` turns a row back into a :class:`Task`.
-    """
-    import datasets
-
-    tasks = list(tasks)
-    rows = {
-        "id": [task.id for task in tasks],
-        "video": [task.video for task in tasks],
-        "question": [task.question for task in tasks],
-        "answer_type": [task.answer_type for task in tasks],
-        "answer": [json.dumps(task.answer, ensure_ascii=False) for task in tasks],
-        "options": [task.options for task in tasks],
-        "evidence": [task.evidence for task in tasks],
-        "metadata": [json.dumps(task.metadata, ensure_ascii=False) for task in tasks],
-        "reward": [task.reward for task in tasks],
-    }
-    string_column = datasets.Value("string")
-    features = datasets.Features(
-        {
-            **{name: string_column for name in ("id", "video", "question", "answer_type", "answer")},
-            "options": datasets.List(string_column),
-            "evidence": datasets.List(datasets.List(datasets.Value("float64"))),
-            "metadata": string_column,
-            "reward": string_column,
-        }
-    )
-    dataset = datasets.Dataset.from_dict(rows, features=features)
-    if prompt is not None:
-        dataset = dataset.add_column("prompt", [prompt(task) for task in tasks])
-    return dataset
-
-
-def task_from_row(row: dict[str, Any]) -> Task:
-    """The :class:`Task` of one :func:`tasks_to_dataset` row (or ``reset(**row)`` kwargs)."""
-
-    def decoded(value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
-
-    return Task.from_dict(
-        {
-            "id": row["id"],
-            "video": row["video"],
-            "question": row["question"],
-            "answer_type": row["answer_type"],
-            "answer": decoded(row["answer"]),
-            "options": row.get("options"),
-            "evidence": row.get("evidence"),
-            "metadata": decoded(row.get("metadata")) or {},
-            "reward": row.get("reward"),
-        }
-    )

@@ -148,6 +148,7 @@ def transformers_server(tiny_model_dir):
 def test_concurrent_eval_against_transformers_serve(transformers_server, tiny_model_dir, test_videos, tmp_path):
     from vagent.agent.episode import Budget
     from vagent.agent.openai_policy import OpenAIPolicy
+    from vagent.env.environment import EnvConfig
     from vagent.env.evaluate import EvalConfig, evaluate
     from vagent.env.tasks import load_tasks
     from vagent.tools.index import IndexSettings
@@ -155,7 +156,7 @@ def test_concurrent_eval_against_transformers_serve(transformers_server, tiny_mo
     tasks = load_tasks(_tasks(tmp_path, test_videos["cfr_mp4"].path, 4))
     policy = OpenAIPolicy(transformers_server, str(tiny_model_dir), temperature=0.0, max_tokens=16, read_timeout=120)
     index = IndexSettings(clip_model="ViT-S-32", clip_pretrained=None, allow_random_clip=True, cache_dir=tmp_path / "cache")
-    config = EvalConfig(out_dir=tmp_path / "run", budget=Budget(max_turns=2), index=index, concurrency=4, overview_frames=1)
+    config = EvalConfig(out_dir=tmp_path / "run", env=EnvConfig(budget=Budget(max_turns=2), index=index, overview_frames=1), concurrency=4)
     summary = evaluate(tasks, policy, config)
     records = [json.loads(line) for line in (tmp_path / "run" / "results.jsonl").read_text().splitlines()]
     assert sorted(r["task_id"] for r in records) == ["t0", "t1", "t2", "t3"]

@@ -55,7 +55,7 @@ def consistency_run(tmp_path_factory):
     tasks = suite + _general_tasks(suite)
     save_tasks(tasks, root / "all.jsonl")
     config = collect.load_config(None, {"tasks": str(root / "all.jsonl"), "out": str(root / "sft.jsonl"), "min_reward": 0.0,
-                                        "index": RANDOM_CLIP, "progress": False})
+                                        "env": {"index": RANDOM_CLIP}, "progress": False})
     return tasks, collect.run(config)
 
 
@@ -112,6 +112,6 @@ def test_collect_drops_and_counts_a_teacher_that_contradicts_itself(tmp_path, mo
 
     monkeypatch.setattr(collect, "_policy", lambda *args: SelfContradicting())
     result = collect.run(collect.load_config(None, {"tasks": str(tmp_path / "t.jsonl"), "out": str(tmp_path / "o.jsonl"),
-                                                    "index": RANDOM_CLIP, "progress": False}))
+                                                    "env": {"index": RANDOM_CLIP}, "progress": False}))
     assert (result.kept, result.dropped_inconsistent, result.dropped_reward) == (0, 1, 0)
     assert result.path.read_text() == ""

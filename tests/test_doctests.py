@@ -13,6 +13,7 @@ MODULES = [
     "vagent.answers",
     "vagent.env.rewards",
     "vagent.env.tasks",
+    "vagent.training._config",
 ]
 
 

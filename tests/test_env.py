@@ -13,7 +13,7 @@ from PIL import Image
 from vagent.agent.episode import Budget
 from vagent.agent.scripted import ScriptedPolicy
 from vagent.env.environment import EnvConfig, VideoEnv, tools_for
-from vagent.env.gym_env import MAX_TEXT, VideoToolGymEnv, render_messages
+from vagent.faces.gymnasium_env import MAX_TEXT, GymnasiumTextEnv, render_messages
 from vagent.env.rewards import PRESETS, RewardSpec
 from vagent.env.synthetic import FAMILIES, make_task
 from vagent.tools.index import IndexSettings, build_count, clear_memo
@@ -100,7 +100,7 @@ def test_step_before_reset_raises():
 
 # ----------------------------------------------------------------------------- Gymnasium face
 def test_gymnasium_check_env_passes_on_every_family(family_tasks):
-    env = VideoToolGymEnv(list(family_tasks.values()), config(max_turns=3))
+    env = GymnasiumTextEnv(list(family_tasks.values()), config(max_turns=3))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the passive checker's warnings fail the test
         check_env(env, skip_render_check=True)
@@ -110,7 +110,7 @@ def test_gymnasium_check_env_passes_on_every_family(family_tasks):
 
 def test_same_seed_same_episode(family_tasks):
     tasks = list(family_tasks.values())
-    env, other = VideoToolGymEnv(tasks, config()), VideoToolGymEnv(tasks, config())
+    env, other = GymnasiumTextEnv(tasks, config()), GymnasiumTextEnv(tasks, config())
     picked = set()
     for seed in range(8):
         first, info = env.reset(seed=seed)
@@ -125,7 +125,7 @@ def test_same_seed_same_episode(family_tasks):
 
 def test_gym_observations_text_images_and_rewards(family_tasks):
     tasks = [family_tasks["where_at"]]
-    env = VideoToolGymEnv(tasks, config())
+    env = GymnasiumTextEnv(tasks, config())
     obs, info = env.reset(seed=0)
     assert env.observation_space.contains(obs) and len(info["images"]) == 2
     assert obs.count("<image t=") == 2 and all(isinstance(im, Image.Image) for im in info["images"])
@@ -143,7 +143,7 @@ def test_render_messages_is_ascii_and_bounded():
 
 def test_gym_env_needs_tasks():
     with pytest.raises(ValueError, match="at least one task"):
-        VideoToolGymEnv([], config())
+        GymnasiumTextEnv([], config())
 
 
 # ----------------------------------------------------------------------------- one index per video

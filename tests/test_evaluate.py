@@ -11,6 +11,7 @@ import pytest
 from vagent.agent.episode import Budget, Generation
 from vagent.agent.scaling import ScalingConfig
 from vagent.agent.scripted import ScriptedPolicy
+from vagent.env.environment import EnvConfig
 from vagent.env.evaluate import EvalConfig, RunMismatch, claim_folder, evaluate, grounding, run_configuration, summarise, summary_table
 from vagent.env.tasks import Task
 from vagent.env.sweep import sweep
@@ -55,7 +56,7 @@ class Guarded:
 
 
 def eval_config(out, **scaling) -> EvalConfig:
-    return EvalConfig(out_dir=out, budget=Budget(max_turns=10), index=RANDOM_CLIP, overview_frames=4,
+    return EvalConfig(out_dir=out, env=EnvConfig(budget=Budget(max_turns=10), index=RANDOM_CLIP, overview_frames=4),
                       scaling=ScalingConfig(**scaling) if scaling else ScalingConfig())
 
 
@@ -167,7 +168,7 @@ def test_a_results_folder_belongs_to_one_run(tasks, tmp_path):
     with pytest.raises(RunMismatch, match=r"strategy 'single' there, 'self_consistency' now; samples 1 there, 4 now"):
         evaluate(tasks, Guarded([t.question for t in tasks]), eval_config(out, strategy="self_consistency", samples=4))
     config = eval_config(out)
-    config.budget = Budget(max_turns=3)
+    config.env.budget = Budget(max_turns=3)
     with pytest.raises(RunMismatch, match=r"budget\.max_turns 10 there, 3 now"):
         evaluate(tasks, Guarded([t.question for t in tasks]), config)
     assert (out / "results.jsonl").read_text() == before, "a refused run changes nothing"

@@ -69,7 +69,7 @@ def test_one_grpo_step_raises_the_rewarded_rollout_and_ignores_tool_results(coun
     trainer = build_trainer(VagentGRPOConfig(
         model=str(tiny_model_dir), tasks=str(tasks_file), output_dir=str(tmp_path), max_steps=1,
         per_device_train_batch_size=2, num_generations=2, max_completion_length=1024, max_tool_calling_iterations=2,
-        learning_rate=1e-3, beta=0.0, reward="accuracy", overview_frames=2, max_frames=8, index=RANDOM_INDEX,
+        learning_rate=1e-3, beta=0.0, env={"reward": "accuracy", "overview_frames": 2, "budget": {"max_frames": 8}, "index": RANDOM_INDEX},
         activation_checkpointing=False, save_strategy="no", report_to="none", logging_steps=1, seed=0))
     answers = {0: _answer(right), 1: _answer(wrong)}
     _scripted_generation(trainer, [SCENES, lambda row: answers[row]])

@@ -1,4 +1,4 @@
-"""The package's import graph: data flows one way (tools -> agent -> env -> training -> CLI).
+"""The package's import graph: data flows one way (tools -> agent -> env -> faces -> training -> CLI).
 
 Every ``import`` in every module counts, including those inside functions (a lazy import is
 still a dependency); only ``if TYPE_CHECKING:`` blocks are left out. Two rules:
@@ -13,9 +13,9 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = {"tools": "tools", "agent": "agent", "env": "env", "training": "training"}
+PACKAGES = {"tools": "tools", "agent": "agent", "env": "env", "faces": "faces", "training": "training"}
 
-LAYERS = {"core": 0, "tools": 1, "agent": 2, "env": 3, "training": 4, "cli": 5}
+LAYERS = {"core": 0, "tools": 1, "agent": 2, "env": 3, "faces": 4, "training": 5, "cli": 6}
 """``core``: vagent.types, vagent.errors, vagent.answers, vagent.files (leaf libraries); ``cli``: the rest of ``vagent``."""
 
 CORE = {"vagent.types", "vagent.errors", "vagent.answers", "vagent.files"}
@@ -89,7 +89,7 @@ def test_no_module_imports_from_a_layer_above_it():
         for target in sorted(targets)
         if LAYERS[_layer(target)] > LAYERS[_layer(module)]
     ]
-    assert not wrong, "imports against the flow tools -> agent -> env -> training -> CLI:\n" + "\n".join(wrong)
+    assert not wrong, "imports against the flow tools -> agent -> env -> faces -> training -> CLI:\n" + "\n".join(wrong)
 
 
 def test_no_import_cycle():

@@ -19,7 +19,7 @@ def sft_data(tmp_path_factory):
     root = tmp_path_factory.mktemp("lora")
     make_suite(4, root / "suite", seed=5, families=["count_cuts", "where_at"])
     config = collect.load_config(None, {"tasks": str(root / "suite" / "tasks.jsonl"), "out": str(root / "sft.jsonl"),
-                                        "index": RANDOM_INDEX, "progress": False})
+                                        "env": {"index": RANDOM_INDEX}, "progress": False})
     result = collect.run(config)
     assert result.kept >= 2
     return result.path
@@ -81,7 +81,7 @@ def test_grpo_lora_trains_only_the_adapter(synthetic_tasks, tiny_model_dir, tmp_
     trainer = build_trainer(VagentGRPOConfig(
         model=str(tiny_model_dir), tasks=str(synthetic_tasks[1]), output_dir=str(tmp_path), max_steps=1,
         num_generations=2, max_completion_length=400, max_tool_calling_iterations=1, save_strategy="no", beta=0.04,
-        index=RANDOM_INDEX, reward="format", max_frames=8, learning_rate=1e-2, **FAST, **LORA))
+        env={"index": RANDOM_INDEX, "reward": "format", "budget": {"max_frames": 8}}, learning_rate=1e-2, **FAST, **LORA))
     # rewards differ inside the group (one rollout answers, one does not), so the step has a gradient
     _scripted_generation(trainer, [lambda row: "<think>x</think><answer>3</answer>" if row % 2 == 0 else "<think>x</think>"])
     base, lora = _split(trainer.model)

@@ -3,7 +3,7 @@
 Each chain follows the configs' own comments: collect -> SFT -> GRPO from the SFT output ->
 ``vagent ask`` / ``vagent eval`` on the GRPO output, through the CLI, from a working folder that
 holds ``runs/synthetic`` (the path every shipped config names). The only overrides are the model
-(``model=tiny``; offline CLIP: ``index.clip_pretrained=null``), the GPU switches (``bf16``,
+(``model=tiny``; offline CLIP: ``env.index.clip_pretrained=null``), the GPU switches (``bf16``,
 ``use_vllm``, ``activation_checkpointing``) and the run length (steps; for the teacher collect one
 attempt of two turns on one task); the 8B GRPO step also gets a shorter completion budget and no
 accumulation, which only change how long one CPU step takes.
@@ -21,7 +21,7 @@ from vagent.env.tasks import load_tasks
 
 CONFIGS = Path(__file__).resolve().parents[1] / "training" / "configs"
 NO_GPU = ["bf16=false", "activation_checkpointing=false"]
-OFFLINE_CLIP = ["index.clip_pretrained=null", "index.allow_random_clip=true"]
+OFFLINE_CLIP = ["env.index.clip_pretrained=null", "env.index.allow_random_clip=true"]
 runner = CliRunner()
 
 
@@ -96,7 +96,7 @@ def test_teacher_collect_config_with_a_local_model(workdir, monkeypatch):
     attempt of two turns on one task, since a random model writes all 1024 tokens of every turn."""
     monkeypatch.chdir(workdir)
     out = cli("train", "collect", "--config", CONFIGS / "collect_teacher.yaml", "policy=tiny", "limit=1", "attempts=1",
-              "keep=1", "max_turns=2", *OFFLINE_CLIP)
+              "keep=1", "env.budget.max_turns=2", *OFFLINE_CLIP)
     kept, episodes = map(int, out.split("kept ")[1].split(" ")[0].split("/"))
     assert episodes == 1 and kept + int(out.split("dropped ")[1].split(" ")[0]) + int(out.split("reward, ")[1].split(" ")[0]) == 1
     assert (workdir / "runs" / "collect" / "teacher.jsonl").is_file()

@@ -24,8 +24,8 @@ def test_task_spec_prefers_the_task():
 @pytest.mark.parametrize("own", [None, "accuracy:2", "format:1"])
 def test_trl_reward_functions_total_equals_the_task_spec_total(own):
     """TRL sums run-weighted components; for a task with its own spec the total is that spec's."""
-    from vagent.env.tasks import tasks_to_dataset
-    from vagent.env.trl_env import reward_funcs, reward_weights
+    from vagent.faces.trl_dataset import tasks_to_dataset
+    from vagent.faces.trl_rewards import reward_funcs, reward_weights
 
     task = _task(own)
     row = tasks_to_dataset([task])[0]
@@ -38,7 +38,7 @@ def test_trl_reward_functions_total_equals_the_task_spec_total(own):
 
 
 def test_grpo_refuses_a_task_spec_the_run_cannot_express():
-    from vagent.env.trl_env import check_task_specs
+    from vagent.faces.trl_rewards import check_task_specs
 
     check_task_specs([_task("accuracy:3"), _task(None)], RUN)
     with pytest.raises(ConfigError, match="tool_cost"):

@@ -60,7 +60,7 @@ def run_inference(task, config, script):
     return state, RewardSpec.parse(config.reward).score(state, task)[0]
 
 
-def run_trl(tmp_path, tasks_file, script, **settings):
+def run_trl(tmp_path, tasks_file, script, max_frames=64, **settings):
     """One GRPO step of 2 rollouts that both write ``script``; returns (TRL's completions, env states, rewards, config)."""
     from vagent.training.grpo import build_trainer
     from vagent.training.grpo_config import VagentGRPOConfig
@@ -68,8 +68,9 @@ def run_trl(tmp_path, tasks_file, script, **settings):
     config = VagentGRPOConfig(
         model=settings.pop("model"), tasks=str(tasks_file), limit=1, output_dir=str(tmp_path), max_steps=1,
         per_device_train_batch_size=2, num_generations=2, max_completion_length=3000, save_strategy="no", beta=0.0,
-        activation_checkpointing=False, index=RANDOM_INDEX, reward="accuracy:1,format:0.2,tool_cost:0.02",
-        overview_frames=2, report_to="none", **settings)
+        activation_checkpointing=False, report_to="none", **settings,
+        env={"index": RANDOM_INDEX, "reward": "accuracy:1,format:0.2,tool_cost:0.02", "overview_frames": 2,
+             "budget": {"max_frames": max_frames}})
     trainer = build_trainer(config)
     _scripted_generation(trainer, script)
     seen: dict = {}
@@ -146,5 +147,5 @@ def test_malformed_turn_is_corrected_at_inference_and_ends_a_trl_rollout(task, t
         assert [s["action"]["kind"] for s in trl_state.steps] == ["tool_calls", "invalid"]
     from vagent.env.rewards import RewardSpec
 
-    assert reward == pytest.approx(RewardSpec.parse(config.reward).score(states[0], task)[0], abs=1e-6)
+    assert reward == pytest.approx(RewardSpec.parse(config.env.reward).score(states[0], task)[0], abs=1e-6)
     assert reward < expected  # the rollout is scored as the unanswered episode it was

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vagent.env.tasks import Task, load_tasks, save_tasks, task_from_row, tasks_to_dataset
+from vagent.env.tasks import Task, load_tasks, save_tasks
+from vagent.faces.trl_dataset import task_from_row, tasks_to_dataset
 from vagent.errors import ConfigError
 
 GOOD = [

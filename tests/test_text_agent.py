@@ -116,25 +116,26 @@ def test_sft_and_grpo_train_a_text_only_model_through_the_same_loop(tiny_text_mo
     environment hands the model text (frames as timestamp lines), the GRPO step runs real tools."""
     from vagent.env.environment import EnvConfig
     from vagent.env.synthetic import make_suite
-    from vagent.env.trl_env import VideoToolEnv
-    from vagent.env.tasks import load_tasks, tasks_to_dataset
+    from vagent.env.tasks import load_tasks
+    from vagent.faces.trl_dataset import tasks_to_dataset
+    from vagent.faces.trl_rollout import TRLRolloutEnv
     from vagent.tools.index import IndexSettings
     from vagent.training import collect, grpo, sft
 
     make_suite(2, tmp_path / "suite", seed=0, families=["count_cuts"], variant="number", duration=6.0, num_scenes=3)
     tasks = str(tmp_path / "suite" / "tasks.jsonl")
     data = collect.run(collect.load_config(None, {"tasks": tasks, "out": str(tmp_path / "data" / "sft.jsonl"),
-                                                 "min_reward": 0.5, "index": RANDOM_CLIP, "progress": False}))
+                                                 "min_reward": 0.5, "env": {"index": RANDOM_CLIP}, "progress": False}))
     trained = sft.run(sft.load_config(None, {"model": str(tiny_text_model_dir), "dataset": str(data.path),
                                              "output_dir": str(tmp_path / "sft"), "max_steps": 2, **FAST}))
     assert trained.steps == 2 and trained.train_loss > 0
     assert "<tool_call>" in (tmp_path / "sft" / "chat_template.jinja").read_text()  # the saved model keeps the tool template
     out = grpo.run(grpo.load_config(None, {"model": str(trained.output_dir), "tasks": tasks, "output_dir": str(tmp_path / "grpo"),
                                            "max_steps": 1, "num_generations": 2, "max_completion_length": 32,
-                                           "index": RANDOM_CLIP, **FAST}))
+                                           "env": {"index": RANDOM_CLIP}, **FAST}))
     assert out.steps == 1 and any("rewards/accuracy/mean" in row for row in out.log_history)
 
-    env = VideoToolEnv(EnvConfig(overview_frames=2, text_only=True, index=IndexSettings(**RANDOM_CLIP)))
+    env = TRLRolloutEnv(EnvConfig(overview_frames=2, text_only=True, index=IndexSettings(**RANDOM_CLIP)))
     first = env.reset(**tasks_to_dataset(load_tasks(tasks)[:1])[0])
     assert isinstance(first, str) and re.search(r"\nt=\d+\.\d\ds: \[frame\]", first)
     result = env.detect_scenes()

@@ -24,7 +24,7 @@ def collected(tmp_path_factory):
     root = tmp_path_factory.mktemp("training")
     make_suite(2, root / "suite", seed=0, families=["count_cuts", "where_at"])
     config = collect.load_config(None, {"tasks": str(root / "suite" / "tasks.jsonl"), "out": str(root / "data" / "sft.jsonl"),
-                                        "min_reward": 0.5, "index": RANDOM_CLIP, "progress": False})
+                                        "min_reward": 0.5, "env": {"index": RANDOM_CLIP}, "progress": False})
     return root, collect.run(config)
 
 
@@ -46,7 +46,7 @@ def test_collect_from_the_no_tools_teacher(collected):
 
     root, with_tools = collected
     config = collect.load_config(None, {"tasks": str(root / "suite" / "tasks.jsonl"), "out": str(root / "data" / "plain.jsonl"),
-                                        "policy": "scripted-no-tools", "min_reward": 0.0, "index": RANDOM_CLIP, "progress": False})
+                                        "policy": "scripted-no-tools", "min_reward": 0.0, "env": {"index": RANDOM_CLIP}, "progress": False})
     result = collect.run(config)
     assert result.episodes == result.kept == 2
     lines = [json.loads(line) for line in result.path.read_text().splitlines()]
@@ -106,7 +106,7 @@ def test_collect_sft_grpo_end_to_end(collected, tiny_model_dir, tmp_path):
     assert sft_out.steps == 2 and sft_out.train_loss > 0
     config = grpo.load_config(None, {"model": str(sft_out.output_dir), "tasks": str(root / "suite" / "tasks.jsonl"),
                                      "output_dir": str(tmp_path / "grpo"), "max_steps": 2, "num_generations": 2,
-                                     "max_completion_length": 48, "index": RANDOM_CLIP, **FAST})
+                                     "max_completion_length": 48, "env": {"index": RANDOM_CLIP}, **FAST})
     out = grpo.run(config)
     assert out.steps == 2
     logged = [row for row in out.log_history if "reward" in row]
@@ -121,7 +121,7 @@ def test_grpo_never_samples_vision_placeholders(collected, tiny_model_dir, tmp_p
 
     root, _ = collected
     overrides = {"model": str(tiny_model_dir), "tasks": str(root / "suite" / "tasks.jsonl"), "output_dir": str(tmp_path / "g"),
-                 "num_generations": 2, "index": RANDOM_CLIP, **FAST}
+                 "num_generations": 2, "env": {"index": RANDOM_CLIP}, **FAST}
     trainer = grpo.build_trainer(grpo.load_config(None, overrides))
     tokens = trainer.processing_class.tokenizer.convert_ids_to_tokens(trainer.generation_config.suppress_tokens)
     assert {"<|image_pad|>", "<|video_pad|>", "<|vision_start|>", "<|vision_end|>"} <= set(tokens)
@@ -148,9 +148,30 @@ def test_config_errors_name_the_problem():
     with pytest.raises(ConfigError, match="temperature"):
         collect.load_config(None, ["attempts=3"])
     with pytest.raises(ConfigError, match="reward_weights has 1"):
-        grpo.load_config(None, {"reward": "accuracy:1,format:0.2", "reward_weights": [1.0]})
+        grpo.load_config(None, {"env": {"reward": "accuracy:1,format:0.2"}, "reward_weights": [1.0]})
     with pytest.raises(ConfigError, match="unknown reward"):
-        grpo.load_config(None, {"reward": "acuracy"})
+        grpo.load_config(None, ["env.reward=acuracy"])
+
+
+def test_flat_environment_fields_of_old_configs_are_forwarded_under_env_with_a_warning():
+    """vagent 0.1's flat reward / max_* / overview_frames / index (and GRPO's flat clip_*) still load, as ``env``."""
+    from vagent.training import collect, grpo
+
+    with pytest.warns(FutureWarning, match=r"max_frames -> env\.budget\.max_frames"):
+        old = collect.load_config(None, ["reward=format", "max_turns=3", "max_frames=9", "overview_frames=2",
+                                         "index.clip_model=ViT-S-32"])
+    new = collect.load_config(None, ["env.reward=format", "env.budget.max_turns=3", "env.budget.max_frames=9",
+                                     "env.overview_frames=2", "env.index.clip_model=ViT-S-32"])
+    assert old.env == new.env and old.env.budget.max_frames == 9 and old.env.index.clip_model == "ViT-S-32"
+    with pytest.warns(FutureWarning, match="moved under env"):
+        old = grpo.load_config(None, {"reward": "format", "max_frames": 9, "clip_model": "ViT-S-32", "clip_pretrained": None,
+                                      "bf16": False})
+    assert old.env.reward == "format" and old.env.budget.max_frames == 9 and old.env.index.allow_random_clip
+    assert old.reward_weights == [1.0]
+    with pytest.raises(ConfigError, match="both set"), pytest.warns(FutureWarning):
+        collect.load_config(None, ["max_frames=9", "env.budget.max_frames=8"])
+    with pytest.raises(ConfigError, match="max_tool_calling_iterations"):
+        grpo.load_config(None, ["env.budget.max_turns=3"])
 
 
 def test_collect_with_a_server_teacher_that_does_not_answer_fails_in_seconds(collected, tmp_path):
@@ -168,7 +189,7 @@ def test_collect_with_a_server_teacher_that_does_not_answer_fails_in_seconds(col
     try:
         config = collect.load_config(None, {"tasks": str(root / "suite" / "tasks.jsonl"), "out": str(tmp_path / "out.jsonl"),
                                             "policy": f"http://127.0.0.1:{silent.getsockname()[1]}/v1", "read_timeout": 0.5,
-                                            "index": RANDOM_CLIP, "progress": False})
+                                            "env": {"index": RANDOM_CLIP}, "progress": False})
         started = time.perf_counter()
         with pytest.raises(VagentError, match="sent no answer within 0.5s"):
             collect.run(config)

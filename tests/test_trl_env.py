@@ -11,13 +11,9 @@ from PIL import Image
 
 from vagent.agent.episode import Budget
 from vagent.env.environment import EnvConfig
-from vagent.env.trl_env import (
-    VideoToolEnv,
-    make_environment_factory,
-    reward_funcs,
-    reward_weights,
-    training_dataset,
-)
+from vagent.faces.trl_dataset import training_dataset
+from vagent.faces.trl_rewards import reward_funcs, reward_weights
+from vagent.faces.trl_rollout import TRLRolloutEnv, make_environment_factory
 from vagent.tools.index import IndexSettings
 from vagent.tools.registry import TOOL_NAMES, VideoTools
 
@@ -40,12 +36,12 @@ def env_config(tmp_path: Path | None = None, **budget) -> EnvConfig:
 def test_public_methods_are_exactly_the_registry_tools():
     from transformers.utils import get_json_schema
 
-    env = VideoToolEnv(env_config())
-    public = {n for n, _ in inspect.getmembers(VideoToolEnv, predicate=inspect.isfunction) if not n.startswith("_")}
+    env = TRLRolloutEnv(env_config())
+    public = {n for n, _ in inspect.getmembers(TRLRolloutEnv, predicate=inspect.isfunction) if not n.startswith("_")}
     assert public == {*TOOL_NAMES, "reset"}
     for i, name in enumerate(TOOL_NAMES):
         assert get_json_schema(getattr(env, name)) == VideoTools.schemas()[i]
-        assert getattr(VideoToolEnv, name).__doc__ == getattr(VideoTools, name).__doc__
+        assert getattr(TRLRolloutEnv, name).__doc__ == getattr(VideoTools, name).__doc__
 
 
 def test_reset_tools_and_rewards(synthetic_tasks):
@@ -126,11 +122,11 @@ def test_grpo_runs_tools_and_trains_on_tool_images(synthetic_tasks, tiny_model_d
     args = VagentGRPOConfig(
         output_dir=str(tmp_path / "grpo"), max_steps=2, per_device_train_batch_size=2, num_generations=2,
         max_completion_length=900, activation_checkpointing=False, save_strategy="no", beta=0.0,
-        index=RANDOM_INDEX, reward="accuracy:1,format:0.2,tool_cost:0.02", max_frames=8,
+        env={"index": RANDOM_INDEX, "reward": "accuracy:1,format:0.2,tool_cost:0.02", "budget": {"max_frames": 8}},
         learning_rate=1e-3,
     )
     trainer = GRPOTrainer(
-        model=str(tiny_model_dir), reward_funcs=reward_funcs(args.reward), args=args,
+        model=str(tiny_model_dir), reward_funcs=reward_funcs(args.env.reward), args=args,
         train_dataset=training_dataset(tasks), environment_factory=make_environment_factory(args.env_config()),
     )
     call = '<think>look closer</think>\n<tool_call>\n{"name": "crop_clip", "arguments": {"start": 0.0, "end": 2.0, "num_frames": 2}}\n</tool_call>'
@@ -218,8 +214,8 @@ def test_grpo_loss_pass_scores_what_the_sampler_saw(synthetic_tasks, tiny_model_
     trainer = build_trainer(VagentGRPOConfig(
         model=str(tiny_model_dir), tasks=str(synthetic_tasks[1]), output_dir=str(tmp_path / "grpo"), max_steps=1,
         per_device_train_batch_size=2, num_generations=2, max_completion_length=700, max_tool_calling_iterations=1,
-        activation_checkpointing=False, save_strategy="no", beta=0.0, index=RANDOM_INDEX,
-        reward="format", max_frames=8,
+        activation_checkpointing=False, save_strategy="no", beta=0.0,
+        env={"index": RANDOM_INDEX, "reward": "format", "budget": {"max_frames": 8}},
     ))
     call = '<think>look</think>\n<tool_call>\n{"name": "crop_clip", "arguments": {"start": 0.0, "end": 2.0, "num_frames": 2}}\n</tool_call>'
     _scripted_generation(trainer, [call, None])  # the turn after the tool result is the model's own sample
@@ -290,4 +286,4 @@ def test_trl_face_never_lists_schemas_whatever_the_shared_config_says():
     """One EnvConfig may serve VideoEnv and the TRL face; the TRL face's system turn is the dataset
     prompt and the template lists the tools, so its episodes are started without schemas (documented)."""
     shared = EnvConfig(include_schemas=True)
-    assert VideoToolEnv(shared).config.include_schemas is False and shared.include_schemas is True
+    assert TRLRolloutEnv(shared).config.include_schemas is False and shared.include_schemas is True

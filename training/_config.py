@@ -85,6 +85,56 @@ def load_yaml(path: str | os.PathLike[str] | None, overrides: Mapping[str, Any] 
     return data
 
 
+ENV_FIELDS: dict[str, tuple[str, ...]] = {
+    "reward": ("reward",),
+    "overview_frames": ("overview_frames",),
+    "index": ("index",),
+    "max_turns": ("budget", "max_turns"),
+    "max_frames": ("budget", "max_frames"),
+    "max_seconds": ("budget", "max_seconds"),
+}
+"""Flat fields of vagent 0.1 configs and where they live now under ``env:`` (an ``EnvConfig``)."""
+
+
+def nest_env_fields(data: dict[str, Any], where: str, flat_names: Sequence[str]) -> dict[str, Any]:
+    """``data`` with the flat environment fields among ``flat_names`` moved under ``env:`` (a ``FutureWarning``).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     nest_env_fields({"max_frames": 8, "reward": "format"}, "config", ["max_frames", "reward"])
+    {'env': {'budget': {'max_frames': 8}, 'reward': 'format'}}
+    """
+    import warnings
+
+    flat = [name for name in flat_names if name in data]
+    if not flat:
+        return data
+    data, env = dict(data), _mapping(data.get("env"), f"{where}: env")
+    moved = ", ".join(f"{name} -> env.{'.'.join(ENV_FIELDS[name])}" for name in flat)
+    warnings.warn(f"{where}: environment fields moved under env: ({moved}); the flat spelling will be removed in vagent 0.3",
+                  FutureWarning, stacklevel=3)
+    for name in flat:
+        *parents, leaf = ENV_FIELDS[name]
+        target = env
+        for parent in parents:
+            target[parent] = target = _mapping(target.get(parent), f"{where}: env.{parent}")
+        if leaf in target:
+            raise ConfigError(f"{where}: {name} and env.{'.'.join(ENV_FIELDS[name])} are both set; keep env.{'.'.join(ENV_FIELDS[name])}")
+        target[leaf] = data.pop(name)
+    data["env"] = env
+    return data
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    """A copy of a nested config mapping (``None``: empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: expected a mapping of fields, got {value!r}")
+    return dict(value)
+
+
 def build(cls: type, data: Mapping[str, Any], where: str = "config") -> Any:
     """``cls(**data)``, building nested dataclass fields from mappings; unknown keys are an error."""
     names = {f.name: f for f in dataclasses.fields(cls) if f.init}

@@ -23,20 +23,22 @@ from __future__ import annotations
 import base64
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from vagent.agent.episode import Budget, EpisodeState
+from vagent.agent.episode import EpisodeState
 from vagent.agent.prompts import SYSTEM_INSTRUCTIONS
 from vagent.env.environment import EnvConfig, start_episode
 from vagent.env.rewards import RewardSpec, accuracy, task_spec
 from vagent.env.tasks import Task, load_tasks
 from vagent.errors import ConfigError
-from vagent.tools.index import IndexSettings
 from vagent.training.consistency import final_turn_contradiction
 
 __all__ = ["CollectConfig", "CollectResult", "load_config", "run"]
+
+LEGACY_ENV_FIELDS = ("reward", "max_turns", "max_frames", "overview_frames", "index")
+"""The flat environment fields collect configs of vagent 0.1 had (now under ``env:``)."""
 
 
 @dataclass
@@ -77,17 +79,12 @@ class CollectConfig:
     """Attempt ``k`` of a task uses seed ``seed + k``."""
     limit: int | None = None
     """Use only the first ``limit`` tasks (``None``: all)."""
-    reward: str = "default"
-    """Reward spec used for the threshold (a preset or ``"accuracy:1,format:0.2"``); a task's own
-    ``reward`` field takes precedence (``rewards.task_spec``)."""
-    max_turns: int = 8
-    """Episode budget: model turns."""
-    max_frames: int = 64
-    """Episode budget: images returned by tools."""
-    overview_frames: int = 4
-    """Evenly spaced frames shown with the question."""
-    index: IndexSettings = field(default_factory=IndexSettings)
-    """How videos are indexed (a YAML mapping of IndexSettings fields)."""
+    env: EnvConfig = field(default_factory=EnvConfig)
+    """The episodes' environment (a YAML mapping of ``EnvConfig`` fields): ``budget`` (``max_turns``,
+    ``max_frames``, ``max_seconds``), ``overview_frames``, ``reward`` (the spec of the ``min_reward``
+    threshold; a task's own ``reward`` field takes precedence, ``rewards.task_spec``) and ``index``
+    (how videos are indexed). The flat ``reward`` / ``max_turns`` / ``max_frames`` /
+    ``overview_frames`` / ``index`` of vagent 0.1 are still read, with a ``FutureWarning``."""
     progress: bool = True
     """Show a rich progress bar."""
 
@@ -102,7 +99,7 @@ class CollectConfig:
         for label, value in (("connect_timeout", self.connect_timeout), ("read_timeout", self.read_timeout)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
                 raise ConfigError(f"{label} must be a positive number of seconds, got {value!r}")
-        RewardSpec.parse(self.reward)
+        RewardSpec.parse(self.env.reward)
 
 
 @dataclass
@@ -125,9 +122,10 @@ class CollectResult:
 
 def load_config(path: str | os.PathLike[str] | None = None, overrides: Any = None) -> CollectConfig:
     """A :class:`CollectConfig` from YAML (``None``: defaults) and ``key=value`` overrides."""
-    from vagent.training._config import build, load_yaml
+    from vagent.training._config import build, load_yaml, nest_env_fields
 
-    return build(CollectConfig, load_yaml(path, overrides), str(path or "collect config"))
+    where = str(path or "collect config")
+    return build(CollectConfig, nest_env_fields(load_yaml(path, overrides), where, LEGACY_ENV_FIELDS), where)
 
 
 def _save_image(block: dict[str, Any], folder: Path, name: str, root: Path) -> dict[str, Any]:
@@ -194,8 +192,7 @@ def run(config: CollectConfig) -> CollectResult:
     if not config.tasks:
         raise ConfigError("collect: set tasks (a tasks.jsonl file)")
     tasks = load_tasks(config.tasks, check_videos=True)[: config.limit]
-    spec = RewardSpec.parse(config.reward)
-    budget = Budget(max_turns=config.max_turns, max_frames=config.max_frames)
+    spec = RewardSpec.parse(config.env.reward)
     out = Path(config.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     images_dir = out.with_name(out.name.removesuffix(".jsonl") + ".images")
@@ -208,8 +205,7 @@ def run(config: CollectConfig) -> CollectResult:
             kept = 0
             for attempt in range(config.attempts):
                 policy = _policy(config, task, attempt, shared)
-                env = EnvConfig(budget=budget, overview_frames=config.overview_frames, index=config.index,
-                                include_schemas=getattr(policy, "include_schemas", True))
+                env = replace(config.env, include_schemas=getattr(policy, "include_schemas", True))
                 episode = start_episode(task, env)
                 state = run_episode(episode, policy)
                 total, components = task_spec(task, spec).score(state, task)

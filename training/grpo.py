@@ -1,7 +1,7 @@
 """GRPO in the video tool environment (TRL ``GRPOTrainer`` with ``environment_factory``).
 
 Each task is rolled out ``num_generations`` times; in every rollout the model calls the real
-tools (:class:`vagent.env.trl_env.VideoToolEnv`, the same registry and Episode code as
+tools (:class:`vagent.faces.trl_rollout.TRLRolloutEnv`, the same registry and Episode code as
 inference), sees their images, and answers. The reward spec's components are separate TRL
 reward functions (logged as ``rewards/<name>/mean``, weighted by ``reward_weights``); episode
 statistics (accuracy, turns, tool calls per tool, frames) are logged through ``log_metric``.
@@ -48,7 +48,7 @@ class VagentGRPOTrainer(GRPOTrainer):
     """``GRPOTrainer`` that tells each environment when a new model turn starts.
 
     TRL runs one turn's tool calls back to back and never tells an environment where a turn ends;
-    :class:`~vagent.env.trl_env.VideoToolEnv` needs that for the turn budget and its notice.
+    :class:`~vagent.faces.trl_rollout.TRLRolloutEnv` needs that for the turn budget and its notice.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -73,14 +73,16 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
 
     from vagent.agent.text_models import config_kind
     from vagent.env.tasks import load_tasks
-    from vagent.env.trl_env import check_task_specs, make_environment_factory, reward_funcs, training_dataset
+    from vagent.faces.trl_dataset import training_dataset
+    from vagent.faces.trl_rewards import check_task_specs, reward_funcs
+    from vagent.faces.trl_rollout import make_environment_factory
     from vagent.training._config import lora_config, model_path, trl_tool_template
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is experimental in TRL
     if not config.tasks:
         raise ValueError("grpo: set tasks (a tasks.jsonl file)")
     tasks = load_tasks(config.tasks, check_videos=True)[: config.limit]
-    check_task_specs(tasks, config.reward)
+    check_task_specs(tasks, config.env.reward)
     model = model_path(config.model)
     # loaded as TRL would load it, once: the placeholder ids come from its tokenizer
     text_only = config_kind(model) == "text"
@@ -92,7 +94,7 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
     env_config = replace(config.env_config(), text_only=text_only)
     return VagentGRPOTrainer(
         model=model,
-        reward_funcs=reward_funcs(config.reward),
+        reward_funcs=reward_funcs(config.env.reward),
         args=config,
         processing_class=processor,
         train_dataset=training_dataset(tasks),

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from trl import GRPOConfig
 
+from vagent.env.environment import EnvConfig
 from vagent.errors import ConfigError
-from vagent.training._config import LoraFields
+from vagent.training._config import LoraFields, build, load_yaml, nest_env_fields
 
 __all__ = ["VagentGRPOConfig", "load_config"]
 
@@ -33,16 +36,17 @@ class VagentGRPOConfig(GRPOConfig, LoraFields):
             Task file (JSONL, docs/tasks.md) to train on (required).
         limit (`int` or `None`, defaults to `None`): use only the first `limit` tasks.
 
-    Parameters of the environment (see ``EnvConfig``):
-        reward (`str`, defaults to `"default"`): reward spec, a preset or `"accuracy:1,format:0.2"`.
-        max_frames (`int`, defaults to `32`): images tools may return per rollout.
-        max_seconds (`float` or `None`, defaults to `None`): wall-clock budget per rollout.
-        overview_frames (`int`, defaults to `4`): frames shown with the question.
-        index (`dict`, defaults to `{}`): how each video is indexed (once per video and process), a
-            mapping of :class:`~vagent.tools.index.IndexSettings` fields spelled as in the collect
-            config: `clip_model`, `clip_pretrained` (`null` = random weights, which also needs
-            `allow_random_clip: true`), `embed_fps`, ... The flat `clip_model` / `clip_pretrained` /
-            `embed_fps` fields of vagent 0.1 are still read, with a `FutureWarning`.
+    Parameters of the environment:
+        env (`EnvConfig`, a YAML mapping of its fields): ``reward`` (`"default"`: a preset or
+            `"accuracy:1,format:0.2"`), ``budget`` (``max_frames``: images tools may return per
+            rollout, 64; ``max_seconds``: wall-clock budget per rollout; the turn budget is
+            ``max_tool_calling_iterations``, so ``budget.max_turns`` is refused here),
+            ``overview_frames`` (4: frames shown with the question), ``index`` (how each video is
+            indexed, once per video and process: `clip_model`, `clip_pretrained` (`null` = random
+            weights, which also needs `allow_random_clip: true`), `embed_fps`, ...). The flat
+            `reward` / `max_frames` / `max_seconds` / `overview_frames` / `index` fields, and the flat
+            `clip_model` / `clip_pretrained` / `embed_fps` of vagent 0.1, are still read, with a
+            `FutureWarning`.
 
     Parameters that control LoRA (peft): ``use_peft`` (defaults to `False`), ``lora_r`` (16),
     ``lora_alpha`` (32), ``lora_dropout`` (0.05), ``lora_target_modules`` (`"all-linear"`),
@@ -59,11 +63,7 @@ class VagentGRPOConfig(GRPOConfig, LoraFields):
     model: str = field(default="tiny", metadata={"help": "Hub id, local folder (e.g. SFT output), or 'tiny'."})
     tasks: str = field(default="", metadata={"help": "Task file (JSONL)."})
     limit: int | None = field(default=None, metadata={"help": "Use only the first N tasks."})
-    reward: str = field(default="default", metadata={"help": "Reward spec (preset or name:weight,...)."})
-    max_frames: int = field(default=32, metadata={"help": "Images tools may return per rollout."})
-    max_seconds: float | None = field(default=None, metadata={"help": "Wall-clock budget per rollout."})
-    overview_frames: int = field(default=4, metadata={"help": "Frames shown with the question."})
-    index: dict[str, Any] = field(default_factory=dict, metadata={"help": "IndexSettings fields (as in collect)."})
+    env: EnvConfig = field(default_factory=EnvConfig, metadata={"help": "The environment (EnvConfig fields)."})
     reward_curve: bool = field(default=True, metadata={"help": "Write reward_curve.png into output_dir."})
 
     # Defaults that differ from TRL's.
@@ -80,34 +80,25 @@ class VagentGRPOConfig(GRPOConfig, LoraFields):
         from vagent.env.rewards import RewardSpec
         from vagent.training._config import checkpointing_default, cpu_precision
 
-        spec = RewardSpec.parse(self.reward)  # raises ConfigError naming the bad component
+        if isinstance(self.env, Mapping):  # built from a mapping when constructed in Python
+            self.env = build(EnvConfig, self.env, "grpo config: env")
+        spec = RewardSpec.parse(self.env.reward)  # raises ConfigError naming the bad component
         if self.reward_weights is None:
             self.reward_weights = [float(w) for w in spec.weights.values()]
         elif len(self.reward_weights) != len(spec.weights):
             raise ConfigError(
-                f"reward_weights has {len(self.reward_weights)} values but reward={self.reward!r} has "
+                f"reward_weights has {len(self.reward_weights)} values but reward={self.env.reward!r} has "
                 f"{len(spec.weights)} components ({', '.join(spec.weights)}); drop reward_weights or match them"
             )
-        if self.max_frames < 0 or self.overview_frames < 0:
-            raise ConfigError(f"max_frames and overview_frames must be >= 0, got {self.max_frames}, {self.overview_frames}")
+        if self.env.overview_frames < 0:
+            raise ConfigError(f"env.overview_frames must be >= 0, got {self.env.overview_frames}")
         if self.max_tool_calling_iterations is not None and self.max_tool_calling_iterations < 1:
             raise ConfigError(f"max_tool_calling_iterations={self.max_tool_calling_iterations}: the agent needs >= 1 tool round")
         if self.use_peft and self.lora_r < 1:
             raise ConfigError(f"lora_r must be >= 1 with use_peft, got {self.lora_r}")
-        self.index_settings()  # unknown or invalid index fields fail at start-up
         checkpointing_default(self)
         cpu_precision(self)
         super().__post_init__()
-
-    def index_settings(self) -> Any:
-        """The :class:`~vagent.tools.index.IndexSettings` of ``index``."""
-        from vagent.tools.index import IndexSettings
-        from vagent.training._config import build
-
-        try:
-            return build(IndexSettings, self.index or {}, "grpo config: index")
-        except ValueError as exc:
-            raise ConfigError(f"grpo config: index: {exc}") from None
 
     def env_config(self) -> Any:
         """The :class:`~vagent.env.environment.EnvConfig` of this run.
@@ -115,38 +106,31 @@ class VagentGRPOConfig(GRPOConfig, LoraFields):
         The turn budget is ``max_tool_calling_iterations``: as at inference with ``--max-turns N``,
         N turns may call tools and one more, answer-only turn follows.
         """
-        from vagent.agent.episode import Budget
-        from vagent.env.environment import EnvConfig
-
         turns = self.max_tool_calling_iterations or 1_000_000
-        return EnvConfig(
-            budget=Budget(max_turns=turns, max_frames=self.max_frames, max_seconds=self.max_seconds),
-            overview_frames=self.overview_frames,
-            reward=self.reward,
-            index=self.index_settings(),
-            include_schemas=False,
-        )
+        return replace(self.env, budget=replace(self.env.budget, max_turns=turns), include_schemas=False)
 
 
 LEGACY_INDEX_FIELDS = ("clip_model", "clip_pretrained", "embed_fps")
-"""Flat index fields of vagent 0.1, now under ``index:`` as in the collect config."""
+"""Flat index fields of vagent 0.1, now under ``env.index:`` as in the collect config."""
+LEGACY_ENV_FIELDS = ("reward", "max_frames", "max_seconds", "overview_frames", "index")
+"""The flat environment fields GRPO configs of vagent 0.1 had (now under ``env:``)."""
 
 
 def load_config(path: str | os.PathLike[str] | None = None, overrides: Any = None) -> VagentGRPOConfig:
     """A :class:`VagentGRPOConfig` from YAML (``None``: defaults) and ``key=value`` overrides."""
-    import warnings
-
-    from vagent.training._config import build, load_yaml
-
-    data = load_yaml(path, overrides)
+    where = str(path or "grpo config")
+    data = nest_env_fields(load_yaml(path, overrides), where, LEGACY_ENV_FIELDS)
+    env = data.get("env")
+    if isinstance(env, Mapping) and "max_turns" in (env.get("budget") or {}):
+        raise ConfigError(f"{where}: env.budget.max_turns: GRPO's turn budget is max_tool_calling_iterations; set that instead")
     legacy = [key for key in LEGACY_INDEX_FIELDS if key in data]
     if legacy:
-        warnings.warn(f"grpo config: {', '.join(legacy)} moved under index: (as in collect configs); "
+        warnings.warn(f"{where}: {', '.join(legacy)} moved under env.index: (as in collect configs); "
                       "the flat spelling will be removed in vagent 0.3", FutureWarning, stacklevel=2)
-        index = dict(data.get("index") or {})
+        env = data["env"] = dict(data.get("env") or {})
+        index = env["index"] = dict(env.get("index") or {})
         for key in legacy:
             index.setdefault(key, data.pop(key))
         if "clip_pretrained" in legacy and index["clip_pretrained"] is None:
             index.setdefault("allow_random_clip", True)  # 0.1 implied it
-        data["index"] = index
-    return build(VagentGRPOConfig, data, str(path or "grpo config"))
+    return build(VagentGRPOConfig, data, where)

@@ -81,10 +81,13 @@ class RunOptions:
         except VagentError as exc:
             fail(str(exc))
 
-    def budget(self):
+    def environment(self, reward: str = "default"):
+        """The :class:`~vagent.env.environment.EnvConfig` of these options (budget and index; exit 2 on a broken rule)."""
         from vagent.agent.episode import Budget
+        from vagent.env.environment import EnvConfig
 
-        return Budget(max_turns=self.max_turns, max_frames=self.max_frames, max_seconds=self.max_seconds)
+        budget = Budget(max_turns=self.max_turns, max_frames=self.max_frames, max_seconds=self.max_seconds)
+        return EnvConfig(budget=budget, index=self.index(), reward=reward)
 
     def scaling(self):
         from vagent.agent.scaling import ScalingConfig
@@ -96,6 +99,7 @@ class RunOptions:
             fail(str(exc))
 
     def index(self):
+        """The index settings of ``--cache-dir``, ``--clip-model``, ``--clip-pretrained`` and ``--embed-fps``."""
         return index_settings(self.cache_dir, self.clip_model, self.clip_pretrained, self.embed_fps)
 
     def policy(self):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -164,25 +165,26 @@ def ask(
     run: RunOptions,
 ) -> None:
     """Answer a question about a video, showing the reasoning and tool calls live."""
+    from vagent.agent.measures import guessed
     from vagent.agent.scaling import run_scaled
     from vagent.agent.trace import Trace
-    from vagent.env.environment import EnvConfig, start_question
+    from vagent.env.environment import start_question
 
     checked((check.question, question, options))
     is_server = run.check()
     if trace_out is None:
         trace_out = Path("vagent-traces") / f"{video.stem}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     checked((check.output_file, "--trace-out", trace_out))
-    scaling, settings = run.scaling(), run.index()
+    scaling, config = run.scaling(), run.environment()
     policy = run.policy() if is_server else None  # a server is checked before the video is indexed
     try:
-        tools = open_tools(video, settings)
+        tools = open_tools(video, config.index)
     except VagentError as exc:
         fail(str(exc))
     if policy is None:
         policy = run.policy()
     say(("model: ", "bold"), policy.name, ("   question: ", "bold"), question, limit=500)
-    config = EnvConfig(budget=run.budget(), index=settings, include_schemas=policy.include_schemas)
+    config = replace(config, include_schemas=policy.include_schemas)
 
     def start(round_budget: Any, scale: int) -> Any:
         return start_question(tools, question, options, config, round_budget, scale)
@@ -207,7 +209,11 @@ def ask(
         reasons = ", ".join(sorted({f"{t.end_reason}{': ' + t.error if t.error else ''}" for t in result.trajectories}))
         console.print(Panel.fit(Text(shorten(f"no answer ({reasons})", 500)), style="red"))
     else:
-        console.print(Panel.fit(Text(shorten(result.answer), style="bold"), title="answer", style="green"))
+        chosen = result.trajectories[result.chosen] if result.chosen is not None else result.trajectories[0]
+        shown = Text(shorten(result.answer), style="bold")
+        if guessed(chosen):  # the box says so too, not only the think text
+            shown.append("\nthis answer is a guess: the evidence did not decide it", style="italic")
+        console.print(Panel.fit(shown, title="answer", style="yellow" if guessed(chosen) else "green"))
     trace = Trace(result.trajectories, answer=result.answer, meta={"video": str(video), "question": question, "model": policy.name, **result.summary()})
     saved, page = save_trace(trace, trace_out)
     if saved is not None:
@@ -239,12 +245,12 @@ def eval_command(
     checked((check.input_file, "tasks file", tasks_file), (check.folder, "--out", out), (check.at_least, "--limit", limit, 1),
             (check.text, "--reward", reward, "a reward spec (docs/rewards.md)"), (check.at_least, "--concurrency", concurrency, 1),
             (check.at_least, "--workers", workers, 1))
-    scaling, index = run.scaling(), run.index()
+    scaling, env = run.scaling(), run.environment(reward)
     try:
         tasks = load_tasks(tasks_file, check_videos=True)[:limit]
     except VagentError as exc:
         fail(str(exc))
-    config = EvalConfig(out_dir=out, budget=run.budget(), scaling=scaling, index=index, reward=reward, concurrency=concurrency)
+    config = EvalConfig(out_dir=out, env=env, scaling=scaling, concurrency=concurrency)
 
     def load() -> Any:
         return run.policy()
@@ -257,7 +263,7 @@ def eval_command(
         if notice:
             say(("note: ", "yellow"), notice, to=err)
         videos = list(dict.fromkeys(Path(task.video) for task in tasks))
-        results = index_many(videos, index, workers, quiet=True)
+        results = index_many(videos, env.index, workers, quiet=True)
         failed = {str(video) for video, result in zip(videos, results) if result.status == "failed"}
         if failed:
             kept = [task for task in tasks if task.video not in failed]

@@ -1,4 +1,4 @@
-"""The Gymnasium face: a text-in, text-out ``gymnasium.Env`` over a list of tasks.
+"""The Gymnasium face: :class:`GymnasiumTextEnv`, a text-in, text-out ``gymnasium.Env`` over a list of tasks.
 
 Observations are ASCII text: the new messages rendered as lines, with each image shown as a
 ``<image t=12.50s>`` placeholder; the images themselves are in ``info["images"]`` (PIL), so
@@ -43,14 +43,14 @@ def render_messages(messages: list[dict[str, Any]]) -> tuple[str, list[Any]]:
     return "".join(ch for ch in text if ch in _ALLOWED)[:MAX_TEXT], images
 
 
-class VideoToolGymEnv(gym.Env):
+class GymnasiumTextEnv(gym.Env):
     """A Gymnasium environment over ``tasks``; see the module docstring for spaces."""
 
     metadata = {"render_modes": []}
 
     def __init__(self, tasks: list[Task], config: EnvConfig | None = None):
         if not tasks:
-            raise ValueError("VideoToolGymEnv needs at least one task")
+            raise ValueError("GymnasiumTextEnv needs at least one task")
         self.tasks = tasks
         self.env = VideoEnv(config)
         self.observation_space = spaces.Text(max_length=MAX_TEXT, min_length=0, charset=CHARSET)
