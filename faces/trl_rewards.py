@@ -66,7 +66,7 @@ def _log_episodes(pairs: list[tuple[Any, Task]], log_metric: Callable[[str, floa
 
 
 def _reward_func(name: str, run: RewardSpec, log: bool) -> Callable[..., list[float]]:
-    reward = REWARDS[name]
+    reward, run_weight = REWARDS[name], run.weights[name]
 
     def func(completions: list[Any], environments: list[Any] | None = None, **kwargs: Any) -> list[float]:
         pairs = _trajectories(completions, environments, kwargs)
@@ -76,7 +76,7 @@ def _reward_func(name: str, run: RewardSpec, log: bool) -> Callable[..., list[fl
         values = []
         for state, task in pairs:
             value = float(reward(state, task))
-            scale = task_spec(task, run).weights.get(name, 0.0) / run.weights[name] if task.reward else 1.0
+            scale = task_spec(task, run).weights.get(name, 0.0) / run_weight if task.reward and run_weight else 1.0
             values.append(scale * value if math.isfinite(value) else 0.0)
         return values
 
@@ -91,7 +91,9 @@ def reward_funcs(spec: str | RewardSpec | None = "default", log_episodes: bool =
     Pass :func:`reward_weights` of the same spec as ``GRPOConfig.reward_weights``. With
     ``log_episodes`` the first function also logs episode statistics through TRL's ``log_metric``.
     A task with its own ``reward`` spec wins (``rewards.task_spec``): its component values are
-    scaled by task weight / run weight, so the weighted total is the task spec's total.
+    scaled by task weight / run weight, so the weighted total is the task spec's total (a component the
+    run weighs 0 stays unscaled: it is out of the total either way, and :func:`check_task_specs` refuses
+    task specs that need it).
     """
     spec = RewardSpec.parse(spec)
     return [_reward_func(name, spec, log_episodes and i == 0) for i, name in enumerate(spec.weights)]

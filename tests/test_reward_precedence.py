@@ -37,6 +37,19 @@ def test_trl_reward_functions_total_equals_the_task_spec_total(own):
     assert own is None or trl_total != pytest.approx(RewardSpec.parse(RUN).score(text, task)[0])
 
 
+@pytest.mark.parametrize("own", ["accuracy:1", "accuracy:2,format:0"])
+def test_a_run_component_weighted_zero_with_a_task_spec_scores_without_dividing_by_zero(own):
+    """``accuracy:1,format:0`` beside a task with its own spec raised ZeroDivisionError (task weight / run weight 0)."""
+    from vagent.faces.trl_dataset import tasks_to_dataset
+    from vagent.faces.trl_rewards import reward_funcs, reward_weights
+
+    run, task, text = "accuracy:1,format:0", _task(own), "<think>counted</think><answer>4</answer>"
+    columns = {key: [value] for key, value in tasks_to_dataset([task])[0].items()}
+    values = [f(completions=[text], **columns)[0] for f in reward_funcs(run, False)]
+    assert values[1] == 1.0  # format, unscaled: its run weight 0 leaves it out of the total
+    assert sum(w * v for w, v in zip(reward_weights(run), values)) == pytest.approx(task_spec(task, run).score(text, task)[0])
+
+
 def test_grpo_refuses_a_task_spec_the_run_cannot_express():
     from vagent.faces.trl_rewards import check_task_specs
 
