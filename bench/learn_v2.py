@@ -49,8 +49,9 @@ from preregister import (  # noqa: E402
     rejection_sample,
 )
 
-SPLITS = {"train": 20000, "rl": 21000, "val": 22000, "test": 23000}
-"""Generator seed of each split's first task: never used by an earlier benchmark (those used 0-5999)."""
+SPLITS = {"train": 0, "rl": 1000, "val": 2000, "test": 3000}
+"""Each split's first generator seed, after ``Args.first_seed`` (v2: 20000+, never used by an earlier
+benchmark, which used 0-5999)."""
 FAMILIES = {"count_cuts": ("detect_scenes", {"variant": "number"}), "corner_text": ("read_text", {"variant": "timed", "text_size": 12})}
 """Family -> (the tool its question asks for, generator knobs)."""
 ARMS = ("sft", "rft", "grpo")
@@ -71,6 +72,8 @@ class Args:
     smollm2_seeds: list[int] = field(default_factory=lambda: [0])
     workers: int = 2
     """(model, seed) jobs run at once, one process each."""
+    first_seed: int = 20000
+    """Generator seed of the train split's first task; rl, val and test start 1000, 2000, 3000 later."""
     out: str = "runs/learn_v2"
     protocol: str = "bench/protocols/learn_v2.md"
     results: str = "bench/results"
@@ -118,7 +121,7 @@ def make_split(args: Args, name: str) -> list:
         if len(tasks) == n:
             return tasks
     families = list(FAMILIES)
-    tasks = [make_task(families[i % 2], SPLITS[name] + i, path.parent, duration=8.0, **FAMILIES[families[i % 2]][1])
+    tasks = [make_task(families[i % 2], args.first_seed + SPLITS[name] + i, path.parent, duration=8.0, **FAMILIES[families[i % 2]][1])
              for i in range(n)]
     save_tasks(tasks, path)
     return tasks
@@ -243,12 +246,45 @@ def rft_samples(args: Args, model: str, sft_dir: Path, rl: list, seed: int, out:
     return {"rollouts": len(episodes), "kept": len(kept)}
 
 
+def rft_train(args: Args, model: str, seed: int, demos: str, run_dir: Path, rl: list) -> dict:
+    """RFT: sample from the SFT model, keep the exactly-right rollouts, fine-tune the SFT model on demos + kept."""
+    rft_data = run_dir / "rft" / "samples.jsonl"
+    rft_data.parent.mkdir(parents=True, exist_ok=True)
+    rft = rft_samples(args, model, run_dir / "sft", rl, seed, rft_data)
+    union = run_dir / "rft" / "union.jsonl"
+    union.write_text(Path(demos).read_text() + rft_data.read_text())
+    images = Path(demos).with_suffix(".images")
+    if not (union.parent / images.name).exists():
+        os.symlink(images.resolve(), union.parent / images.name)
+    sft_run(args, model, str(run_dir / "sft"), str(union), run_dir / "rft" / "model", setting(args, model, "rft_steps"), seed)
+    return rft
+
+
+def grpo_train(args: Args, model: str, seed: int, run_dir: Path, rl: list, checkpointing: bool = False) -> list[dict]:
+    """GRPO from the SFT model on the RL prompts; returns the train-reward curve. ``checkpointing``
+    recomputes activations in the backward pass (less memory, more time; the same updates)."""
+    from vagent.env.tasks import save_tasks
+    from vagent.training import grpo
+
+    save_tasks(rl, run_dir / "rl_tasks.jsonl")
+    result = grpo.run(grpo.load_config(None, {
+        "model": str(run_dir / "sft"), "tasks": str(run_dir / "rl_tasks.jsonl"), "output_dir": str(run_dir / "grpo"),
+        "max_steps": setting(args, model, "grpo_steps"), "per_device_train_batch_size": 2, "gradient_accumulation_steps": args.grpo_batch // 2,
+        "num_generations": args.num_generations,
+        "max_completion_length": args.max_completion_length, "max_tool_calling_iterations": args.max_turns,
+        "learning_rate": setting(args, model, "grpo_lr"), "lr_scheduler_type": "constant", "beta": args.beta,
+        "temperature": args.temperature, "reward": "exact_match:1", "seed": seed, "use_peft": bool(setting(args, model, "lora")),
+        "max_frames": args.max_frames, "overview_frames": args.overview_frames,
+        "index": {"clip_model": "ViT-S-32", "clip_pretrained": None, "allow_random_clip": True},
+        "activation_checkpointing": checkpointing, "save_strategy": "no", "logging_steps": 1, "disable_tqdm": True, "report_to": "none"}))
+    return [{"step": r["step"], "reward": r["reward"]} for r in result.log_history if "reward" in r and "step" in r]
+
+
 def train_and_evaluate(args: Args, model: str, seed: int, demos: str) -> dict:
     """One (model, seed): SFT -> RFT and GRPO from the SFT model; each evaluated on the chosen split."""
     import torch
 
-    from vagent.env.tasks import load_tasks, save_tasks
-    from vagent.training import grpo
+    from vagent.env.tasks import load_tasks
 
     torch.set_num_threads(1)
     run_dir = Path(args.out) / args.split / f"{model}-seed{seed}"
@@ -269,33 +305,14 @@ def train_and_evaluate(args: Args, model: str, seed: int, demos: str) -> dict:
     lap("sft")
     rows["sft"] = evaluate(args, model, run_dir / "sft", tasks, seed)
     lap("eval_sft")
-    rft_data = run_dir / "rft" / "samples.jsonl"
-    rft_data.parent.mkdir(parents=True, exist_ok=True)
-    rft = rft_samples(args, model, run_dir / "sft", rl, seed, rft_data)
-    union = run_dir / "rft" / "union.jsonl"
-    union.write_text(Path(demos).read_text() + rft_data.read_text())
-    images = Path(demos).with_suffix(".images")
-    if not (union.parent / images.name).exists():
-        os.symlink(images.resolve(), union.parent / images.name)
-    sft_run(args, model, str(run_dir / "sft"), str(union), run_dir / "rft" / "model", setting(args, model, "rft_steps"), seed)
+    rft = rft_train(args, model, seed, demos, run_dir, rl)
     lap("rft")
     rows["rft"] = evaluate(args, model, run_dir / "rft" / "model", tasks, seed)
     lap("eval_rft")
-    save_tasks(rl, run_dir / "rl_tasks.jsonl")
-    result = grpo.run(grpo.load_config(None, {
-        "model": str(run_dir / "sft"), "tasks": str(run_dir / "rl_tasks.jsonl"), "output_dir": str(run_dir / "grpo"),
-        "max_steps": setting(args, model, "grpo_steps"), "per_device_train_batch_size": 2, "gradient_accumulation_steps": args.grpo_batch // 2,
-        "num_generations": args.num_generations,
-        "max_completion_length": args.max_completion_length, "max_tool_calling_iterations": args.max_turns,
-        "learning_rate": setting(args, model, "grpo_lr"), "lr_scheduler_type": "constant", "beta": args.beta,
-        "temperature": args.temperature, "reward": "exact_match:1", "seed": seed, "use_peft": bool(setting(args, model, "lora")),
-        "max_frames": args.max_frames, "overview_frames": args.overview_frames,
-        "index": {"clip_model": "ViT-S-32", "clip_pretrained": None, "allow_random_clip": True},
-        "activation_checkpointing": False, "save_strategy": "no", "logging_steps": 1, "disable_tqdm": True, "report_to": "none"}))
+    curve = grpo_train(args, model, seed, run_dir, rl)
     lap("grpo")
     rows["grpo"] = evaluate(args, model, run_dir / "grpo", tasks, seed)
     lap("eval_grpo")
-    curve = [{"step": r["step"], "reward": r["reward"]} for r in result.log_history if "reward" in r and "step" in r]
     return {"model": model, "seed": seed, "rows": rows, "rft": rft, "curve": curve, "timings": timings}
 
 
@@ -339,7 +356,7 @@ def run_report(model: str, jobs: list[dict], tasks: list, constants: dict) -> di
 
 
 def markdown(payload: dict) -> str:
-    lines = [f"# Learning benchmark v2 — {payload['split']} split", "",
+    lines = [f"# Learning benchmark {Path(payload['protocol']).stem.removeprefix('learn_')} — {payload['split']} split", "",
              f"Protocol `{payload['protocol']}` (registered in `{str(payload.get('protocol_commit'))[:10]}`); "
              f"held-out looks: {payload['heldout_looks']}. Command: `{payload['command']}`.", "",
              "Accuracy is `exact_match` (a count must be exact), mean over seeds and tasks; ± is the std over seeds. "

@@ -3,6 +3,7 @@
 - :func:`registered_commit` / :func:`claim_heldout_look`: the held-out split runs only under a
   protocol file that is committed and unchanged since the commit that added it, and only once per
   protocol (the look is claimed in a file BEFORE anything is evaluated, so a crash counts too);
+  :func:`continue_heldout_look` lets a runner resume that same look after a crash;
 - :func:`best_constants` / :func:`constant_accuracy`: the best constant answer per family, chosen on
   the training answers, scored on other tasks;
 - :func:`rejection_sample`: the trajectories rejection-sampling fine-tuning keeps (answered, exactly
@@ -63,6 +64,18 @@ def claim_heldout_look(looks_file: str | Path, protocol: str | Path, command: st
     looks_path.parent.mkdir(parents=True, exist_ok=True)
     looks_path.write_text(json.dumps([*looks, look], indent=1) + "\n")
     return look
+
+
+def continue_heldout_look(looks_file: str | Path, protocol: str | Path) -> dict[str, Any]:
+    """The look already claimed for ``protocol`` (a runner resuming after a crash continues it: the
+    phases it finished are kept, never rerun); refuses when no look was claimed."""
+    commit = registered_commit(protocol)
+    looks_path = Path(looks_file)
+    looks = json.loads(looks_path.read_text()) if looks_path.is_file() else []
+    mine = [look for look in looks if look["protocol_commit"] == commit]
+    if not mine:
+        raise ProtocolError(f"no held-out look of {protocol} (registered {commit[:10]}) was started: nothing to resume")
+    return mine[0]
 
 
 def best_constants(train_tasks: list[Any]) -> dict[str, Any]:

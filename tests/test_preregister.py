@@ -103,3 +103,31 @@ def test_paired_bootstrap_finds_a_real_difference_and_not_a_null_one():
     assert gain["mean"] > 0 and gain["ci95"][0] > 0 and gain["seeds"] == 3 and gain["tasks"] == 100
     same = paired_bootstrap(base, base, resamples=500)
     assert same["mean"] == 0 and same["ci95"] == [0.0, 0.0]
+
+
+def test_a_resumed_run_continues_the_claimed_look_and_never_starts_one(repo):
+    from preregister import continue_heldout_look
+
+    protocol, looks = repo / "protocol.md", repo / "looks.json"
+    protocol.write_text("settings\n")
+    git(repo, "add", "protocol.md")
+    git(repo, "commit", "-qm", "register")
+    with pytest.raises(ProtocolError, match="nothing to resume"):
+        continue_heldout_look(looks, protocol)
+    claimed = claim_heldout_look(looks, protocol, "run")
+    assert continue_heldout_look(looks, protocol) == claimed
+
+
+def test_a_finished_phase_is_kept_and_never_recomputed(tmp_path):
+    import learn_v3
+
+    calls = []
+
+    def evaluate():
+        calls.append(1)
+        return {"rows": [{"exact": 1.0}, {"exact": 0.0}]}
+
+    first = learn_v3.phase(tmp_path, "eval_sft", evaluate)
+    again = learn_v3.phase(tmp_path, "eval_sft", evaluate)
+    assert calls == [1] and first == again and first["rows"][0]["exact"] == 1.0
+    assert (tmp_path / "phases" / "eval_sft.json").is_file()
