@@ -20,13 +20,24 @@ import io
 import json
 import math
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vagent.agent.protocol import parse_action
 
 if TYPE_CHECKING:
     from vagent.agent.episode import EpisodeState
-    from vagent.agent.trace import Trace
+
+
+class ShownTrace(Protocol):
+    """What the views read of a trace; :class:`vagent.agent.trace.Trace` is one. This module never
+    imports the trace module: ``Trace`` imports this one to render itself."""
+
+    @property
+    def episodes(self) -> list[EpisodeState]: ...
+    @property
+    def answer(self) -> str | None: ...
+    @property
+    def meta(self) -> dict[str, Any]: ...
 
 _CSS = """
 .vt{font-family:system-ui,sans-serif;color:#222;line-height:1.35}
@@ -159,7 +170,7 @@ def _num(value: Any, default: float = 0.0) -> float:
     return number if math.isfinite(number) and not isinstance(value, bool) else default
 
 
-def cost(trace: Trace) -> dict[str, float]:
+def cost(trace: ShownTrace) -> dict[str, float]:
     """The header's cost, else one summed from the trajectories (turns always from them)."""
     episodes = trace.episodes
     steps = [step for e in episodes for step in e.steps]
@@ -174,7 +185,7 @@ def cost(trace: Trace) -> dict[str, float]:
     return {"turns": sum(e.turns for e in episodes), **summed, **{k: v for k, v in given.items() if k in summed}}
 
 
-def _summary_html(trace: Trace) -> str:
+def _summary_html(trace: ShownTrace) -> str:
     first = trace.episodes[0] if trace.episodes else None
     question = first.question if first else str(trace.meta.get("question", ""))
     options = (first.options if first else trace.meta.get("options")) or []
@@ -233,7 +244,7 @@ def _spans(value: Any) -> list[tuple[float, float]]:
     return []
 
 
-def _duration(trace: Trace) -> float:
+def _duration(trace: ShownTrace) -> float:
     for episode in trace.episodes:
         for message in episode.messages[:3]:
             data = message.get("data") if isinstance(message.get("data"), dict) else {}
@@ -282,7 +293,7 @@ def _marks(episode: EpisodeState, step: dict[str, Any], k: int, call: dict[str, 
     return windows, times
 
 
-def timeline_svg(trace: Trace, width: int = 960) -> str:
+def timeline_svg(trace: ShownTrace, width: int = 960) -> str:
     """The video's time axis with a lane per (trajectory, tool): where each call looked."""
     duration = _duration(trace)
     left, right, row = 170, 14, 20
@@ -347,18 +358,18 @@ def timeline_svg(trace: Trace, width: int = 960) -> str:
 
 
 # ------------------------------------------------------------------------------ the two views
-def body_html(trace: Trace, thumb: int | None = None, inline: bool = False) -> str:
+def body_html(trace: ShownTrace, thumb: int | None = None, inline: bool = False) -> str:
     runs = "".join(_episode_html(i, episode, thumb) for i, episode in enumerate(trace.episodes))
     return (f'<div class="vt{" inline" if inline else ""}"><style>{_CSS}</style>{_summary_html(trace)}{timeline_svg(trace)}'
             f'<div class="runs">{runs}</div></div>')
 
 
-def render_page(trace: Trace) -> str:
+def render_page(trace: ShownTrace) -> str:
     """One self-contained page (frames inline as data URLs), readable top to bottom."""
     return ("<!doctype html><html><head><meta charset='utf-8'><title>vagent trace</title></head>"
             f"<body style='margin:1.2rem;background:#fafafa'>{body_html(trace)}</body></html>")
 
 
-def render_inline(trace: Trace, thumb: int = 192) -> str:
+def render_inline(trace: ShownTrace, thumb: int = 192) -> str:
     """The notebook view: the same content, frames re-encoded at most ``thumb`` pixels wide."""
     return body_html(trace, thumb=thumb, inline=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from vagent.agent.measures import final_answer, format_reward, frames, repeated_calls, tool_calls, tool_cost
 from vagent.answers import (
@@ -33,16 +33,33 @@ from vagent.answers import (
 )
 from vagent.errors import ConfigError
 
-if TYPE_CHECKING:
-    from vagent.env.tasks import Task
 
-Reward = Callable[[Any, "Task"], float]
+
+class GradedTask(Protocol):
+    """What a reward reads of a task; :class:`vagent.env.tasks.Task` is one. Rewards never import the
+    task module: it imports this one to check a task's own ``reward`` spec."""
+
+    @property
+    def answer_type(self) -> str: ...
+    @property
+    def answer(self) -> Any: ...
+    @property
+    def options(self) -> list[str] | None: ...
+    @property
+    def evidence(self) -> list[list[float]] | None: ...
+    @property
+    def metadata(self) -> dict[str, Any]: ...
+    @property
+    def reward(self) -> str | None: ...
+
+
+Reward = Callable[[Any, GradedTask], float]
 
 
 # ---------------------------------------------------------------- rewards
 
 
-def accuracy(trajectory: Any, task: Task) -> float:
+def accuracy(trajectory: Any, task: GradedTask) -> float:
     """Answer correctness in [0, 1], by ``task.answer_type`` (see docs/rewards.md)."""
     answer = final_answer(trajectory)
     if answer is None:
@@ -66,7 +83,7 @@ def accuracy(trajectory: Any, task: Task) -> float:
     return 0.0
 
 
-def exact_match(trajectory: Any, task: Task) -> float:
+def exact_match(trajectory: Any, task: GradedTask) -> float:
     """1 when the answer is exactly right, else 0: a number must equal the answer (no partial credit,
     unlike :func:`accuracy`'s mean relative accuracy), a span or box must overlap it with IoU >= 0.5;
     choices and text as :func:`accuracy`."""
@@ -78,7 +95,7 @@ def exact_match(trajectory: Any, task: Task) -> float:
     return accuracy(trajectory, task)
 
 
-def text_f1(trajectory: Any, task: Task) -> float:
+def text_f1(trajectory: Any, task: GradedTask) -> float:
     """Best token F1 against the acceptable answers (``text`` tasks; 0 for other types)."""
     answer = final_answer(trajectory)
     if task.answer_type != "text" or answer is None:
@@ -87,7 +104,7 @@ def text_f1(trajectory: Any, task: Task) -> float:
     return max(token_f1(answer, t) for t in wanted)
 
 
-def evidence_iou(trajectory: Any, task: Task) -> float:
+def evidence_iou(trajectory: Any, task: GradedTask) -> float:
     """Temporal IoU of the spans written in the answer with ``task.evidence`` (0 without evidence)."""
     answer = final_answer(trajectory)
     return temporal_iou(parse_spans(answer), task.evidence) if task.evidence and answer else 0.0
@@ -161,7 +178,7 @@ class RewardSpec:
     def __str__(self) -> str:
         return ",".join(f"{name}:{weight:g}" for name, weight in self.weights.items())
 
-    def score(self, trajectory: Any, task: Task) -> tuple[float, dict[str, float]]:
+    def score(self, trajectory: Any, task: GradedTask) -> tuple[float, dict[str, float]]:
         """``(total, {name: unweighted value})``; a non-finite component counts as 0."""
         components = {}
         for name in self.weights:
@@ -174,12 +191,12 @@ class RewardSpec:
 DEFAULT_SPEC = RewardSpec.parse("default")
 
 
-def task_spec(task: Task, run_spec: "str | Mapping[str, float] | RewardSpec | None" = None) -> RewardSpec:
+def task_spec(task: GradedTask, run_spec: "str | Mapping[str, float] | RewardSpec | None" = None) -> RewardSpec:
     """THE precedence rule, the same in every face (evaluation, collection, ``VideoEnv``, GRPO): a
     task's own ``reward`` spec, else the run's ``run_spec``, else :data:`DEFAULT_SPEC`."""
     return RewardSpec.parse(task.reward if task.reward else run_spec)
 
 
-def score(trajectory: Any, task: Task, run_spec: "str | Mapping[str, float] | RewardSpec | None" = None) -> tuple[float, dict[str, float]]:
+def score(trajectory: Any, task: GradedTask, run_spec: "str | Mapping[str, float] | RewardSpec | None" = None) -> tuple[float, dict[str, float]]:
     """``task_spec(task, run_spec).score(trajectory, task)``."""
     return task_spec(task, run_spec).score(trajectory, task)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from vagent.answers import LETTERS
+from vagent.env.rewards import RewardSpec
 from vagent.errors import ConfigError
 from vagent.files import write_lines_atomic
 
@@ -199,8 +200,6 @@ def _normalise(task: Task) -> None:
     if task.reward is not None:
         if not isinstance(task.reward, str):
             raise _Invalid("reward", f"expected a reward spec string, got {_show(task.reward)}")
-        from vagent.env.rewards import RewardSpec  # lazy: rewards imports this module
-
         try:
             RewardSpec.parse(task.reward)
         except ConfigError as exc:
