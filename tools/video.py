@@ -14,10 +14,11 @@ that return lists take a lock; the iterators do not) and do not interleave two i
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,12 @@ log = logging.getLogger(__name__)
 
 SEEK_GAP = 4.0
 """Seconds: a sampling target further than this ahead of the decoder triggers a seek."""
+NEAR_FRAMES = 3.0
+"""Sampling decodes in full only the frames within this many frame intervals (1 / fps) of a target;
+the others are decoded only as far as later frames need them (non-reference frames are skipped),
+which halves the work of a dense window. The frame nearest a target is always within reach unless
+the gap between frames around it exceeds twice this (a variable-rate video holding one picture),
+where a nearer reference frame may be chosen."""
 
 _MAGIC = (b"\x1aE\xdf\xa3", b"RIFF", b"OggS", b"FLV", b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3")
 _NOT_VIDEO_FORMATS = {"image2", "tty", "bin", "txt"}  # images and text (FFmpeg reads text as ANSI art)
@@ -94,6 +101,8 @@ class Video:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.warnings: list[str] = []
+        self.decode_all = False
+        """Decode every frame when sampling, not only those near a target (see ``NEAR_FRAMES``; for checks)."""
         self._lock = threading.RLock()
         if not self.path.exists():
             raise VideoError(f"video file not found: {self.path}", kind="missing", path=str(self.path))
@@ -187,9 +196,23 @@ class Video:
             self.warnings.append(message)
             log.warning("%s: %s", self.path.name, message)
 
-    def _decode(self, from_time: float | None = None) -> Iterator[tuple[float, av.VideoFrame]]:
-        """(time, frame) in presentation order, from the keyframe at or before ``from_time``."""
+    def _decode(self, from_time: float | None = None,
+                wanted: Callable[[float], bool] | None = None) -> Iterator[tuple[float, av.VideoFrame]]:
+        """(time, frame) in presentation order, from the keyframe at or before ``from_time``.
+
+        With ``wanted``, a packet whose presentation time it refuses is decoded with non-reference
+        frames skipped (such frames are not yielded; reference frames still are)."""
+        context = self._stream.codec_context
+        context.skip_frame = "DEFAULT"
+        try:
+            yield from self._decode_packets(from_time, wanted)
+        finally:  # also when the caller stops early: the next decode starts from a clean decoder
+            context.skip_frame = "DEFAULT"
+
+    def _decode_packets(self, from_time: float | None, wanted: Callable[[float], bool] | None
+                        ) -> Iterator[tuple[float, av.VideoFrame]]:
         stream = self._stream
+        context, tb, skipping = stream.codec_context, stream.time_base, False
         if from_time is None:
             self._container.seek(0)
         else:
@@ -206,6 +229,10 @@ class Video:
                 where = f"t={last:.2f}s" if last is not None else "the start"
                 self._warn(f"video data unreadable after {where} ({err}); frames after it were skipped")
                 break
+            if wanted is not None and packet.pts is not None:
+                skip = not wanted(float(packet.pts * tb) - self._offset)
+                if skip != skipping:
+                    context.skip_frame, skipping = ("NONREF" if skip else "DEFAULT"), skip
             try:
                 frames = packet.decode()
             except av.FFmpegError as err:
@@ -271,15 +298,21 @@ class Video:
     def _nearest(self, targets: list[float]) -> Iterator[tuple[float, av.VideoFrame]]:
         gen: Iterator[tuple[float, av.VideoFrame]] | None = None
         prev = cur = None
+        near = NEAR_FRAMES / self.info.fps
+
+        def wanted(time: float) -> bool:  # targets are sorted: is one within ``near`` of ``time``?
+            at = bisect.bisect_left(targets, time - near)
+            return self.decode_all or (at < len(targets) and targets[at] <= time + near)
+
         for target in targets:
             if gen is None or (cur is not None and target - cur[0] > SEEK_GAP):
-                gen, prev = self._decode(target if target > self.info.start + SEEK_GAP else None), None
+                gen, prev = self._decode(target if target > self.info.start + SEEK_GAP else None, wanted), None
                 cur = next(gen, None)
                 if cur is None or (cur[0] > target + 0.5 / self.info.fps and target > self.info.start):
                     # the seek overshot (bad index) or landed past the data (truncated file):
                     # start again before the end of the data, if known, else from the start
                     known = self._data_end is not None and self._data_end < target
-                    gen = self._decode(self._data_end - SEEK_GAP if known else None)
+                    gen = self._decode(self._data_end - SEEK_GAP if known else None, wanted)
                     cur = next(gen, None)
             while cur is not None and cur[0] < target:
                 prev, cur = cur, next(gen, None)
