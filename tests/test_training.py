@@ -138,6 +138,11 @@ def test_example_configs_load(name):
     loader = {"collect": collect.load_config, "sft": sft.load_config, "grpo": grpo.load_config}[name.split("_")[0]]
     config = loader(CONFIGS / name, ["bf16=false"] if name.split("_")[0] != "collect" else None)  # no GPU here
     assert config is not None
+    if name.startswith("grpo"):  # trackers (report_to: tensorboard) and checkpoints write the config as JSON
+        import json
+
+        assert json.loads(config.to_json_string())["env"]["budget"]["max_frames"] == config.env.budget.max_frames
+        assert "env" in config.to_sanitized_dict()
 
 
 def test_config_errors_name_the_problem():

@@ -100,6 +100,15 @@ class VagentGRPOConfig(GRPOConfig, LoraFields):
         cpu_precision(self)
         super().__post_init__()
 
+    def to_dict(self) -> dict[str, Any]:
+        """TRL's dict of the fields, ``env`` as plain JSON values (trackers and checkpoints write it as JSON)."""
+        import json
+        from dataclasses import asdict
+
+        data = super().to_dict()
+        data["env"] = json.loads(json.dumps(asdict(self.env), default=str))
+        return data
+
     def env_config(self) -> Any:
         """The :class:`~vagent.env.environment.EnvConfig` of this run.
 
