@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from vagent.env._records import REPAIR_RULES
+from vagent.env.converters.records import REPAIR_RULES
 from vagent.env.converters import CONVERTERS, convert_charades_sta, convert_mvbench, convert_nextgqa, convert_videomme
 from vagent.env.tasks import load_tasks
 from vagent.errors import ConfigError
@@ -276,7 +276,7 @@ def test_cli_prints_the_summary_and_exits_by_outcome(tmp_path):
 def test_doctests_of_the_record_rules():
     import doctest
 
-    import vagent.env._records as records
+    import vagent.env.converters.records as records
 
     result = doctest.testmod(records)
     assert result.attempted > 0 and result.failed == 0
