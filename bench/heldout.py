@@ -9,6 +9,12 @@ with ``--psd-dir``; no footage is committed). Each question's ``metadata.wording
 benchmark question (Video-MME, MVBench, NExT-GQA) or issue list its wording follows; the set was
 committed before it was first run. Prints accuracy per set (A: someone else's questions, B:
 paraphrases) and how many answers were marked as guesses. Visual search is off, as offline.
+
+``bench/heldout_questions_c.jsonl`` is set C (issue 25, second round): written after the fixes that
+followed sets A and B had been looked at, wording again from Video-MME / MVBench / NExT-GQA question
+strings (source per question), options in the benchmarks' own formats (``"Three."``, parts of the
+video, ``not sure``), and ``metadata.seen`` says what the clip shows that gives the answer; committed
+on its own before its first run. Both files run by default.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from vagent.tools.examples import example_video  # noqa: E402
 from vagent.tools.index import IndexSettings  # noqa: E402
 from vagent.tools.registry import VideoTools  # noqa: E402
 
-QUESTIONS = Path(__file__).with_name("heldout_questions.jsonl")
+QUESTIONS = [Path(__file__).with_name("heldout_questions.jsonl"), Path(__file__).with_name("heldout_questions_c.jsonl")]
 
 
 def video_path(video: str, psd_dir: Path | None) -> Path:
@@ -46,7 +52,7 @@ def video_path(video: str, psd_dir: Path | None) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", default=str(QUESTIONS))
+    parser.add_argument("--questions", nargs="+", default=[str(q) for q in QUESTIONS])
     parser.add_argument("--psd-dir", type=Path, help="PySceneDetect's tests/resources folder")
     parser.add_argument("--show", action="store_true", help="print each question, answer and gold")
     args = parser.parse_args()
@@ -54,7 +60,7 @@ def main() -> None:
     guesses: dict[str, int] = defaultdict(int)
     with tempfile.TemporaryDirectory() as tmp:
         settings = IndexSettings(clip_pretrained=None, cache_dir=Path(tmp) / "cache")
-        for task in load_tasks(args.questions):
+        for task in (task for questions in args.questions for task in load_tasks(questions)):
             tools = VideoTools.open(video_path(task.video, args.psd_dir), settings)
             try:
                 episode = Episode.start(tools, task.question, task.options, budget=Budget(max_turns=6), task_id=task.id)

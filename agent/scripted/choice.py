@@ -12,8 +12,8 @@ import zlib
 from rapidfuzz import fuzz
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
-from vagent.agent.scripted.timeexpr import times_in
-from vagent.answers import LETTERS
+from vagent.agent.scripted.timeexpr import TIMED, times_in, words_to_numbers
+from vagent.answers import LETTERS, parse_number
 
 _SYNONYMS = {"grey": "gray", "light": "bright", "lighter": "bright", "brighter": "bright", "darker": "dark",
              "violet": "purple", "pink": "magenta", "teal": "cyan", "turquoise": "cyan", "lime": "green", "gold": "yellow"}
@@ -30,14 +30,91 @@ def option_colour(option: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def time_options(options: list[str]) -> list[float] | None:
-    """Each option's time in seconds when every option writes exactly one, else None.
+def is_time(option: str) -> bool:
+    """Whether an option writes a time: a number with a time unit, a clock time, or a bare number.
 
-    >>> time_options(["At 1 second", "2.5 s", "0:04"]), time_options(["red", "2 s"])
-    ([1.0, 2.5, 4.0], None)
+    >>> is_time("at 1.5 s"), is_time("0:04"), is_time("2"), is_time("LAP 1"), is_time("two seconds")
+    (True, True, True, False, True)
+    """
+    text = words_to_numbers(option)
+    return bool(TIMED.search(text) or re.fullmatch(r"\s*\d+(?:\.\d+)?\s*\.?\s*", text))
+
+
+def yes_no_options(options: list[str]) -> tuple[int, int] | None:
+    """The indices of the "yes" and the "no" option, when the options are those two.
+
+    >>> yes_no_options(["No.", "Yes."]), yes_no_options(["Yes, twice", "No"]), yes_no_options(["North", "South"])
+    ((1, 0), (0, 1), None)
+    >>> yes_no_options(["not sure", "yes", "no"])
+    (1, 2)
+    """
+    first = [(re.match(r"\s*(yes|no)\b", o, re.I) or [None, None])[1] for o in options]
+    words = [w.lower() if w else None for w in first]
+    unsure = [i for i, o in enumerate(options) if words[i] is None and _UNSURE.search(o)]
+    if sorted(w for w in words if w) == ["no", "yes"] and len(options) == 2 + len(unsure) <= 3:
+        return words.index("yes"), words.index("no")  # an "unsure" option is never what evidence picks
+    return None
+
+
+_UNSURE = re.compile(r"\bnot sure\b|\bdon'?t know\b|\bunknown\b|\bcannot be (?:determined|inferred)\b|\bunsure\b", re.I)
+_PARTS = [(r"\bthroughout\b|\bentire\b|\bwhole\b|\ball the time\b", (0.0, 1.0)),
+          (r"\bbeginning\b|\bstart\b|\bopening\b|\bearly\b", (0.0, 1 / 3)),
+          (r"\bmiddle\b|\bhalfway\b|\bmidway\b", (1 / 3, 2 / 3)), (r"\bend\b|\bfinal\b|\blate\b|\bclosing\b", (2 / 3, 1.0))]
+
+
+def part_options(options: list[str]) -> list[tuple[float, float]] | None:
+    """Each option's part of the video as fractions of its length, when every option names one
+    (the beginning, the middle, the end, throughout), else None.
+
+    >>> part_options(["At the beginning of the video.", "In the middle of the video.", "Throughout the entire video."])
+    [(0.0, 0.3333333333333333), (0.3333333333333333, 0.6666666666666666), (0.0, 1.0)]
+    """
+    parts = []
+    for option in options:
+        found = next((window for pattern, window in _PARTS if re.search(pattern, option, re.I)), None)
+        if found is None:
+            return None
+        parts.append(found)
+    return parts if len(set(parts)) == len(parts) else None
+
+
+def part_option(options: list[str], start: float, end: float, duration: float) -> int | None:
+    """The option whose part of the video holds ``[start, end]``: throughout when the span covers
+    most of the video, else the part around its middle (None when the options are not parts).
+
+    >>> part_option(["At the end.", "In the middle.", "At the beginning.", "Throughout."], 9.5, 9.9, 10)
+    0
+    """
+    parts = part_options(options)
+    if parts is None or duration <= 0:
+        return None
+    a, b = start / duration, end / duration
+    if b - a >= 0.8 and (0.0, 1.0) in parts:
+        return parts.index((0.0, 1.0))
+    middle = (a + b) / 2
+    inside = [i for i, (x, y) in enumerate(parts) if x <= middle <= y and (x, y) != (0.0, 1.0)]
+    return inside[0] if len(inside) == 1 else None
+
+
+def asked_colour(question: str) -> str | None:
+    """The one colour (or ``bright`` / ``dark``) a question names, else None; "light" is left out,
+    being as often a thing (a lamp, traffic lights) as a brightness.
+
+    >>> asked_colour("When does the screen turn green?"), asked_colour("When does the traffic light change?")
+    ('green', None)
+    """
+    return option_colour(re.sub(r"\blight(?:er|s)?\b", " ", question, flags=re.I))
+
+
+def time_options(options: list[str]) -> list[float] | None:
+    """Each option's time in seconds when every option writes exactly one time, else None.
+
+    >>> time_options(["At 1 second", "2.5 s", "0:04"]), time_options(["red", "2 s"]), time_options(["LAP 1", "LAP 2"])
+    ([1.0, 2.5, 4.0], None, None)
     """
     times = [times_in(o) for o in options]
-    return [t[0] for t in times] if options and all(len(t) == 1 for t in times) else None
+    ok = options and all(len(t) == 1 and is_time(o) for t, o in zip(times, options))
+    return [t[0] for t in times] if ok else None
 
 
 def nearest_time_option(options: list[str], t: float) -> int | None:
@@ -46,10 +123,38 @@ def nearest_time_option(options: list[str], t: float) -> int | None:
     >>> nearest_time_option(["0.5 s", "1.5 s", "3 s"], 1.7), nearest_time_option(["1 s", "3 s"], 2.0)
     (1, None)
     """
-    times = time_options(options)
-    if times is None:
+    return _nearest(time_options(options), t)
+
+
+def number_options(options: list[str]) -> list[float] | None:
+    """Each option's number when every option writes exactly one (digits or words), else None.
+
+    >>> number_options(["Five.", "Four.", "3.", "One"]), number_options(["LAP 1", "LAP 2 of 3"])
+    ([5.0, 4.0, 3.0, 1.0], None)
+    """
+    values = []
+    for option in options:
+        found = re.findall(r"-?\d+(?:\.\d+)?", words_to_numbers(option))
+        value = float(found[0]) if len(found) == 1 else None if found else parse_number(option)  # "one" stays a word above
+        if value is None:
+            return None
+        values.append(value)
+    return values or None
+
+
+def nearest_number_option(options: list[str], value: float) -> int | None:
+    """The option whose number is nearest ``value`` (None when the options are not numbers or two tie).
+
+    >>> nearest_number_option(["A. 2.", "B. 7.", "C. 3."], 3), nearest_number_option(["Five.", "Three."], 4)
+    (2, None)
+    """
+    return _nearest(number_options(options), value)
+
+
+def _nearest(values: list[float] | None, target: float) -> int | None:
+    if values is None:
         return None
-    gaps = sorted((abs(x - t), i) for i, x in enumerate(times))
+    gaps = sorted((abs(x - target), i) for i, x in enumerate(values))
     return gaps[0][1] if len(gaps) == 1 or gaps[1][0] - gaps[0][0] > 1e-6 else None
 
 

@@ -8,9 +8,9 @@ import re
 
 from PIL import Image
 
-from vagent.agent.scripted.choice import option_colour
+from vagent.agent.scripted.choice import asked_colour, option_colour, yes_no_options
 from vagent.agent.scripted.evidence import Evidence, Move
-from vagent.agent.scripted.pixels import brightness, colour_distance, colour_shares, median_colour
+from vagent.agent.scripted.pixels import brightness, colour_distance, colour_name, colour_shares, median_colour
 from vagent.agent.scripted.timeexpr import TimeRef
 from vagent.answers import LETTERS
 
@@ -43,6 +43,8 @@ class ColourPlan(Evidence):
         if not frames:
             why = "I got no frames at that time (crop_clip gave no result)"
             return self.unsure_choice(why) if self.c.options else (f"{why}; I answer unknown.", "unknown")
+        if self.c.options and yes_no_options(self.c.options) is not None:
+            return self._answer_yes_no(frames, "at the time asked")
         if self.c.options:
             return self._answer_colour_choice(frames, "at the time asked")
         q = self.c.question.lower()
@@ -53,6 +55,24 @@ class ColourPlan(Evidence):
         shares = self._shares(frames)
         best = max(shares, key=shares.get)
         return f"In the frames there, {best} covers {shares[best]:.0%} of the picture, more than any other colour.", best
+
+    def _answer_yes_no(self, frames: list[tuple[float, Image.Image]], where: str) -> tuple[str, str]:
+        """A yes/no question about the one colour or brightness the question names, measured on the frames."""
+        yes, no = yes_no_options(self.c.options) or (0, 1)
+        asked = asked_colour(self.c.question)
+        if asked is None:
+            return self.unsure_choice("The question does not name exactly one colour or brightness to check")
+        if asked in ("bright", "dark"):
+            level = sum(brightness(im) for _, im in frames) / len(frames)
+            holds = (level >= 0.5) == (asked == "bright")
+            seen = f"mean brightness {level:.2f} (0 black, 1 white)"
+        else:
+            names = [colour_name(im) for _, im in frames]
+            holds = names.count(asked) > len(names) / 2
+            seen = f"background colour {', '.join(dict.fromkeys(names))}"
+        pick = yes if holds else no
+        return (f"The frames {where} have {seen}, so {asked!r} {'holds' if holds else 'does not hold'}: "
+                f"option {LETTERS[pick]}.", LETTERS[pick])
 
     def _nearest_colour(self, frames: list[tuple[float, Image.Image]], options: list[str], where: str) -> tuple[str, str]:
         """No option colour is vivid in the frames: the option nearest the measured background colour."""

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 from vagent.agent.protocol import ToolCall
+from vagent.agent.scripted.choice import asked_colour, yes_no_options
 from vagent.agent.scripted.evidence import Evidence, Move, fmt_number
-from vagent.agent.scripted.pixels import dominant_color
+from vagent.agent.scripted.pixels import brightness, colour_name, dominant_color
 from vagent.agent.scripted.question import asked_type
 from vagent.answers import LETTERS
 
@@ -24,6 +25,11 @@ class CountPlan(Evidence):
         """The question counts scenes (shots), not cuts (changes) between them."""
         q = self.c.question.lower()
         return bool(re.search(r"\bscenes?\b|\bshots?\b", q)) and not re.search(r"\bcuts?\b|\btransitions?\b|\bchanges?\b", q)
+
+    def _counts_colours(self) -> bool:
+        """The question counts colours (how many there are), not the changes between them."""
+        q = self.c.question.lower()
+        return bool(re.search(r"\bcolou?rs\b", q)) and not re.search(r"\b(chang\w*|switch\w*|cuts?|transitions?|times)\b", q)
 
     def _window(self) -> tuple[float, float] | None:
         ref = self.tref()
@@ -46,6 +52,8 @@ class CountPlan(Evidence):
         return self.conclude("count")
 
     def _answer_count(self) -> tuple[str, str]:
+        if self._counts_colours():
+            return self._answer_colour_count()
         window = self._window()
         asks_scenes = self._asks_scenes()
         if window and self.ok("detect_scenes"):
@@ -76,11 +84,48 @@ class CountPlan(Evidence):
         return (f"I have no scene list (detect_scenes gave no result); the {len(frames)} {which}{inside} show {runs} run(s) "
                 f"of one dominant colour, so I guess {value} (changes between those frames would be missed).", str(value))
 
+    def _answer_colour_count(self) -> tuple[str, str]:
+        """How many different background colours the frames across the window (or video) show."""
+        window = self._window() or (0.0, self.c.duration)
+        frames = [(t, im) for t, im in self.frames() if window[0] - 1e-6 <= t <= window[1] + 1e-6]
+        if not frames:
+            return "I saw no frames to name colours in; I cannot count them, so I answer unknown.", "unknown"
+        named = [(t, colour_name(im)) for t, im in frames]
+        runs = [named[0]] + [b for a, b in zip(named, named[1:]) if a[1] != b[1]]
+        distinct = list(dict.fromkeys(name for _, name in named))
+        seen = ", ".join(f"{name} from {t:.2f}s" for t, name in runs)
+        return (f"The background colour of the {len(frames)} frames I saw, by nearest colour name: {seen}; that is "
+                f"{len(distinct)} different colour(s) ({', '.join(distinct)}).", str(len(distinct)))
+
     # ---------------------------------------------------------- change: scene cuts in a window
     def _step_change(self) -> Move:
         if self.stage == 0:
             return Move("Changes of picture are what the scene detector lists; I ask it for the scenes.", [ToolCall("detect_scenes", {})])
+        scenes = self.scenes()
+        if self.stage == 1 and (into := asked_colour(self.c.question)) and 1 < len(scenes) <= 16:
+            return Move(f"The question asks when the picture becomes {into}; I look at one frame inside each of the "
+                        f"{len(scenes)} scenes to measure it.", [self.crop(a, b, 1) for a, b in scenes])
         return self.conclude("change")
+
+    def _scene_is(self, into: str, start: float, end: float) -> bool | None:
+        """Whether the frames seen inside a scene are mostly ``into`` (a colour, bright or dark); None: none seen."""
+        inside = [im for t, im in self.frames() if start + 1e-6 < t < end - 1e-6]
+        if not inside:
+            return None
+        if into in ("bright", "dark"):
+            return sum((brightness(im) >= 0.5) == (into == "bright") for im in inside) > len(inside) / 2
+        return sum(colour_name(im) == into for im in inside) > len(inside) / 2
+
+    def _cuts_into(self, cuts: list[float]) -> tuple[list[float], str]:
+        """The cuts after which the picture is the colour (or brightness) the question names, and what was done."""
+        into = asked_colour(self.c.question)
+        if into is None:
+            return cuts, ""
+        ends = dict(self.scenes()[1:])
+        judged = {cut: self._scene_is(into, cut, ends.get(cut, cut)) for cut in cuts}
+        if all(v is None for v in judged.values()):
+            return cuts, f" (I saw no frame inside the scenes to tell which one is {into}, so I take every cut)"
+        return [cut for cut, v in judged.items() if v], f" into a {into} picture"
 
     def _answer_change(self) -> tuple[str, str]:
         kind = asked_type(self.c.question, self.c.options)
@@ -95,17 +140,20 @@ class CountPlan(Evidence):
         inside = f"between {a:.2f}s and {b:.2f}s" if ref else "in the video"
         if kind == "choice":
             answer_yes = bool(cuts)
-            yes = next((i for i, o in enumerate(self.c.options) if o.strip().lower().startswith("yes")), None)
-            no = next((i for i, o in enumerate(self.c.options) if o.strip().lower().startswith("no")), None)
-            if yes is not None and no is not None:
-                pick = yes if answer_yes else no
+            if (pair := yes_no_options(self.c.options)) is not None:
+                pick = pair[0] if answer_yes else pair[1]
                 return (f"The scene list has {len(cuts)} cut(s) {inside}, so the answer is option {LETTERS[pick]}.", LETTERS[pick])
             return self.unsure_choice(f"The scene list has {len(cuts)} cut(s) {inside} but the options are not yes/no")
+        cuts, into = self._cuts_into(cuts)
         if not cuts:
-            return f"The scene list has no cut {inside}; I answer unknown.", "unknown"
+            return f"The scene list has no cut{into} {inside}; I answer unknown.", "unknown"
         which = "last" if re.search(r"\b(last|final)\b", self.c.question.lower()) else "first"
         cut = cuts[-1] if which == "last" else cuts[0]
+        found = f"The {which} cut{into} {inside} in the scene list is at {cut:.2f}s"
+        if kind == "number" and re.search(r"\b(?:during|in|within) which second\b", self.c.question.lower()):
+            whole = int(cut + 1e-6)
+            return f"{found}: inside the second from {whole}s to {whole + 1}s, second {whole}.", str(whole)
         if kind == "number":
-            return f"The {which} cut {inside} in the scene list is at {cut:.2f}s.", fmt_number(round(cut, 2))
-        return (f"The {which} cut {inside} in the scene list is at {cut:.2f}s, so the picture changes at about that moment.",
+            return f"{found}.", fmt_number(round(cut, 2))
+        return (f"{found}, so the picture changes at about that moment.",
                 f"[{max(0.0, cut - 0.2):.2f}, {min(self.c.duration, cut + 0.2):.2f}]")

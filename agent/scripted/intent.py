@@ -31,11 +31,17 @@ INTENTS: dict[str, list[str]] = {
     "where": ["Where is the object located in the frame?", "In which part of the picture is it?"],
     "general": ["What is the person doing?", "Why did the man do that?", "What happens after the woman stands up?",
                 "How does the child react?", "What kind of animal is in the video?", "What is the video about?",
-                "Who is speaking?", "What will the person do next?", "How many people are in the room?"],
+                "Who is speaking?", "What will the person do next?", "How many people are in the room?",
+                "How many objects of some kind can be seen?", "How many times does a person do an action?",
+                "What colour are the clothes someone wears?", "What colour is an object that a person holds or uses?",
+                "What is shown in each scene, and how do the scenes differ?"],
 }
 """Each intent, described by a few plain questions."""
 FLOOR = 0.3
 """Below this similarity to every description, a question is ``general``."""
+MARGIN = 0.05
+"""A specific intent must come nearer than every ``general`` description by this much: a question about
+people or actions that merely shares a word with a video-measuring intent stays ``general``."""
 
 
 TABLE = Path(__file__).with_name("intent_table.npz")
@@ -67,13 +73,20 @@ def write_table() -> None:
 
 @functools.lru_cache(maxsize=4096)
 def intent(question: str) -> tuple[str, float]:
-    """The nearest intent and its cosine similarity (``general`` below :data:`FLOOR`)."""
+    """The nearest intent and its cosine similarity: ``general`` below :data:`FLOOR`, or when the
+    nearest specific intent is not :data:`MARGIN` nearer than the nearest ``general`` description."""
     from vagent.agent.scripted.embedder import embedder
 
     names, table = _table()
     sims = table @ embedder().encode([question])[0]
-    best = int(np.argmax(sims))
-    return (names[best] if sims[best] >= FLOOR else "general"), float(sims[best])
+    nearest: dict[str, float] = {}
+    for name, sim in zip(names, sims):
+        nearest[name] = max(nearest.get(name, -1.0), float(sim))
+    general = nearest.pop("general", -1.0)
+    name = max(nearest, key=nearest.get)
+    if nearest[name] < FLOOR or nearest[name] < general + MARGIN:
+        return "general", max(general, nearest[name])
+    return name, nearest[name]
 
 
 if __name__ == "__main__":

@@ -15,7 +15,10 @@ _KINDS = {
     "address": (r"\b(?:web\s*site|website|web\s+address|url|address|domain|link|site)\b",
                 r"\b(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|edu|gov|tv|co|[a-z]{2})\b(?:/\S*)?"),
     "email": (r"\be-?mail\b", r"\b[\w.+-]+@[\w-]+\.[\w.]+\b"),
+    "name": (r"\bwho\b|\bwhose\b|\bname\b|\bholders?\b|\bowners?\b|\bauthors?\b|\bcreators?\b|\bby whom\b",
+             r"\b[A-Z][a-z]+(?:\s+[A-Z]\.?)*(?:[ -]+[A-Z][a-z]+)+"),
 }
+_NOT_NAMES = re.compile(r"\b(?:copyright|all rights reserved|www|http\S*)\b", re.I)
 _GENERIC = set("""a an the is are was were what which who whom when where why how does do did in on of at to for from by
 with this that these those video clip shown show shows showing appear appears appearing there it its be value values
 number numbers text written printed displayed display screen frame's says say read reads line lines label labelled
@@ -25,16 +28,18 @@ kind sort type digit digits field entry shown? visible you can see given counter
 
 
 def asked_kind(question: str) -> str | None:
-    """``year``, ``address`` or ``email`` when the question asks for one, else None.
+    """``year``, ``address``, ``email`` or ``name`` when the question asks for one, else None.
 
     >>> asked_kind("What year is in the copyright line?"), asked_kind("Which website is shown?"), asked_kind("What lap is it?")
     ('year', 'address', None)
+    >>> asked_kind("Whose name is on the copyright notice?")
+    'name'
     """
     q = question.lower()
+    if re.search(_KINDS["name"][0], q) and not re.search(r"\byears?\b|\bwhen\b", q):
+        return "name"  # "who holds the copyright" asks for a name, not the year beside it
     for kind, (asks, _) in _KINDS.items():
         if re.search(asks, q) and not (kind == "address" and re.search(r"\be-?mail\b", q)):
-            if kind == "year" and not re.search(r"\byears?\b", q) and re.search(r"\bwho\b|\bname\b|\bholder\b", q):
-                continue  # "who holds the copyright" asks for a name
             return kind
     return None
 
@@ -70,14 +75,20 @@ def pick_value(question: str, lines: list[str]) -> tuple[str, str] | None:
     ('Copyright © 2013 Brandon Castellano', '2013')
     >>> pick_value("Which web address is shown?", ["Copyright 2013 B. C.", "www.bcastell.com"])
     ('www.bcastell.com', 'www.bcastell.com')
+    >>> pick_value("Who owns the rights to this footage?", ["www.bcastell.com", "Copyright © 2013 Brandon Castellano"])
+    ('Copyright © 2013 Brandon Castellano', 'Brandon Castellano')
     >>> pick_value("What does it say?", ["HELLO"]) is None
     True
     """
     kind = asked_kind(question)
     if kind is not None:
         pattern = _KINDS[kind][1]
-        found = [(line, m.group(0)) for line in lines if (m := re.search(pattern, line, re.I))]
-        if kind == "year":  # the year of a copyright line first
+        if kind == "name":  # capitalised words, once the copyright words, years and addresses are gone
+            cleaned = [(line, re.sub(_KINDS["address"][1], " ", _NOT_NAMES.sub(" ", line), flags=re.I)) for line in lines]
+            found = [(line, m.group(0)) for line, rest in cleaned if (m := re.search(pattern, rest))]
+        else:
+            found = [(line, m.group(0)) for line in lines if (m := re.search(pattern, line, re.I))]
+        if kind in ("year", "name"):  # the year or holder of a copyright line first
             found.sort(key=lambda f: not re.search(r"©|\(c\)|copyright", f[0], re.I))
         if found:
             return found[0]

@@ -105,3 +105,9 @@ def colour_distance(hsv: tuple[float, float, float], name: str) -> float:
         return s + 0.5 * abs(v - 0.5)
     hue = COLOR_HUES[name]
     return abs((h - hue + 180.0) % 360.0 - 180.0) / 90.0 + max(0.0, 0.2 - s) * 3 + max(0.0, 0.15 - v) * 3
+
+
+def colour_name(image: Image.Image) -> str:
+    """The colour name (a hue of :data:`COLOR_HUES`, white, black or gray) nearest the background's."""
+    hsv = median_colour(image)
+    return min((*COLOR_HUES, *_NEUTRAL), key=lambda name: colour_distance(hsv, name))

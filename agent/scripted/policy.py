@@ -14,7 +14,8 @@ from vagent.agent.episode import Generation
 from vagent.agent.measures import GUESS_MARK
 from vagent.agent.protocol import render_action
 from vagent.agent.scripted.chat import Conversation, read_conversation
-from vagent.agent.scripted.choice import nearest_time_option, text_option, time_options
+from vagent.agent.scripted.choice import (nearest_number_option, nearest_time_option, number_options, part_option, part_options,
+                                          text_option, time_options)
 from vagent.agent.scripted.counting import CountPlan
 from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.general import GeneralPlan
@@ -26,7 +27,7 @@ from vagent.agent.scripted.reading import ReadPlan
 from vagent.agent.scripted.when import WhenPlan
 from vagent.agent.scripted.timeexpr import times_in
 from vagent.agent.scripted.where import WherePlan
-from vagent.answers import LETTERS
+from vagent.answers import LETTERS, parse_number
 
 
 class ScriptedPolicy:
@@ -56,6 +57,9 @@ class ScriptedPolicy:
         self.name = "scripted" if use_tools else "scripted-no-tools"
         self.episodes = 0
         """Conversations started so far (a first turn has no assistant message yet)."""
+        self.portable = self.temperature == 0
+        """A copy in another process answers exactly as this one (no sampling state): ``vagent eval
+        --concurrency`` runs tasks in processes, each with its own copy (``env.evaluate``)."""
 
     # -------------------------------------------------------------- Policy protocol
     def generate(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Generation:
@@ -107,8 +111,17 @@ class Plan(WhenPlan, ReadPlan, CountPlan, OrderPlan, WherePlan, GeneralPlan, Ora
 
     def to_option(self, think: str, answer: str) -> tuple[str, str]:
         """A plan's time, span or text answer compared with the options."""
-        times = times_in(answer) if time_options(self.c.options) is not None else []
-        pick = nearest_time_option(self.c.options, times[0]) if times else text_option(self.c.options, answer)
+        parts = part_options(self.c.options) is not None
+        times = times_in(answer) if time_options(self.c.options) is not None or parts else []
+        if parts and times:  # options that name parts of the video: the part that holds the answer's span
+            pick = part_option(self.c.options, min(times), max(times), self.c.duration)
+            if pick is not None:
+                return f"{think} That is {self.c.options[pick]!r} of a {self.c.duration:.1f} s video: option {LETTERS[pick]}.", LETTERS[pick]
+            return self.unsure_choice(f"{think} That answer ({answer}) does not single out one part of the video")
+        moment = (times[0] + times[1]) / 2 if len(times) == 2 else times[0] if times else None  # a span: its middle
+        number = parse_number(answer) if moment is None and number_options(self.c.options) is not None else None
+        pick = (nearest_time_option(self.c.options, moment) if moment is not None else
+                nearest_number_option(self.c.options, number) if number is not None else text_option(self.c.options, answer))
         if pick is None:
             return self.unsure_choice(f"{think} That answer ({answer}) does not single out one option")
         return f"{think} Of the options, {self.c.options[pick]!r} is the nearest: option {LETTERS[pick]}.", LETTERS[pick]

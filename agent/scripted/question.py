@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
-from vagent.agent.scripted.choice import time_options
-from vagent.agent.scripted.timeexpr import time_ref
+from vagent.agent.scripted.choice import part_options, time_options
+from vagent.agent.scripted.timeexpr import TIMED, time_ref, words_to_numbers
 
 _COLOR_WORDS = "|".join([*COLOR_HUES, *NEUTRAL_COLORS])
 OBJECT = re.compile(rf"\b({_COLOR_WORDS})\s+([a-z]+)", re.I)
@@ -19,6 +19,8 @@ TIME_IN_Q = re.compile(r"t\s*=\s*(\d+(?:\.\d+)?)\s*s|\bat\s+(\d+(?:\.\d+)?)\s*(?
 _STOP = set("a an the is are was were what which who whom when where why how does do did in on of at to for from "
             "by with this that these those video clip shown show shows appear appears there it its be".split())
 
+ASKS_WHEN = re.compile(r"^\s*when\b|\bat what (?:time|point|moment)\b|\bwhat time\b|\btime span\b|\bfrom when\b", re.I)
+"""The question asks for a time (``when`` as its question word)."""
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,60})[\"”']")
 _CAPS = re.compile(r"\b([A-Z][A-Z0-9]{1,}(?:\s+[A-Z0-9]{2,})*)\b")
 _ORDER = re.compile(r"\b(after|before|once|when|while)\b", re.I)
@@ -38,6 +40,19 @@ def named_text(question: str) -> str | None:
         return m.group(1).strip() or None
     caps = [c for c in _CAPS.findall(question) if not re.fullmatch(r"[A-Z]", c)]
     return caps[0] if caps else None
+
+
+def names_screen_text(question: str) -> bool:
+    """Whether the question names a text to find on screen: quoted or in capitals, and either asked
+    about as text or written like a caption (a quoted action, "'person opens a box'", is no caption).
+
+    >>> names_screen_text("When does the word 'hello' appear?"), names_screen_text("When does GO AHEAD appear?")
+    (True, True)
+    >>> names_screen_text("When do we observe the action 'person open a box'?")
+    False
+    """
+    named = named_text(question)
+    return bool(named) and (asks_for_text(question) or named.isupper() or bool(re.fullmatch(r"[\w\s-]*\d[\w\s-]*", named)))
 
 
 def order_word(question: str) -> str | None:
@@ -65,11 +80,13 @@ def asked_type(question: str, options: list[str] | None) -> str:
     ('choice', 'span')
     """
     q = question.lower()
+    if options and part_options(options) is not None:
+        return "span"  # the options are parts of the video: the plan answers a span, placed among them
     if options and time_options(options) is None:
         return "choice"
-    if options and not re.search(r"^\s*when\b|\bat what (time|point)\b|\bwhat time\b|\btime span\b|\bfrom when\b", q):
+    if options and not ASKS_WHEN.search(q):
         return "number"  # the options are times: the plan answers a time, compared with them (see choice.py)
-    if re.search(r"^\s*when\b|\bat what (time|point)\b|\bwhat time\b|\btime span\b|\bfrom when\b", q):
+    if ASKS_WHEN.search(q):
         return "span"
     if re.search(r"\bhow many\b|\bwhat (number|digit|count|score|year|value|price)\b|\bwhich (number|digit)\b|\bhow much\b|\bat what second\b|\bwhich second\b|^\s*what\s+\w+\s+number\b", q):
         return "number"
@@ -79,15 +96,59 @@ def asked_type(question: str, options: list[str] | None) -> str:
 def asks_for_text(question: str) -> bool:
     """Whether the question is about text on screen."""
     return bool(re.search(r"\b(number|digits?|code|text|written|writing|word|read|caption|title|sign|label|says?|"
-                          r"message|score|counter|timer|clock|display(?:ed|s)?)\b", question.lower()))
+                          r"message|score|counter|timer|clock)\b", question.lower()))
 
 
 def asks_for_colour(question: str) -> bool:
     return bool(re.search(r"\bcolou?rs?\b|\bbright(?:er|ness)?\b|\bdark(?:er)?\b|\bhue\b", question.lower()))
 
 
+_BECOMES = re.compile(rf"\b(?:turns?|turned|turning|goes|go|went|becomes?|became|fades?|faded)\s+(?:to\s+|into\s+)?"
+                      rf"(?:\w+\s+)?(?:{_COLOR_WORDS}|bright|dark|light)\b", re.I)
+
+
 def asks_for_change(question: str) -> bool:
-    return bool(re.search(r"\b(cuts?|shots?|scenes?|transitions?|changes?)\b", question.lower()))
+    """Whether the question is about the picture changing: cuts, shots, scenes, transitions, a change,
+    or the picture becoming a colour or brightness ("turns green", "goes dark").
+
+    >>> asks_for_change("When does the screen go blue?"), asks_for_change("How many shots are there?"), asks_for_change("Who goes first?")
+    (True, True, False)
+    """
+    q = question.lower()
+    return bool(re.search(r"\b(cuts?|shots?|scenes?|transitions?|chang(?:e|es|ed|ing)|switch(?:es|ed|ing)?)\b", q) or _BECOMES.search(q))
+
+
+def counts_picture(question: str) -> bool:
+    """Whether a "how many" question counts what the count plan measures: cuts, scenes, shots,
+    transitions, changes of the picture, or background colours (not objects, people or actions).
+
+    >>> counts_picture("How many shots does the clip have?"), counts_picture("How many times does the background colour change?")
+    (True, True)
+    >>> counts_picture("How many rubber objects enter the scene?"), counts_picture("How many times does the butterfly occur?")
+    (False, False)
+    """
+    m = re.search(r"\bhow many\s+((?:[\w'-]+\W*){1,3})", question.lower())
+    if not m:
+        return False
+    counted = m.group(1)  # the first words after "how many": what is counted
+    if re.search(r"\b(cuts?|scenes?|shots?|transitions?|changes?)\b", counted):
+        return True
+    if re.search(r"\bcolou?rs?\b", counted):
+        return about_picture(question)
+    return counted.startswith("times") and asks_for_change(question) and not re.search(r"\b(?:enter|leave|exit)s?\s+the\s+scene\b", question.lower())
+
+
+_PICTURE = re.compile(r"\b(?:background|backdrop|screen|picture|frame|image|display|shot|scene|footage)s?\b", re.I)
+
+
+def about_picture(question: str) -> bool:
+    """Whether the question is about the picture as a whole (its background, the screen, the frame),
+    which is what colour and brightness are measured on, rather than a thing in it ("the car", "his coat").
+
+    >>> about_picture("What colour is the background at 2 s?"), about_picture("Which color is the coat worn by the anchor in the video?")
+    (True, False)
+    """
+    return bool(_PICTURE.search(question))
 
 
 _REGIONS = [
@@ -113,6 +174,24 @@ def region(question: str) -> list[float] | None:
     return None
 
 
+def orders_written(question: str, options: list[str] | None) -> bool:
+    """Whether ordering the options means ordering texts on screen (what ``text_order`` reads): the
+    question is about text, or the options look like captions (capitals, digits); never when the
+    options are times or colours (a moment, a colour: other plans measure those).
+
+    >>> orders_written("Which caption is shown first?", ["GO AHEAD", "READY"]), orders_written("Which comes first?", ["LAP 1", "LAP 2"])
+    (True, True)
+    >>> orders_written("What does the man do first?", ["He sits down.", "He waves."]), orders_written("When is the first cut?", ["1 s", "3 s"])
+    (False, False)
+    """
+    if not options or time_options(options) is not None:
+        return False
+    if all(o.strip().lower() in (*COLOR_HUES, *NEUTRAL_COLORS, "bright", "dark") for o in options):
+        return False
+    captions = all(len(o.split()) <= 5 and (o.strip().isupper() or re.search(r"\d", o)) for o in options)
+    return asks_for_text(question) or captions
+
+
 def classify_question(question: str, options: list[str] | None = None) -> str:
     """``when``, ``where``, ``count``, ``first``, ``text_event``, ``text_order``, ``read_at``, ``change``,
     ``look_at``, ``read`` or ``general``: which plan answers the question.
@@ -129,25 +208,26 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
     q = question.lower()
     if options and all(o.strip().lower() in COLOR_HUES for o in options) and re.search(r"\b(first|earliest|last|final)\b", q):
         return "first"
-    if re.search(r"\bhow many\b", q) and re.search(r"\b(cuts?|scenes?|shots?|transitions?)\b", q):
-        return "count"
+    if counts_picture(question):
+        return "count"  # of picture changes, or of colours (counting.py tells which)
     if re.search(r"\bwhere\b", q) and TIME_IN_Q.search(question) and OBJECT.search(question):
         return "where"
-    if re.search(r"\bwhen\b|what time|time span|at what point", q) and OBJECT.search(question):
+    if ASKS_WHEN.search(q) and OBJECT.search(question):  # "when" as the question word, not "what happens when"
         return "when"
-    if named_text(question) and order_word(question) and (asks_for_text(question) or order_word(question) != "when"
+    if names_screen_text(question) and order_word(question) and (asks_for_text(question) or order_word(question) != "when"
                                                           or re.search(r"^\s*when\b", q)):
         return "text_event"
-    if options and re.search(r"\b(first|earlier|earliest|last|later|latest)\b", q) and not all(
-            o.strip().lower() in (*COLOR_HUES, *NEUTRAL_COLORS, "bright", "dark") for o in options):
+    if re.search(r"\b(first|earlier|earliest|last|later|latest)\b", q) and orders_written(question, options):
         return "text_order"
     has_time = time_ref(question, 1e9) is not None
     if has_time and asks_for_text(question):
         return "read_at"
-    if asks_for_change(question) and re.search(r"^\s*when\b|\bwhat (time|second)\b|\bat what\b|\bwhich second\b|\bis there\b|\bdoes the (picture|shot|scene)\b", q):
+    asks_when = bool(options) and (all(TIMED.search(words_to_numbers(o)) for o in options)
+                                   or part_options(options) is not None)  # options that are times or parts of the video ask "when"
+    if asks_for_change(question) and (asks_when or re.search(r"^\s*when\b|\bwhat (time|second)\b|\bat what\b|\bwhich second\b|\bis there\b|\bdoes the (picture|shot|scene)\b", q)):
         return "change"
-    if has_time and asks_for_colour(question):
-        return "look_at"
+    if has_time and asks_for_colour(question) and by_meaning(question, options) == "look_at":
+        return "look_at"  # the colour of the picture, not of a thing in it
     if not options and re.search(r"\b(code|text|written|word|read|caption|sign|label|says?)\b", q):
         return "read"
     return by_meaning(question, options)
@@ -161,18 +241,18 @@ def by_meaning(question: str, options: list[str] | None) -> str:
     name, _ = intent(question)
     has_time = time_ref(question, 1e9) is not None
     colours = bool(options) and all(o.strip().lower() in COLOR_HUES for o in options)
-    if name in ("colour", "brightness"):
+    if name in ("colour", "brightness") and about_picture(question):
         return "look_at"
-    if name == "count_changes":
-        return "count"
-    if name == "when_change":
+    if name == "count_changes" and (asks_for_change(question) or re.search(r"\bcolou?rs?\b", question, re.I) and about_picture(question)):
+        return "count"  # the count plan counts picture changes and background colours, not cars or people
+    if name == "when_change" and asks_for_change(question):
         return "change"
     if name == "read_value":
         return "read_at" if has_time else "read"
-    if name == "text_when" and named_text(question):
+    if name == "text_when" and names_screen_text(question):
         return "text_event"
     if name == "order" and options:
-        return "first" if colours else "text_order"
+        return "first" if colours else "text_order" if orders_written(question, options) else "general"
     if name == "where" and has_time and OBJECT.search(question):
         return "where"
     return "general"

@@ -23,6 +23,7 @@ _FRACTIONS = [
     (r"\ban?\s+quarter\s+(?:of\s+)?an?\s+(second|sec|s)\b", lambda m: f"0.25 {m.group(1)}"),
     (r"\b(\d+)\s*/\s*(\d+)(?=\s*(?:s|secs?|seconds?)\b)", lambda m: str(int(m.group(1)) / max(1, int(m.group(2))))),
     (r"\b(\d+)\s*½", lambda m: str(int(m.group(1)) + 0.5)),
+    (r"\ban?\s+(second|minute)\s+(in|into)\b", lambda m: f"1 {m.group(1)} {m.group(2)}"),
 ]
 
 
@@ -33,8 +34,8 @@ def words_to_numbers(text: str) -> str:
     '1.5 seconds into the clip'
     >>> words_to_numbers("at the two second mark, which one is red?")
     'at the 2 second mark, which one is red?'
-    >>> words_to_numbers("half a second in"), words_to_numbers("the first three seconds")
-    ('0.5 second in', 'the first 3 seconds')
+    >>> words_to_numbers("half a second in"), words_to_numbers("the first three seconds"), words_to_numbers("a second into it")
+    ('0.5 second in', 'the first 3 seconds', '1 second into it')
     """
     kept: list[str] = []
 
@@ -72,6 +73,8 @@ _N = r"(\d+(?:\.\d+)?)"
 _UNIT = r"\s*-?\s*(ms|millisec\w*|s|secs?|seconds?|m|mins?|minutes?)\b"
 _APPROX = r"(?:at|around|near|by|about|roughly|approximately|approx\.?|~|at\s+about|at\s+around|right\s+at|just\s+after)"
 _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2}(?:\.\d+)?)\b")
+TIMED = re.compile(rf"{_N}{_UNIT}|\b\d{{1,2}}:\d{{2}}\b", re.I)
+"""A number with a time unit, or a clock time."""
 _T_EQ = re.compile(rf"\bt\s*=\s*{_N}(?:{_UNIT})?", re.I)
 _MARK = re.compile(rf"\b(?:the\s+)?{_N}{_UNIT}\s*(?:mark|point|timestamp|moment)\b", re.I)
 _INTO = re.compile(rf"\b{_N}{_UNIT}\s+(?:in\b|into\b)", re.I)
