@@ -79,7 +79,7 @@ def test_a_plain_json_rpc_client_over_stdio(tmp_path: Path):
         assert init["serverInfo"]["name"] == "vagent" and "tools" in init["capabilities"]
         client.send({"method": "notifications/initialized"})
         tools = client.request("tools/list")["tools"]
-        assert sorted(tool["name"] for tool in tools) == ["crop_clip", "detect_scenes", "read_text", "search_clips", "zoom_frame"]
+        assert sorted(tool["name"] for tool in tools) == ["crop_clip", "detect_scenes", "listen", "read_text", "search_clips", "zoom_frame"]
         assert all(tool["inputSchema"]["required"][0] == "video" for tool in tools)
 
         scenes = client.request("tools/call", {"name": "detect_scenes", "arguments": {"video": "bikes.mp4"}})

@@ -30,12 +30,14 @@ from PIL import Image
 
 from vagent.answers import format_box
 from vagent.tools.index import VideoIndex
+from vagent.tools.timed_text import SpeechSettings, TimedText, heard, said_matches
+from vagent.tools.transcript import load_or_make
 from vagent.tools.video import Video
 from vagent.types import Observation, TimedImage
 
 log = logging.getLogger(__name__)
 
-TOOL_NAMES = ("crop_clip", "detect_scenes", "read_text", "search_clips", "zoom_frame")
+TOOL_NAMES = ("crop_clip", "detect_scenes", "listen", "read_text", "search_clips", "zoom_frame")
 """In name order, the order TRL's ``environment_factory`` lists an environment's tool methods in: the
 tool list rendered into the prompt must be the same at inference, in SFT data and in GRPO rollouts."""
 
@@ -52,6 +54,7 @@ class ToolLimits:
         min_box_side: smallest box width/height (normalised) for zoom_frame and read_text.
         max_query_chars: longest search_clips query.
         thumbnails: attach index thumbnails to search_clips and detect_scenes results.
+        max_listen_seconds: longest window one listen call may hear.
     """
 
     max_frames: int = 16
@@ -61,6 +64,7 @@ class ToolLimits:
     min_box_side: float = 0.02
     max_query_chars: int = 300
     thumbnails: bool = True
+    max_listen_seconds: float = 120.0
 
 
 MAX_MAGNITUDE = 1e12
@@ -108,7 +112,8 @@ class VideoTools:
     _schemas: list[dict[str, Any]] | None = None
 
     @classmethod
-    def open(cls, path: str | Path, settings: Any = None, progress: Any = None, limits: ToolLimits | None = None) -> "VideoTools":
+    def open(cls, path: str | Path, settings: Any = None, progress: Any = None, limits: ToolLimits | None = None,
+             speech: SpeechSettings | None = None) -> "VideoTools":
         """Open ``path`` and its index (from the cache, or built with ``progress(done_s, total_s)``)."""
         from vagent.tools.index import load_or_build
 
@@ -119,7 +124,7 @@ class VideoTools:
             video.close()
             raise
         tools = cls(video, index, limits)
-        tools._owns_video = True
+        tools._owns_video, tools.speech = True, speech or tools.speech
         return tools
 
     def __init__(self, video: Video | str | Path, index: VideoIndex | None = None, limits: ToolLimits | None = None):
@@ -128,6 +133,7 @@ class VideoTools:
         self.index = index
         self.limits = limits or ToolLimits()
         self._lock = threading.RLock()  # one decoder per video: calls from several threads take turns
+        self.speech, self._timed_text = SpeechSettings.from_env(), None  # what listen hears: made on first use
 
     def close(self) -> None:
         if self._owns_video:
@@ -227,6 +233,12 @@ class VideoTools:
             raise _BadArgs(f"{key}={t:.2f}s is outside the video (0.00s-{end:.2f}s)")
         return min(max(t, 0.0), end)
 
+    def _check_window(self, start: float, end: float) -> tuple[float, float]:
+        start, end = self._check_time("start", start), self._check_time("end", end)
+        if not end > start:
+            raise _BadArgs(f"empty window: end ({end:.2f}s) must be greater than start ({start:.2f}s)")
+        return start, end
+
     def _check_box(self, box: list[float]) -> list[float]:
         if len(box) != 4:
             raise _BadArgs(f"box must be 4 numbers [x1, y1, x2, y2] in 0..1, got {len(box)} numbers")
@@ -246,6 +258,13 @@ class VideoTools:
         pixels = (int(box[0] * w), int(box[1] * h), max(int(box[0] * w) + 1, round(box[2] * w)),
                   max(int(box[1] * h) + 1, round(box[3] * h)))
         return frame, frame.image.crop(pixels)
+
+    def timed_text(self, progress: Any = None) -> TimedText:
+        """What the video says (subtitles or a transcript): made on first use, cached beside the index."""
+        with self._lock:
+            if self._timed_text is None:
+                self._timed_text = load_or_make(self.video.path, self.speech, self.index, progress)
+            return self._timed_text
 
     def _require_index(self) -> VideoIndex:
         if self.index is None:
@@ -294,6 +313,15 @@ class VideoTools:
         """
         return self.call("read_text", {"time": time, "box": box})
 
+    def listen(self, start: float, end: float) -> Observation:
+        """Hear what is said in a time window: the words spoken (or subtitled) with their times.
+
+        Args:
+            start: Start of the window in seconds.
+            end: End of the window in seconds (greater than start).
+        """
+        return self.call("listen", {"start": start, "end": end})
+
     # ------------------------------------------------------------------ implementations
     def _search_clips(self, query: str, top_k: int = 5) -> Observation:
         index = self._require_index()
@@ -304,10 +332,11 @@ class VideoTools:
             raise _BadArgs(f"query is {len(query)} characters; the limit is {self.limits.max_query_chars}")
         if not 1 <= top_k <= self.limits.max_top_k:
             raise _BadArgs(f"top_k must be between 1 and {self.limits.max_top_k}, got {top_k}")
-        if index.visual_search_error:
+        said, said_rows = said_matches(self.timed_text(), query, top_k)
+        if index.visual_search_error and not said:
             return Observation.failure(index.visual_search_error, tool="search_clips")
-        hits = index.search(query, top_k)
-        lines = [f'search "{query}": {len(hits)} match(es)']
+        hits = [] if index.visual_search_error else index.search(query, top_k)
+        lines = [index.visual_search_error] if index.visual_search_error else [f'search "{query}": {len(hits)} match(es)']
         lines += [f"{i}. {h.start:.2f}s-{h.end:.2f}s score={h.score:.3f} (best t={h.best_time:.2f}s)"
                   for i, h in enumerate(hits, 1)]
         if index.random_clip:
@@ -318,8 +347,8 @@ class VideoTools:
                 thumb = index.thumbnail_near(hit.best_time)
                 thumb.note = f"match {i}"
                 images.append(thumb)
-        data = {"hits": [[float(h.start), float(h.end), float(h.score), float(h.best_time)] for h in hits]}
-        return Observation("\n".join(lines), images=images, data=data)
+        data = {"hits": [[float(h.start), float(h.end), float(h.score), float(h.best_time)] for h in hits], "said": said_rows}
+        return Observation("\n".join(lines + said), images=images, data=data)
 
     def _detect_scenes(self) -> Observation:
         index = self._require_index()
@@ -346,14 +375,15 @@ class VideoTools:
                            data={"time": float(frame.time), "box": box})
 
     def _crop_clip(self, start: float, end: float, num_frames: int = 8) -> Observation:
-        start, end = self._check_time("start", start), self._check_time("end", end)
-        if not end > start:
-            raise _BadArgs(f"empty window: end ({end:.2f}s) must be greater than start ({start:.2f}s)")
+        start, end = self._check_window(start, end)
         if not 1 <= num_frames <= self.limits.max_frames:
             raise _BadArgs(f"num_frames must be between 1 and {self.limits.max_frames}, got {num_frames}")
         frames = self.video.sample(count=num_frames, start=start, end=end, max_side=self.limits.frame_side)
         text = f"crop {start:.2f}s-{end:.2f}s: {len(frames)} frames"
         return Observation(text, images=frames, data={"times": [float(f.time) for f in frames]})
+
+    def _listen(self, start: float, end: float) -> Observation:
+        return heard(self.timed_text(), *self._check_window(start, end), self.limits.max_listen_seconds)
 
     def _read_text(self, time: float, box: list[float] | None = None) -> Observation:
         from vagent.tools.ocr import read_text
