@@ -24,6 +24,8 @@ class Policy(Protocol):
 
     # Optional: ``concurrent = True`` when ``generate`` may be called from several threads at once
     # (test-time scaling then samples trajectories in parallel).
+    # Optional: ``portable = True`` when a pickled copy in another process answers exactly as this
+    # policy would (no sampling state, cheap to copy): evaluation then runs tasks in processes.
 
     def generate(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Generation:
         """The model's next turn for this conversation."""

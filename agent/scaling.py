@@ -53,7 +53,9 @@ class ScalingConfig:
     parallel: int = 8
     """Trajectories sampled at once when the policy takes concurrent requests (``concurrent =
     True``, e.g. an OpenAI-compatible server, which batches them); other policies sample one
-    after another. Tool calls from parallel trajectories take turns on the shared decoder."""
+    after another. Tool calls from parallel trajectories run at once when the episodes' tools run
+    in tool workers (``EnvConfig.tool_workers``: evaluation does so), else take turns on the
+    shared decoder."""
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from vagent.env.rewards import RewardSpec, task_spec
 from vagent.env.tasks import Task
 from vagent.tools.index import IndexSettings
 from vagent.tools.registry import VideoTools
+from vagent.tools.workers import PooledTools, default_tool_workers, shared_pool
 
 
 @dataclass
@@ -45,6 +46,18 @@ class EnvConfig:
     """The model reads text only (a causal LM): the TRL face returns observations as text, each image
     as its timestamp line (``t=1.00s: [frame]``), as :class:`~vagent.agent.hf_policy.TransformersPolicy`
     renders them at inference. Set by GRPO from the model; inference policies render for themselves."""
+    tool_workers: int | None = None
+    """Worker processes that run the tools (:class:`~vagent.tools.workers.ToolPool`, each with its own
+    decoders, OCR and CLIP), so a batch's calls run at once. ``None``: batch runs (GRPO, ``eval
+    --concurrency`` > 1 with threads, parallel test-time samples) take
+    :func:`~vagent.tools.workers.default_tool_workers` (one per core, at most 8, or
+    ``$VAGENT_TOOL_WORKERS``) and a single episode runs its tools in-process; ``0``: in-process
+    everywhere (debugging); ``N``: N workers. Observations are the same either way."""
+
+    def __post_init__(self) -> None:
+        workers = self.tool_workers
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 0):
+            raise ValueError(f"tool_workers must be a whole number >= 0 (0: tools in-process) or None, got {workers!r}")
 
 
 _TOOLS_LOCK = threading.Lock()
@@ -54,25 +67,32 @@ MAX_OPEN_VIDEOS = 32
 collector once no environment holds them), so long evaluations do not run out of files."""
 
 
-def tools_for(video: str | Path, settings: IndexSettings) -> VideoTools:
-    """The tool registry for a video, opened once per process (the index is built once too).
+def tools_for(video: str | Path, settings: IndexSettings, workers: int = 0) -> VideoTools | PooledTools:
+    """The tool registry for a video, opened once per process (the index is built once too); with
+    ``workers`` > 0 its calls run in this process's :func:`~vagent.tools.workers.shared_pool` of that size.
 
     Keyed by path, size and modification time, so a video rewritten in place is reopened.
     """
     path = Path(video).resolve()
     try:
         stat = path.stat()
-        key: tuple[Any, ...] = (str(path), stat.st_size, stat.st_mtime_ns, repr(settings))
+        key: tuple[Any, ...] = (str(path), stat.st_size, stat.st_mtime_ns, repr(settings), workers)
     except OSError:
-        key = (str(path), repr(settings))  # missing: VideoTools.open raises the clear error
+        key = (str(path), repr(settings), workers)  # missing: VideoTools.open raises the clear error
     with _TOOLS_LOCK:
         if key in _OPEN_TOOLS:
             _OPEN_TOOLS.move_to_end(key)
             return _OPEN_TOOLS[key]
-        tools = _OPEN_TOOLS[key] = VideoTools.open(path, settings)
+        opened = shared_pool(workers).tools(path, settings) if workers > 0 else VideoTools.open(path, settings)
+        tools = _OPEN_TOOLS[key] = opened
         while len(_OPEN_TOOLS) > MAX_OPEN_VIDEOS:
             _OPEN_TOOLS.popitem(last=False)
         return tools
+
+
+def batch_config(config: EnvConfig) -> EnvConfig:
+    """``config`` for a batch run: ``tool_workers=None`` becomes the default worker count (see the field)."""
+    return config if config.tool_workers is not None else replace(config, tool_workers=default_tool_workers())
 
 
 def start_episode(task: Task, config: EnvConfig, budget: Budget | None = None, scale: int = 1) -> Episode:
@@ -82,10 +102,10 @@ def start_episode(task: Task, config: EnvConfig, budget: Budget | None = None, s
     Gymnasium faces, evaluation, collection). ``budget`` and ``scale`` are test-time scaling's
     per-round budget and overview multiplier (``run_scaled`` calls ``start(budget, scale)``).
     """
-    return start_question(tools_for(task.video, config.index), task.question, task.options, config, budget, scale, task.id)
+    return start_question(tools_for(task.video, config.index, config.tool_workers or 0), task.question, task.options, config, budget, scale, task.id)
 
 
-def start_question(tools: VideoTools, question: str, options: list[str] | None, config: EnvConfig,
+def start_question(tools: VideoTools | PooledTools, question: str, options: list[str] | None, config: EnvConfig,
                    budget: Budget | None = None, scale: int = 1, task_id: str | None = None) -> Episode:
     """The episode of a question with no task around it (``vagent ask``), by the same rule as
     :func:`start_episode`: ``config``'s budget (or ``budget``), ``overview_frames * scale`` and schemas."""

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import time
 from collections import defaultdict
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
@@ -28,7 +29,7 @@ from vagent.agent.policy import Policy
 from vagent.agent.scaling import ScalingConfig, run_scaled
 from vagent.agent.trace import Trace
 from vagent.answers import parse_spans, temporal_iou
-from vagent.env.environment import EnvConfig, start_episode
+from vagent.env.environment import EnvConfig, batch_config, start_episode
 from vagent.env.metrics import benchmark_metrics, benchmark_tables
 from vagent.env.rewards import accuracy, task_spec
 from vagent.env.tasks import Task
@@ -49,9 +50,12 @@ class EvalConfig:
     scaling: ScalingConfig = field(default_factory=ScalingConfig)
     save_traces: bool = True
     concurrency: int = 1
-    """Tasks run at once (threads) when the policy takes concurrent requests (``concurrent = True``:
-    an OpenAI-compatible server); other policies run one task at a time (see :func:`task_workers`).
-    Not part of the run's identity: a run may resume at another concurrency."""
+    """Tasks run at once: in threads when the policy takes concurrent requests (``concurrent = True``:
+    an OpenAI-compatible server, a local model with batched turns), their tools in tool workers
+    (``env.tool_workers``); in spawned processes, each with its own copy of the policy and its own
+    tools, when the policy is ``portable`` (the scripted policy at temperature 0); other policies run
+    one task at a time (see :func:`task_workers`). Not part of the run's identity: a run may resume at
+    another concurrency."""
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -208,9 +212,9 @@ def claim_folder(out: Path, identity: dict[str, Any]) -> None:
 
 def task_workers(policy: Policy, concurrency: int) -> tuple[int, str | None]:
     """How many tasks run at once for ``policy``, and a notice when that is fewer than asked."""
-    if concurrency > 1 and not getattr(policy, "concurrent", False):
-        return 1, (f"{policy.name} is an in-process policy that takes one request at a time: "
-                   f"tasks run one after another (--concurrency {concurrency} needs a server URL as --model)")
+    if concurrency > 1 and not (getattr(policy, "concurrent", False) or getattr(policy, "portable", False)):
+        return 1, (f"{policy.name} is an in-process policy that takes one request at a time: tasks run one after "
+                   f"another (--concurrency {concurrency} needs a server URL, a batched local model or a portable policy)")
     return concurrency, None
 
 
@@ -254,11 +258,20 @@ def evaluate(
         if on_task:
             on_task(finished, len(tasks), record)
 
+    threaded = getattr(policy, "concurrent", False) and (workers > 1 or config.scaling.samples > 1)
+    if threaded:  # trajectories in threads: their tools in worker processes
+        config = replace(config, env=batch_config(config.env))
     if workers == 1:
         for task in todo:
             keep(task, *evaluate_task(task, policy, config))
-    else:
-        _run_concurrently(todo, policy, config, workers, keep)
+    elif threaded:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vagent-eval") as pool:
+            _run_concurrently(todo, lambda task: pool.submit(evaluate_task, task, policy, config), workers, keep)
+    else:  # a portable policy: whole tasks in spawned processes, each with its own policy and tools
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_task_process,
+                                 initargs=(policy, config, workers)) as pool:
+            _run_concurrently(todo, lambda task: pool.submit(_evaluate_in_process, task), workers, keep)
     records = [done[task.id] for task in tasks if task.id in done]
     summary = summarise(records, tasks)
     summary["model"] = policy.name
@@ -270,29 +283,48 @@ def evaluate(
     return summary
 
 
-def _run_concurrently(todo: list[Task], policy: Policy, config: EvalConfig, workers: int,
+def _run_concurrently(todo: list[Task], submit: Callable[[Task], Future], workers: int,
                       keep: Callable[[Task, dict[str, Any], Trace], None]) -> None:
-    """Run ``todo`` on ``workers`` threads; ``keep`` is called in this thread as each finishes."""
+    """Keep ``workers`` tasks of ``todo`` running (``submit`` starts one); ``keep`` is called in this
+    thread as each finishes. After an error no new task starts; the running ones finish and are kept."""
     queue = list(reversed(todo))
     error: BaseException | None = None
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vagent-eval") as pool:
-        running: dict[Any, Task] = {}
-        while queue and len(running) < workers:
+    running: dict[Future, Task] = {}
+    while queue and len(running) < workers:
+        task = queue.pop()
+        running[submit(task)] = task
+    while running:
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            task = running.pop(future)
+            try:
+                keep(task, *future.result())
+            except BaseException as exc:  # noqa: BLE001 - stop starting tasks; finish and keep the running ones
+                error = error or exc
+        while error is None and queue and len(running) < workers:
             task = queue.pop()
-            running[pool.submit(evaluate_task, task, policy, config)] = task
-        while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                task = running.pop(future)
-                try:
-                    keep(task, *future.result())
-                except BaseException as exc:  # noqa: BLE001 - stop starting tasks; finish and keep the running ones
-                    error = error or exc
-            while error is None and queue and len(running) < workers:
-                task = queue.pop()
-                running[pool.submit(evaluate_task, task, policy, config)] = task
+            running[submit(task)] = task
     if error is not None:
         raise error
+
+
+_PROCESS_RUN: tuple[Policy, EvalConfig] | None = None
+"""In a task process (:func:`_start_task_process`): its copy of the policy and the run's config."""
+
+
+def _start_task_process(policy: Policy, config: EvalConfig, processes: int) -> None:
+    """A task process's start: the cores shared out among the processes, the policy and config kept."""
+    global _PROCESS_RUN
+    threads = str(max(1, (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+                      // processes))
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "VAGENT_OCR_THREADS"):
+        os.environ[var] = threads
+    _PROCESS_RUN = (policy, replace(config, env=replace(config.env, tool_workers=0)))
+
+
+def _evaluate_in_process(task: Task) -> tuple[dict[str, Any], Trace]:
+    assert _PROCESS_RUN is not None, "_start_task_process did not run"
+    return evaluate_task(task, *_PROCESS_RUN)
 
 
 def throughput(records: list[dict[str, Any]], seconds: float, concurrency: int) -> dict[str, Any]:

@@ -81,9 +81,18 @@ class TRLRolloutEnv:
 
     def _next_turn(self) -> None:
         """The model is about to write a new turn: close the one whose tools just ran."""
+        if self.episode is not None:
+            self.episode.discard_started_calls()
         if self._turn is not None and self.episode is not None:
             self.episode.end_turn(self._turn)
             self._turn = None
+
+    def _start_calls(self, calls: list[tuple[str, Any]]) -> None:
+        """Start this rollout's calls of the coming turn in the tool workers, before TRL asks for them one by
+        one (:class:`~vagent.training.grpo.VagentGRPOTrainer` does so for every rollout of a batch at once)."""
+        episode = self.episode
+        if episode is not None and not episode.done and not episode.state.final_turn:
+            episode.start_calls([(name, arguments) for name, arguments in calls if name in TOOL_NAMES])
 
     def _call_tool(self, name: str, arguments: dict[str, Any]) -> Blocks | str:
         episode = self.episode

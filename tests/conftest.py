@@ -15,6 +15,9 @@ import pytest
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_var] = "1"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never download models
+# batch paths run their tools in-process unless a test asks for tool workers (tests/test_tool_workers.py,
+# tests/test_batch_paths.py): a pool per test process would start and load OCR and CLIP in every one
+os.environ.setdefault("VAGENT_TOOL_WORKERS", "0")
 
 from tests import videos  # noqa: E402
 

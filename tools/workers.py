@@ -24,6 +24,7 @@ forked: a fork of a process that holds decoder, OCR or tokenizer threads can dea
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -44,10 +45,41 @@ MAX_OPEN_PER_WORKER = 16
 """Videos a worker keeps open (decoder, index); the least recently used is closed beyond that."""
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def default_tool_workers() -> int:
-    """One worker per core this process may use, at most 8 (``tool_workers``'s default)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, 8))
+    """``tool_workers`` when none is set: ``$VAGENT_TOOL_WORKERS`` if set (0 = in-process), else one
+    worker per core this process may use, at most 8."""
+    value = os.environ.get("VAGENT_TOOL_WORKERS", "").strip()
+    if value:
+        if not value.isdigit():
+            raise ValueError(f"VAGENT_TOOL_WORKERS must be a whole number >= 0, got {value!r}")
+        return int(value)
+    return max(1, min(_cores(), 8))
+
+
+_SHARED: dict[int, ToolPool] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_pool(workers: int) -> ToolPool:
+    """This process's pool of ``workers`` workers, started on first use and stopped at exit."""
+    with _SHARED_LOCK:
+        if workers not in _SHARED:
+            if not _SHARED:
+                atexit.register(_close_shared)
+            _SHARED[workers] = ToolPool(workers)
+        return _SHARED[workers]
+
+
+def _close_shared() -> None:
+    with _SHARED_LOCK:
+        pools = list(_SHARED.values())
+        _SHARED.clear()
+    for pool in pools:
+        pool.close()
 
 
 class ToolWorkerError(RuntimeError):
@@ -237,8 +269,7 @@ class ToolPool:
             raise ValueError(f"timeouts must be > 0 seconds, got {call_timeout_s}, {open_timeout_s}")
         self.call_timeout_s, self.open_timeout_s = float(call_timeout_s), float(open_timeout_s)
         self.max_pending = max_pending or 64 * workers
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        self.threads_per_worker = max(1, cores // workers)
+        self.threads_per_worker = max(1, _cores() // workers)
         self._context = multiprocessing.get_context("spawn")
         self._cond = threading.Condition()
         self._pending: list[_Job] = []

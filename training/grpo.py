@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,10 +46,14 @@ class GRPOResult:
 
 
 class VagentGRPOTrainer(GRPOTrainer):
-    """``GRPOTrainer`` that tells each environment when a new model turn starts.
+    """``GRPOTrainer`` that tells each environment when a new model turn starts, and runs all
+    rollouts' tool calls of a turn at once.
 
     TRL runs one turn's tool calls back to back and never tells an environment where a turn ends;
     :class:`~vagent.faces.trl_rollout.TRLRolloutEnv` needs that for the turn budget and its notice.
+    TRL's tool loop also calls the rollouts' tools one after another; when TRL asks for the first
+    call of a turn, every rollout's calls of that turn are started in the tool workers
+    (``env.tool_workers``), and TRL's calls then take their results in its own order.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -56,6 +61,32 @@ class VagentGRPOTrainer(GRPOTrainer):
 
         quiet_library_deprecations()
         super().__init__(*args, **kwargs)
+
+    def _tool_call_loop(self, prompts: Any, prompt_ids: Any, completion_ids: Any, completions: Any,
+                        *args: Any, **kwargs: Any) -> Any:
+        started: set[int] = set()  # the assistant messages whose calls were started
+
+        def start_turn() -> None:
+            for rollout, environment in zip(completions, self.environments or ()):
+                last = rollout[-1] if rollout else None
+                if isinstance(last, dict) and last.get("tool_calls") and id(last) not in started:
+                    started.add(id(last))
+                    calls = [(c["function"]["name"], c["function"].get("arguments") or {})
+                             for c in last["tool_calls"] if c.get("type") == "function"]
+                    getattr(environment, "_start_calls", lambda calls: None)(calls)
+
+        def starting(tool: Callable[..., Any]) -> Callable[..., Any]:
+            def call(*call_args: Any, **call_kwargs: Any) -> Any:
+                start_turn()
+                return tool(*call_args, **call_kwargs)
+            return call
+
+        own = self._sync_tool_dicts
+        self._sync_tool_dicts = [{name: starting(tool) for name, tool in tools.items()} for tools in own]
+        try:
+            return super()._tool_call_loop(prompts, prompt_ids, completion_ids, completions, *args, **kwargs)
+        finally:
+            self._sync_tool_dicts = own
 
     def _generate_single_turn(self, *args: Any, **kwargs: Any) -> Any:
         for environment in self.environments or ():
@@ -72,6 +103,7 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
     from transformers import AutoProcessor, AutoTokenizer
 
     from vagent.agent.text_models import config_kind
+    from vagent.env.environment import batch_config
     from vagent.env.tasks import load_tasks
     from vagent.faces.trl_dataset import training_dataset
     from vagent.faces.trl_rewards import check_task_specs, reward_funcs
@@ -91,7 +123,7 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
     if text_only:
         processor = trl_tool_template(processor)
     suppress_placeholders(config, getattr(processor, "tokenizer", processor))
-    env_config = replace(config.env_config(), text_only=text_only)
+    env_config = replace(batch_config(config.env_config()), text_only=text_only)
     return VagentGRPOTrainer(
         model=model,
         reward_funcs=reward_funcs(config.env.reward),

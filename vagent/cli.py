@@ -231,7 +231,7 @@ def eval_command(
     limit: Optional[int] = typer.Option(None, "--limit", help="Evaluate only the first N tasks (at least 1)."),
     sweep_runs: bool = typer.Option(False, "--sweep", help="Compute sweep: every strategy at N = 1, 2, 4, 8 (table + plot)."),
     concurrency: int = typer.Option(
-        1, "--concurrency", "-c", help="Tasks run at once (at least 1) when --model is a server URL; in-process models run one at a time."
+        1, "--concurrency", "-c", help="Tasks run at once (at least 1): threads for a server URL or a batched local model (tools in worker processes), processes for the scripted policy at temperature 0; other in-process models run one at a time."
     ),
     workers: int = typer.Option(1, "--workers", "-j", help="Processes that index the task file's videos before evaluating (at least 1)."),
     *,
