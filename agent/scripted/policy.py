@@ -60,9 +60,6 @@ class ScriptedPolicy:
         self.portable = self.temperature == 0
         """A copy in another process answers exactly as this one (no sampling state): ``vagent eval
         --concurrency`` runs tasks in processes, each with its own copy (``env.evaluate``)."""
-        self.portable = self.temperature == 0
-        """A copy in another process answers exactly as this one (no sampling state): ``vagent eval
-        --concurrency`` runs tasks in processes, each with its own copy (``env.evaluate``)."""
 
     # -------------------------------------------------------------- Policy protocol
     def generate(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Generation:
