@@ -125,4 +125,5 @@ def test_options_that_name_parts_of_the_video_are_placed_by_time():
     from vagent.agent.scripted.choice import part_option
 
     parts = ["Towards the end of the clip.", "Throughout the whole clip.", "Early on.", "Around the middle."]
-    assert [part_option(parts, a, b, 9.0) for a, b in ((0.5, 1.0), (4.0, 5.0), (8.0, 8.6), (0.0, 9.0))] == [2, 3, 0, 1]
+    spans = ((0.5, 1.0), (2.5, 4.5), (8.0, 8.6), (0.0, 9.0))  # the second starts early but is mostly in the middle
+    assert [part_option(parts, a, b, 9.0) for a, b in spans] == [2, 3, 0, 1]
