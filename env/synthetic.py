@@ -46,9 +46,12 @@ from vagent.env.synthetic_render import (
     segment_backgrounds,
     solid,
 )
+from vagent.env.synthetic_speech import spoken_word
 from vagent.env.tasks import Task, save_tasks
 
 FAMILIES: tuple[str, ...] = ("appear_when", "corner_text", "count_cuts", "where_at")
+SPOKEN_FAMILIES: tuple[str, ...] = ("spoken_word",)
+"""Families whose answer is only said (env/synthetic_speech.py): made when asked for by name, not in the default cycle."""
 """The task families; drawing and encoding their videos is :mod:`vagent.env.synthetic_render`."""
 
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"  # no O/0/Q, I/1/L, Z/2, S/5, G/6, B/8 look-alikes
@@ -246,7 +249,8 @@ def _where_at(rng: np.random.Generator, path: Path, k: dict[str, Any]) -> dict[s
     }
 
 
-_FAMILY_FUNCS = {"appear_when": _appear_when, "corner_text": _corner_text, "count_cuts": _count_cuts, "where_at": _where_at}
+_FAMILY_FUNCS = {"appear_when": _appear_when, "corner_text": _corner_text, "count_cuts": _count_cuts, "where_at": _where_at,
+                 "spoken_word": spoken_word}
 
 
 def make_task(family: str, seed: int, out_dir: str | Path, **knobs: Any) -> Task:
@@ -256,7 +260,7 @@ def make_task(family: str, seed: int, out_dir: str | Path, **knobs: Any) -> Task
     video bytes and answer. The video is ``out_dir/<family>-<seed>.mp4`` (absolute path in the task).
     """
     if family not in _FAMILY_FUNCS:
-        raise ValueError(f"unknown family {family!r}; choose from {', '.join(FAMILIES)}")
+        raise ValueError(f"unknown family {family!r}; choose from {', '.join(FAMILIES + SPOKEN_FAMILIES)}")
     unknown = set(knobs) - set(DEFAULT_KNOBS)
     if unknown:
         raise ValueError(f"unknown knob(s) {sorted(unknown)}; allowed: {', '.join(DEFAULT_KNOBS)}")
@@ -299,4 +303,4 @@ def make_suite(
     return tasks
 
 
-__all__ = ["CORNERS", "DEFAULT_KNOBS", "FAMILIES", "PALETTE", "make_suite", "make_task"]
+__all__ = ["CORNERS", "DEFAULT_KNOBS", "FAMILIES", "PALETTE", "SPOKEN_FAMILIES", "make_suite", "make_task"]

@@ -28,7 +28,7 @@ SAMPLE_RATE = 22050
 """espeak-ng's output rate; the AAC stream keeps it."""
 
 CODE_WORDS = ("pineapple", "umbrella", "volcano", "lantern", "penguin", "marble", "tiger", "rocket",
-              "violin", "garden", "basket", "castle", "dolphin", "ladder", "orange", "pencil")
+              "violin", "garden", "basket", "castle", "dolphin", "orange", "pencil")
 """Common English words Whisper tiny.en transcribes reliably from espeak-ng's voice."""
 
 
@@ -51,7 +51,7 @@ class SpeechUnavailable(RuntimeError):
     """``espeak-ng`` is not installed (``apt-get install espeak-ng``)."""
 
 
-def speak(text: str, words_per_minute: int = 140, voice: str = "en-us") -> np.ndarray:
+def speak(text: str, words_per_minute: int = 160, voice: str = "en") -> np.ndarray:
     """``text`` spoken by espeak-ng as float32 mono samples at :data:`SAMPLE_RATE`."""
     program = shutil.which("espeak-ng")
     if program is None:

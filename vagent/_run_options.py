@@ -162,6 +162,10 @@ def open_tools(video: Path, settings: Any):
                   TimeRemainingColumn(), console=err, transient=True) as progress:
         task = progress.add_task(video.name, total=None)  # the index reports the total as it decodes
         tools = VideoTools.open(video, settings, progress=lambda done, total: progress.update(task, completed=done, total=total))
+        heard = progress.add_task(f"{video.name} (speech)", total=None)  # the transcript, cached beside the index
+        timed = tools.timed_text(progress=lambda done, total: progress.update(heard, completed=done, total=total))
     if tools.index.visual_search_error:
         say(("note: ", "yellow"), tools.index.visual_search_error, to=err)
+    if not timed.usable:
+        say(("note: ", "yellow"), timed.status(), to=err)
     return tools

@@ -57,6 +57,8 @@ def succeeded(result: Result) -> bool:
         return isinstance(data.get("lines"), list)
     if result.name == "search_clips":
         return bool(data.get("hits"))
+    if result.name == "listen":
+        return bool(data.get("lines"))
     if result.name in ("crop_clip", "zoom_frame"):
         return bool(result.images)
     return False

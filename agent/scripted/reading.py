@@ -16,9 +16,10 @@ from vagent.agent.scripted.evidence import Evidence, Move, clean_code, first_num
 from vagent.agent.scripted.labels import asked_kind, pick_value
 from vagent.agent.scripted.pixels import text_likeness
 from vagent.agent.scripted.question import asked_type, region
+from vagent.agent.scripted.speech import SpeechPlan, asks_speech
 
 
-class ReadPlan(Evidence):
+class ReadPlan(SpeechPlan, Evidence):
     # ---------------------------------------------------------- read: small text somewhere
     def _text_candidates(self) -> list[tuple[int, float, str]]:
         out = []
@@ -28,6 +29,8 @@ class ReadPlan(Evidence):
         return sorted(out, reverse=True)
 
     def _step_read(self) -> Move:
+        if asks_speech(self.c.question) and "listen" in self.names:  # said, not written
+            return self._step_speech()
         if asked_kind(self.c.question) is not None:  # a year, an address: read whole frames across the video
             if self.stage == 0:
                 times = list(np.linspace(0.1 * self.c.duration, 0.9 * self.c.duration, 4))
@@ -67,6 +70,8 @@ class ReadPlan(Evidence):
         return [(clean_code(text), score) for text, score in self.ocr() if len(clean_code(text)) >= 2]
 
     def _answer_read(self) -> tuple[str, str]:
+        if asks_speech(self.c.question) and self.tried("listen"):
+            return self._answer_speech()
         if asked_kind(self.c.question) is not None and (picked := pick_value(self.c.question, [t for t, _ in self.ocr()])):
             line, value = picked
             return self.shaped(value, f'Of the lines read, "{line}" holds the {asked_kind(self.c.question)} asked for:')
