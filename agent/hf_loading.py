@@ -136,6 +136,14 @@ def adapter_base(folder: str | os.PathLike[str]) -> str | None:
     return str(base)
 
 
+def model_kind(folder: str | os.PathLike[str]) -> str:
+    """``"vlm"`` or ``"text"`` (a causal LM: a text-only agent) for a model folder or a LoRA adapter
+    folder, by its (base) model's config: the one rule loading, inference and training share."""
+    folder = Path(folder)
+    base = adapter_base(folder)
+    return config_kind(folder if base is None else resolve_model_dir(base))
+
+
 def load_model(folder: str | os.PathLike[str], dtype: Any = "auto") -> tuple[Any, Any]:
     """``(processor, model)`` from a model folder, or from a LoRA adapter folder (base + adapter, merged).
 
@@ -148,7 +156,7 @@ def load_model(folder: str | os.PathLike[str], dtype: Any = "auto") -> tuple[Any
     folder = Path(folder)
     base = adapter_base(folder)
     model_dir = folder if base is None else resolve_model_dir(base)
-    text = config_kind(model_dir) == "text"
+    text = model_kind(folder) == "text"
     auto_model, auto_processor = (AutoModelForCausalLM, AutoTokenizer) if text else (AutoModelForImageTextToText, AutoProcessor)
     if base is None:
         return auto_processor.from_pretrained(folder), auto_model.from_pretrained(folder, dtype=dtype)

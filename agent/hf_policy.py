@@ -34,7 +34,7 @@ from typing import Any
 
 from vagent.agent.batching import RequestBatcher
 from vagent.agent.episode import Generation
-from vagent.agent.hf_loading import DEFAULT_MODEL, load_model, pick_device, pick_dtype, resolve_model_dir
+from vagent.agent.hf_loading import DEFAULT_MODEL, load_model, model_kind, pick_device, pick_dtype, resolve_model_dir
 from vagent.agent.messages import placeholder_token_ids, strip_placeholders, to_processor_messages
 from vagent.errors import ModelLoadError
 
@@ -107,7 +107,7 @@ class TransformersPolicy:
 
         self.model_dir = resolve_model_dir(model_id_or_path)
         self.processor, self.model = self._load(self.model_dir)
-        self.text_only = not hasattr(self.processor, "image_processor")
+        self.text_only = model_kind(self.model_dir) == "text"
         """True for a causal LM: images reach it as their timestamp lines only."""
         if self.text_only:
             self.processor.padding_side = "left"

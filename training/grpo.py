@@ -102,7 +102,7 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
 
     from transformers import AutoProcessor, AutoTokenizer
 
-    from vagent.agent.text_models import config_kind
+    from vagent.agent.hf_loading import model_kind
     from vagent.env.environment import batch_config
     from vagent.env.tasks import load_tasks
     from vagent.faces.trl_dataset import training_dataset
@@ -117,7 +117,7 @@ def build_trainer(config: VagentGRPOConfig) -> Any:
     check_task_specs(tasks, config.env.reward)
     model = model_path(config.model)
     # loaded as TRL would load it, once: the placeholder ids come from its tokenizer
-    text_only = config_kind(model) == "text"
+    text_only = model_kind(model) == "text"
     auto = AutoTokenizer if text_only else AutoProcessor  # a causal LM: its tokenizer is the processing class
     processor = auto.from_pretrained(model, truncation_side="left", padding_side="left", trust_remote_code=config.trust_remote_code)
     if text_only:

@@ -131,7 +131,7 @@ def build_trainer(config: VagentSFTConfig) -> Any:
     from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor, AutoTokenizer
     from trl import SFTTrainer
 
-    from vagent.agent.text_models import config_kind
+    from vagent.agent.hf_loading import model_kind
     from vagent.training._config import lora_config, model_path, quiet_library_deprecations, trl_tool_template
 
     quiet_library_deprecations()
@@ -139,7 +139,7 @@ def build_trainer(config: VagentSFTConfig) -> Any:
     if not config.dataset:
         raise ValueError("sft: set dataset (a JSONL written by `vagent train collect`)")
     source = model_path(config.model)
-    text_only = config_kind(source) == "text"
+    text_only = model_kind(source) == "text"
     dtype = getattr(torch, config.dtype) if config.dtype else "auto"
     if text_only:  # a causal LM: the tokenizer is the processor; rows are tokenized by TRL's own text path
         processor = trl_tool_template(AutoTokenizer.from_pretrained(source))
