@@ -141,6 +141,7 @@ def test_a_hung_worker_is_replaced_after_the_timeout(settings, text_video):
         started = time.monotonic()
         hung = future.result(timeout=30)
         assert hung.error and "did not finish within 5 s" in hung.text and time.monotonic() - started < 20
+        pool.call_timeout_s = 60  # the new worker's first call pays its first-use costs
         assert not tools.call("crop_clip", {"start": 0.0, "end": 2.0}).error and pool.restarts == 1
 
 
@@ -152,7 +153,13 @@ def test_opening_a_missing_video_raises_the_in_process_error(pool, settings, tmp
     assert caught.value.kind == "missing"
 
 
-def test_settings_are_checked():
+def test_settings_are_checked(monkeypatch):
+    monkeypatch.delenv("VAGENT_TOOL_WORKERS", raising=False)
     assert 1 <= default_tool_workers() <= 8
+    monkeypatch.setenv("VAGENT_TOOL_WORKERS", "3")
+    assert default_tool_workers() == 3
+    monkeypatch.setenv("VAGENT_TOOL_WORKERS", "many")
+    with pytest.raises(ValueError, match="VAGENT_TOOL_WORKERS must be a whole number"):
+        default_tool_workers()
     with pytest.raises(ValueError, match="tool_workers=0 means in-process"):
         ToolPool(0)
