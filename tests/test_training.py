@@ -131,7 +131,7 @@ def test_grpo_never_samples_vision_placeholders(collected, tiny_model_dir, tmp_p
     assert mine.generation_kwargs == {"suppress_tokens": [7]}  # a user's own choice is kept
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in CONFIGS.glob("*.yaml") if not p.name.startswith(("accelerate", "deepspeed"))))
+@pytest.mark.parametrize("name", sorted(p.name for p in CONFIGS.glob("*.yaml") if not p.name.startswith(("accelerate", "deepspeed", "verl"))))
 def test_example_configs_load(name):
     from vagent.training import collect, grpo, sft
 
@@ -143,6 +143,20 @@ def test_example_configs_load(name):
 
         assert json.loads(config.to_json_string())["env"]["budget"]["max_frames"] == config.env.budget.max_frames
         assert "env" in config.to_sanitized_dict()
+
+
+def test_verl_recipe_names_the_vagent_loop_and_its_settings_load():
+    """The verl recipe is written for GPUs and not run here; what it names is: the loop, and its env as an EnvConfig."""
+    import yaml
+
+    from vagent.faces.verl_tools import env_config_from
+
+    recipe = yaml.safe_load((CONFIGS / "verl_grpo_qwen3vl_2b.yaml").read_text())
+    agent = recipe["actor_rollout_ref"]["rollout"]["agent"]
+    assert agent["default_agent_loop"] == "vagent" and Path(agent["agent_loop_config_path"]).name == "verl_agent_loop.yaml"
+    (entry,) = yaml.safe_load((CONFIGS / "verl_agent_loop.yaml").read_text())
+    assert entry["name"] == "vagent" and entry["_target_"] == "vagent.faces.verl_agent_loop.VagentAgentLoop"
+    assert env_config_from(entry["env"]).budget.max_frames == 32
 
 
 def test_config_errors_name_the_problem():

@@ -44,7 +44,7 @@ def gym_make(
     say(f"{len(tasks)} tasks: {out / 'tasks.jsonl'}")
 
 
-data_app = typer.Typer(help="Task data: convert benchmark annotations to vagent tasks.", no_args_is_help=True)
+data_app = typer.Typer(help="Task data: convert benchmark annotations to vagent tasks, export tasks for a trainer.", no_args_is_help=True)
 
 
 @data_app.command("convert")
@@ -87,3 +87,27 @@ def data_convert(
     for line in conversion.summary():
         console.print(line, highlight=False, markup=False, soft_wrap=True)
     console.print(f"{len(conversion)} tasks written to {out}")
+
+
+@data_app.command("export")
+def data_export(
+    trainer: str = typer.Argument(..., help="The trainer whose data format to write: verl."),
+    tasks_file: Path = typer.Argument(..., help="Tasks JSONL (docs/tasks.md)."),
+    out: Path = typer.Option(..., "--out", help="The file to write (verl: parquet, e.g. train.parquet); its folder must be writable."),
+    agent: str = typer.Option("vagent", "--agent", help="verl: the agent loop each row names: vagent (vagent's loop) or tool_agent (verl's ToolAgentLoop)."),
+) -> None:
+    """Write tasks in a trainer's dataset format (verl: the parquet rows its RLHFDataset reads; docs/training.md)."""
+    from vagent.env.tasks import load_tasks
+    from vagent.faces.verl_dataset import AGENT_NAMES, export_parquet
+
+    if trainer != "verl":
+        fail(f"unknown trainer {trainer!r}; choose one of: verl")
+    if agent not in AGENT_NAMES:
+        fail(f"--agent {agent!r}: choose one of: {', '.join(AGENT_NAMES)}")
+    checked((check.input_file, "tasks file", tasks_file), (check.output_file, "--out", out))
+    try:
+        tasks = load_tasks(tasks_file)
+        path = export_parquet(tasks, out, agent)
+    except VagentError as exc:
+        fail(str(exc))
+    say(f"{len(tasks)} rows (agent {agent}) written to {path}")
