@@ -1,4 +1,4 @@
-"""``vagent serve``: the five video tools as an MCP server, over stdio or streamable HTTP.
+"""``vagent serve``: the video tools as an MCP server, over stdio or streamable HTTP.
 
 Each tool of :class:`~vagent.tools.registry.VideoTools` is listed with its own JSON schema plus a
 ``video`` argument (a path relative to the first root, or absolute inside a root). A call resolves
