@@ -98,6 +98,21 @@ def test_window_cuts_a_line_to_its_words_and_search_ranks_by_shared_words():
     assert [(line.start, score) for line, score in text.search("tiger code")] == [(1.0, 1.0), (5.0, 0.5)]
 
 
+def test_subtitles_belong_to_the_file_beside_them_not_to_identical_video_bytes(tmp_path):
+    """Two byte-identical videos share an index (same content) but not a sidecar: the one without
+    subtitles must not be given the other's (they were once cached by content and leaked)."""
+    (tmp_path / "with").mkdir()
+    (tmp_path / "without").mkdir()
+    subtitled = write_talk_video(tmp_path / "with" / "talk.mp4", PICTURE, None, 3.0)
+    (tmp_path / "with" / "talk.srt").write_text(SRT, encoding="utf-8")
+    bare = tmp_path / "without" / "talk.mp4"
+    bare.write_bytes(subtitled.read_bytes())
+    settings = IndexSettings(cache_dir=tmp_path / "cache")
+    assert VideoTools.open(subtitled, settings).timed_text().usable
+    alone = VideoTools.open(bare, settings).timed_text()
+    assert not alone.usable and alone.status() == "no usable speech: the video has no audio stream (streams: video)"
+
+
 def test_no_audio_stream_is_a_note(tmp_path):
     text = transcribe_video(write_talk_video(tmp_path / "mute.mp4", PICTURE, None, 3.0), SpeechSettings())
     assert text.lines == [] and text.status() == "no usable speech: the video has no audio stream (streams: video)"
