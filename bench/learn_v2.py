@@ -447,13 +447,17 @@ def main(args: Args, command: str) -> None:
         plot_curves(payload, out / "learn_v2_curve.png")
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name, value in asdict(Args()).items():
+def parse_command_line(args_type: type, description: str, script: str) -> tuple[Args, str]:
+    """``args_type`` (an :class:`Args`) from the command line, one flag per field; and the command as run."""
+    parser = argparse.ArgumentParser(description=description)
+    for name, value in asdict(args_type()).items():
         flag = f"--{name.replace('_', '-')}"
         if isinstance(value, list):
             parser.add_argument(flag, type=str if name == "models" else int, nargs="+", default=value)
         else:
             parser.add_argument(flag, type=type(value), default=value)
-    parsed = Args(**vars(parser.parse_args()))
-    main(parsed, "python bench/learn_v2.py " + shlex.join(sys.argv[1:]))
+    return args_type(**vars(parser.parse_args())), f"python {script} " + shlex.join(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main(*parse_command_line(Args, __doc__.splitlines()[0], "bench/learn_v2.py"))

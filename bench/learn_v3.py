@@ -22,10 +22,8 @@ Task, demonstrator, arms, metrics and report are learn_v2's (``bench/learn_v2.py
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing
-import shlex
 import statistics
 import sys
 import time
@@ -193,12 +191,4 @@ def main(args: Args, command: str) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name, value in asdict(Args()).items():
-        flag = f"--{name.replace('_', '-')}"
-        if isinstance(value, list):
-            parser.add_argument(flag, type=str if name == "models" else int, nargs="+", default=value)
-        else:
-            parser.add_argument(flag, type=type(value), default=value)
-    parsed = Args(**vars(parser.parse_args()))
-    main(parsed, "python bench/learn_v3.py " + shlex.join(sys.argv[1:]))
+    main(*v2.parse_command_line(Args, __doc__.splitlines()[0], "bench/learn_v3.py"))
