@@ -16,6 +16,7 @@ from typing import Any
 
 from vagent.agent.prompts import question_message, system_prompt
 from vagent.agent.protocol import Action, correction_message, parse_action
+from vagent.tools.audio_budget import fit_listen, fit_said, heard_seconds, shortened_note
 from vagent.types import Observation
 
 
@@ -33,14 +34,17 @@ class Budget:
     """Images shown to the model in tool results (the overview frames are not counted)."""
     max_seconds: float | None = None
     """Wall-clock seconds for the whole episode."""
+    max_audio_seconds: float | None = None
+    """Seconds of audio the tools may give the model: each ``listen`` window, and the spoken lines
+    ``search_clips`` returns (their lengths); counted like frames (:mod:`vagent.tools.audio_budget`)."""
 
     def __post_init__(self) -> None:
         for name, value in (("max_turns", self.max_turns), ("max_frames", self.max_frames)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"Budget.{name} must be a whole number >= 1, got {value!r}")
-        seconds = self.max_seconds
-        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < float("inf")):
-            raise ValueError(f"Budget.max_seconds must be a positive number of seconds or None, got {seconds!r}")
+        for name, seconds in (("max_seconds", self.max_seconds), ("max_audio_seconds", self.max_audio_seconds)):
+            if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < float("inf")):
+                raise ValueError(f"Budget.{name} must be a positive number of seconds or None, got {seconds!r}")
 
 
 @dataclass
@@ -76,10 +80,12 @@ class EpisodeState:
     steps: list[dict[str, Any]] = field(default_factory=list)
     turns: int = 0
     frames_shown: int = 0
+    audio_seconds: float = 0.0
+    """Seconds of audio heard through the tools (what ``Budget.max_audio_seconds`` counts)."""
     tool_calls: int = 0
     answer: str | None = None
     end_reason: str | None = None
-    """``answered``; the budget that ran out: ``max_turns``, ``max_frames``, ``max_seconds``;
+    """``answered``; the budget that ran out: ``max_turns``, ``max_frames``, ``max_seconds``, ``max_audio_seconds``;
     ``error`` (the policy backend failed, see ``error``); in GRPO rollouts also ``unanswered``
     (TRL ended the rollout at a turn without a tool call) and ``max_length`` (TRL dropped tool
     results that overflowed ``max_completion_length``)."""
@@ -144,10 +150,17 @@ class Episode:
         }
         if budget.max_seconds is not None:
             left["seconds"] = round(budget.max_seconds - (time.time() - state.started_at), 2)
+        if budget.max_audio_seconds is not None:
+            left["audio_seconds"] = round(budget.max_audio_seconds - state.audio_seconds, 3)
         return left
 
+    def audio_left(self) -> float | None:
+        """Seconds of audio the tools may still give (None: unlimited)."""
+        limit = self.budget.max_audio_seconds
+        return None if limit is None else limit - self.state.audio_seconds
+
     def exhausted(self) -> str | None:
-        """The budget that has run out (``max_turns``, ``max_frames``, ``max_seconds``), if any."""
+        """The budget that has run out (``max_turns``, ``max_frames``, ``max_seconds``, ``max_audio_seconds``), if any."""
         budget, state = self.budget, self.state
         if state.turns >= budget.max_turns:
             return "max_turns"
@@ -155,6 +168,9 @@ class Episode:
             return "max_frames"
         if budget.max_seconds is not None and time.time() - state.started_at >= budget.max_seconds:
             return "max_seconds"
+        audio_left = self.audio_left()
+        if audio_left is not None and audio_left <= 0:
+            return "max_audio_seconds"
         return None
 
     def abort(self, message: str) -> None:
@@ -268,21 +284,28 @@ class Episode:
         self._started.clear()
 
     def run_call(self, name: str, arguments: dict[str, Any], record: dict[str, Any]) -> Observation:
-        """Run one tool call under the frame budget, counting it and appending its record to ``record["calls"]``."""
+        """Run one tool call under the frame and audio budgets, counting it and appending its record to ``record["calls"]``."""
         state = self.state
-        frames_left = self.budget.max_frames - state.frames_shown
+        frames_left, audio_left = self.budget.max_frames - state.frames_shown, self.audio_left()
         started = time.perf_counter()
         early = self._started.get(call_key(name, arguments))
         future = early.pop(0) if early else None
         if frames_left <= 0:
             observation = Observation.failure("Frame budget exhausted: no more images can be shown. Answer now.")
+        elif audio_left is not None and audio_left <= 0:
+            observation = Observation.failure("Audio budget exhausted: nothing more can be heard. Answer now.")
         else:
-            observation = future.result() if future is not None else self.tools.call(name, arguments)
+            heard_arguments, shortened = fit_listen(name, arguments, audio_left)
+            observation = future.result() if future is not None and not shortened else self.tools.call(name, heard_arguments)
+            if shortened and not observation.error:
+                observation.text += "\n" + shortened_note(audio_left)
             if len(observation.images) > frames_left:
                 observation.images = observation.images[:frames_left]
                 observation.text += f"\n(Only {frames_left} image(s) shown: the frame budget is nearly spent.)"
+            fit_said(observation, audio_left)
         state.tool_calls += 1
         state.frames_shown += len(observation.images)
+        state.audio_seconds = round(state.audio_seconds + heard_seconds(observation), 3)
         record["calls"].append(
             {
                 "tool": name,
@@ -311,7 +334,7 @@ def budget_block(reason: str) -> dict[str, Any]:
 
 def budget_message(reason: str) -> str:
     """What the model is told when ``reason``'s budget is spent (inference and training alike)."""
-    what = {"max_turns": "turn", "max_frames": "frame", "max_seconds": "time"}[reason]
+    what = {"max_turns": "turn", "max_frames": "frame", "max_seconds": "time", "max_audio_seconds": "audio"}[reason]
     return (
         f"The {what} budget is used up: no more tools can be called. "
         "Give your final answer now as <answer>...</answer>."

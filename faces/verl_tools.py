@@ -77,8 +77,8 @@ class VagentTool(BaseTool):
         record: dict[str, Any] = {"calls": []}
         observation = await asyncio.to_thread(episode.run_call, self.name, dict(parameters or {}), record)
         text = text_of_blocks([b for b in observation.content_blocks() if b.get("type") == "text"])
-        if episode.exhausted() == "max_frames":
-            text += "\n" + budget_message("max_frames")
+        if (reason := episode.exhausted()) in ("max_frames", "max_audio_seconds"):
+            text += "\n" + budget_message(reason)
         images = [timed.image for timed in observation.images]
         metrics = {"frames": len(images), "error": bool(observation.error)}
         return ToolResponse(text=text, **({"image": images} if images else {})), 0.0, metrics  # verl refuses image=None

@@ -38,7 +38,7 @@ def test_a_sidecar_srt_is_the_timed_text_and_listen_reads_it(tmp_path):
         assert not heard.error and heard.data["lines"] == [[1.0, 3.0, "The code word is tiger.", 1.0]]
         assert heard.data["audio_seconds"] == 3.5 and "subtitles: talk.en.srt" in heard.text
         said = tools.call("search_clips", {"query": "code word", "top_k": 3})
-        assert not said.error and said.data == {"hits": [], "said": [[1.0, 3.0, 1.0, "The code word is tiger."]]}
+        assert not said.error and said.data == {"hits": [], "said": [[1.0, 3.0, 1.0, "The code word is tiger."]], "audio_seconds": 2.0}
         assert "visual search" in said.text and 'said 1. 1.00s-3.00s score=1.000 "The code word is tiger."' in said.text
         assert tools.call("listen", {"start": 0.0, "end": 0.0}).error  # an empty window
         short = VideoTools(tools.video, tools.index, ToolLimits(max_listen_seconds=2.0))

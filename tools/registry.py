@@ -332,7 +332,7 @@ class VideoTools:
             raise _BadArgs(f"query is {len(query)} characters; the limit is {self.limits.max_query_chars}")
         if not 1 <= top_k <= self.limits.max_top_k:
             raise _BadArgs(f"top_k must be between 1 and {self.limits.max_top_k}, got {top_k}")
-        said, said_rows = said_matches(self.timed_text(), query, top_k)
+        said, said_data = said_matches(self.timed_text(), query, top_k)
         if index.visual_search_error and not said:
             return Observation.failure(index.visual_search_error, tool="search_clips")
         hits = [] if index.visual_search_error else index.search(query, top_k)
@@ -347,7 +347,7 @@ class VideoTools:
                 thumb = index.thumbnail_near(hit.best_time)
                 thumb.note = f"match {i}"
                 images.append(thumb)
-        data = {"hits": [[float(h.start), float(h.end), float(h.score), float(h.best_time)] for h in hits], "said": said_rows}
+        data = {"hits": [[float(h.start), float(h.end), float(h.score), float(h.best_time)] for h in hits], **said_data}
         return Observation("\n".join(lines + said), images=images, data=data)
 
     def _detect_scenes(self) -> Observation:

@@ -178,15 +178,18 @@ def heard(text: TimedText, start: float, end: float, longest: float) -> Observat
         **data, "lines": [[line.start, line.end, line.text, line.confidence] for line in lines], "words": words})
 
 
-def said_matches(text: TimedText, query: str, top_k: int) -> tuple[list[str], list[list[Any]]]:
-    """search_clips' spoken part: result lines naming the source, and ``[start, end, score, text]`` rows."""
+def said_matches(text: TimedText, query: str, top_k: int) -> tuple[list[str], dict[str, Any]]:
+    """search_clips' spoken part: result lines naming the source, and its data: ``said``, the
+    ``[start, end, score, text]`` rows, and ``audio_seconds``, the lines' summed length (what the
+    episode's audio budget counts, :mod:`vagent.tools.audio_budget`)."""
     found = text.search(query, top_k)
     if not found:
-        return [], []
+        return [], {"said": []}
     lines = [f"said ({text.source}): {len(found)} line(s) with the query's words"]
     lines += [f'said {i}. {line.start:.2f}s-{line.end:.2f}s score={score:.3f} {json.dumps(line.text, ensure_ascii=False)}'
               for i, (line, score) in enumerate(found, 1)]
-    return lines, [[line.start, line.end, round(score, 3), line.text] for line, score in found]
+    seconds = round(sum(line.end - line.start for line, _ in found), 3)
+    return lines, {"said": [[line.start, line.end, round(score, 3), line.text] for line, score in found], "audio_seconds": seconds}
 
 
 def _words(text: str) -> list[str]:

@@ -52,6 +52,8 @@ class RunOptions:
     max_turns: int = _option(typer.Option(8, "--max-turns", help="Tool-using turns before the model must answer (at least 1)."))
     max_frames: int = _option(typer.Option(64, "--max-frames", help="Images the tools may show in one trajectory (at least 1)."))
     max_seconds: Optional[float] = _option(typer.Option(None, "--max-seconds", help="Wall-clock budget per trajectory (> 0)."))
+    max_audio_seconds: Optional[float] = _option(typer.Option(
+        None, "--max-audio-seconds", help="Seconds of audio the tools may give per trajectory (> 0): listen windows and spoken search matches. Default: unlimited."))
     temperature: Optional[float] = _option(typer.Option(
         None, "--temperature", help="Sampling temperature (>= 0). Default: 0.7 for models, 0 (deterministic) for scripted."))
     max_new_tokens: int = _option(typer.Option(
@@ -71,7 +73,8 @@ class RunOptions:
     def check(self) -> bool:
         """Check every value (exit 2 with the rule broken); True when ``model`` is a server URL."""
         checked((check.at_least, "--max-turns", self.max_turns, 1), (check.at_least, "--max-frames", self.max_frames, 1),
-                (check.positive, "--max-seconds", self.max_seconds), (check.at_least, "--temperature", self.temperature, 0),
+                (check.positive, "--max-seconds", self.max_seconds), (check.positive, "--max-audio-seconds", self.max_audio_seconds),
+                (check.at_least, "--temperature", self.temperature, 0),
                 (check.seed, "--seed", self.seed), (check.at_least, "--samples", self.samples, 1),
                 (check.at_least, "--max-new-tokens", self.max_new_tokens, 1),
                 (check.at_least, "--agree", self.agree, 1), (check.positive, "--connect-timeout", self.connect_timeout),
@@ -86,7 +89,8 @@ class RunOptions:
         from vagent.agent.episode import Budget
         from vagent.env.environment import EnvConfig
 
-        budget = Budget(max_turns=self.max_turns, max_frames=self.max_frames, max_seconds=self.max_seconds)
+        budget = Budget(max_turns=self.max_turns, max_frames=self.max_frames, max_seconds=self.max_seconds,
+                        max_audio_seconds=self.max_audio_seconds)
         return EnvConfig(budget=budget, index=self.index(), reward=reward)
 
     def scaling(self):

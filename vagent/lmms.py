@@ -63,6 +63,7 @@ class Settings:
     max_turns: int = 8
     max_frames: int = 64
     max_seconds: float | None = None
+    max_audio_seconds: float | None = None
     overview_frames: int = 4
     temperature: float | None = None
     seed: int | None = None
@@ -105,7 +106,8 @@ class VagentLMM(lmms):
         random = settings.clip_pretrained.lower() in ("random", "none")
         index = IndexSettings(clip_model=settings.clip_model, clip_pretrained=None if random else settings.clip_pretrained,
                               allow_random_clip=random, embed_fps=settings.embed_fps, cache_dir=cache_dir)
-        budget = Budget(max_turns=settings.max_turns, max_frames=settings.max_frames, max_seconds=settings.max_seconds)
+        budget = Budget(max_turns=settings.max_turns, max_frames=settings.max_frames, max_seconds=settings.max_seconds,
+                        max_audio_seconds=settings.max_audio_seconds)
         self.config = EnvConfig(budget=budget, overview_frames=settings.overview_frames, index=index,
                                 include_schemas=self.policy.include_schemas)
         self.trace_dir = Path(trace_dir) if trace_dir else None
