@@ -18,11 +18,12 @@ The package, one module per job:
 ``question``  reading the question: its kind, the time it points at, order words, named text, answer type
 ``pixels``    colour masks, boxes, text-likeness, colour shares, brightness
 ``evidence``  the plans' base: results so far, tool calls within limits, answers in the question's type
-``when``      when a coloured object is on screen (a span)
+``when``      when a coloured object, or the picture as a colour or bright / dark, is on screen (a span)
 ``reading``   a code somewhere (``read``); the text at a time (``read_at``)
 ``counting``  how many cuts / scenes (``count``); is there a cut, when (``change``)
 ``colour``    colour or brightness at a time (``look_at``)
 ``order``     which colour / text comes first or last; what is on screen after / before a text
+``sequence``  which option's course of colours ("From gray to red.") the picture goes through
 ``where``     a coloured object's box at a time
 ``general``   anything else: search, frames, OCR, per-option search
 ``overview``  ``use_tools=False``: answers from the overview frames alone

@@ -96,6 +96,52 @@ def part_option(options: list[str], start: float, end: float, duration: float) -
     return inside[0] if len(inside) == 1 else None
 
 
+def parts_option(options: list[str], spans: list[tuple[float, float]], duration: float) -> int | None:
+    """The option whose part of the video holds every span: throughout when the spans cover most of
+    the video, else the one part all of them fall in (None when they fall in different parts).
+
+    >>> parts = ["At the beginning.", "In the middle.", "At the end.", "Throughout."]
+    >>> parts_option(parts, [(1.0, 2.0)], 3), parts_option(parts, [(0.0, 1.0), (8.0, 9.0)], 9), parts_option(parts, [(0, 9)], 9)
+    (1, None, 3)
+    """
+    parts = part_options(options)
+    if parts is None or not spans or duration <= 0:
+        return None
+    if sum(b - a for a, b in spans) / duration >= 0.8 and (0.0, 1.0) in parts:
+        return parts.index((0.0, 1.0))
+    picks = {part_option(options, a, b, duration) for a, b in spans}
+    return picks.pop() if len(picks) == 1 else None
+
+
+_ORDERED = re.compile(r"\bto\b|\bthen\b|->|→|\bfollowed by\b|\binto\b|\bbefore\b", re.I)
+
+
+def option_sequence(option: str) -> list[str] | None:
+    """The colours (or ``bright`` / ``dark``) an option names in order, when it names a course of two or
+    more ("From gray to red to green."), else None.
+
+    >>> option_sequence("From gray to red to green."), option_sequence("dark, then light"), option_sequence("Red.")
+    (['gray', 'red', 'green'], ['dark', 'bright'], None)
+    """
+    if not _ORDERED.search(option):
+        return None
+    words = [_SYNONYMS.get(w, w) for w in re.findall(r"[a-z]+", option.lower()) if w in COLOUR_WORDS]
+    course = [w for i, w in enumerate(words) if i == 0 or w != words[i - 1]]
+    return course if len(course) >= 2 else None
+
+
+def sequence_options(options: list[str]) -> list[list[str]] | None:
+    """Each option's course of colours when every option writes one and no two write the same, else None.
+
+    >>> sequence_options(["From gray to red.", "From red to gray."]), sequence_options(["From Tokyo to Osaka.", "From red to gray."])
+    ([['gray', 'red'], ['red', 'gray']], None)
+    """
+    courses = [option_sequence(o) for o in options]
+    if len(options) < 2 or any(c is None for c in courses) or len({tuple(c) for c in courses}) < len(courses):  # type: ignore[arg-type]
+        return None
+    return courses  # type: ignore[return-value]
+
+
 def asked_colour(question: str) -> str | None:
     """The one colour (or ``bright`` / ``dark``) a question names, else None; "light" is left out,
     being as often a thing (a lamp, traffic lights) as a brightness.

@@ -44,6 +44,25 @@ def asked_kind(question: str) -> str | None:
     return None
 
 
+_PRINTED = re.compile(r"\bweb\s*(?:sites?|address(?:es)?|pages?|links?)\b|\bsites? address\b|\burls?\b|\bhomepage\b|"
+                      r"\bdomain(?:\s+name)?s?\b|\be-?mail(?:\s+address)?(?:es)?\b", re.I)
+
+
+def asks_printed(question: str, options: list[str] | None = None) -> bool:
+    """Whether the question asks for a web address or an e-mail, by its words or because every option
+    is one: text printed on screen, whatever else the question says.
+
+    >>> asks_printed("What is the website that appears at the end of the video?"), asks_printed("Which is shown?", ["BCASTELL.COM.", "CASTELLANO.COM."])
+    (True, True)
+    >>> asks_printed("What happens at the construction site?"), asks_printed("Which city?", ["Paris.", "Rome."])
+    (False, False)
+    """
+    if _PRINTED.search(question):
+        return True
+    kinds = [_KINDS["address"][1], _KINDS["email"][1]]
+    return bool(options) and any(all(re.search(k, o.strip().rstrip("."), re.I) for o in options) for k in kinds)
+
+
 def label_words(question: str) -> list[str]:
     """The words of the question that may be a label printed on screen (``PTS``, ``frame``, ``lap``).
 

@@ -14,8 +14,8 @@ from vagent.agent.episode import Generation
 from vagent.agent.measures import GUESS_MARK
 from vagent.agent.protocol import render_action
 from vagent.agent.scripted.chat import Conversation, read_conversation
-from vagent.agent.scripted.choice import (nearest_number_option, nearest_time_option, number_options, part_option, part_options,
-                                          text_option, time_options)
+from vagent.agent.scripted.choice import (nearest_number_option, nearest_time_option, number_options, part_options,
+                                          parts_option, text_option, time_options)
 from vagent.agent.scripted.counting import CountPlan
 from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.general import GeneralPlan
@@ -24,10 +24,11 @@ from vagent.agent.scripted.order import OrderPlan
 from vagent.agent.scripted.overview import Overview
 from vagent.agent.scripted.question import classify_question
 from vagent.agent.scripted.reading import ReadPlan
+from vagent.agent.scripted.sequence import SequencePlan
 from vagent.agent.scripted.when import WhenPlan
 from vagent.agent.scripted.timeexpr import times_in
 from vagent.agent.scripted.where import WherePlan
-from vagent.answers import LETTERS, parse_number
+from vagent.answers import LETTERS, parse_number, parse_spans
 
 
 class ScriptedPolicy:
@@ -91,7 +92,7 @@ class ScriptedPolicy:
         return plan.step(kind)
 
 
-class Plan(WhenPlan, ReadPlan, CountPlan, OrderPlan, WherePlan, GeneralPlan, Oracle):
+class Plan(WhenPlan, ReadPlan, CountPlan, SequencePlan, WherePlan, GeneralPlan, Oracle):
     """One turn of the tool-using plan, recomputed from the conversation: ``_step_<kind>`` chooses the
     next tool calls (or concludes), ``_answer_<kind>`` answers from the evidence so far."""
 
@@ -113,8 +114,9 @@ class Plan(WhenPlan, ReadPlan, CountPlan, OrderPlan, WherePlan, GeneralPlan, Ora
         """A plan's time, span or text answer compared with the options."""
         parts = part_options(self.c.options) is not None
         times = times_in(answer) if time_options(self.c.options) is not None or parts else []
-        if parts and times:  # options that name parts of the video: the part that holds the answer's span
-            pick = part_option(self.c.options, min(times), max(times), self.c.duration)
+        if parts and times:  # options that name parts of the video: the part that holds the answer's spans
+            spans = parse_spans(answer) or [(min(times), max(times))]
+            pick = parts_option(self.c.options, spans, self.c.duration)
             if pick is not None:
                 return f"{think} That is {self.c.options[pick]!r} of a {self.c.duration:.1f} s video: option {LETTERS[pick]}.", LETTERS[pick]
             return self.unsure_choice(f"{think} That answer ({answer}) does not single out one part of the video")

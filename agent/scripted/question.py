@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
-from vagent.agent.scripted.choice import part_options, time_options
+from vagent.agent.scripted.choice import asked_colour, part_options, sequence_options, time_options
+from vagent.agent.scripted.labels import asks_printed
 from vagent.agent.scripted.timeexpr import TIMED, time_ref, words_to_numbers
 
 _COLOR_WORDS = "|".join([*COLOR_HUES, *NEUTRAL_COLORS])
@@ -16,6 +17,8 @@ OBJECT = re.compile(rf"\b({_COLOR_WORDS})\s+([a-z]+)", re.I)
 """A coloured object named in the question (``red triangle``)."""
 TIME_IN_Q = re.compile(r"t\s*=\s*(\d+(?:\.\d+)?)\s*s|\bat\s+(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds)\b", re.I)
 """A moment in the synthetic questions' form (``at t=5.30s``, ``at 5 seconds``)."""
+_AFTER_COLOUR = set("and or then to into at during throughout all first last".split())
+"""Words after a colour word that do not make it a thing's colour ("red at first", "red and blue")."""
 _STOP = set("a an the is are was were what which who whom when where why how does do did in on of at to for from "
             "by with this that these those video clip shown show shows appear appears there it its be".split())
 
@@ -151,6 +154,40 @@ def about_picture(question: str) -> bool:
     return bool(_PICTURE.search(question))
 
 
+_WHICH_PART = re.compile(r"\b(?:which|what)\s+(?:part|portion|section|segment|stage|point|moment)s?\s+(?:of|in)\s+the\s+"
+                         r"(?:video|clip|footage|film|movie|recording)\b", re.I)
+
+
+def asks_when(question: str, options: list[str] | None) -> bool:
+    """Whether the question asks for a time: ``when`` as its question word, "which part of the video",
+    or options that are all times or all parts of the video (whatever the question's words).
+
+    >>> asks_when("During which part of the clip is the screen red?", None), asks_when("Which is it?", ["0:02", "0:05"])
+    (True, True)
+    >>> asks_when("What happens when the man sits down?", None)
+    False
+    """
+    if ASKS_WHEN.search(question) or _WHICH_PART.search(question):
+        return True
+    return bool(options) and (all(TIMED.search(words_to_numbers(o)) for o in options) or part_options(options) is not None)
+
+
+def picture_target(question: str) -> str | None:
+    """The colour (or ``bright`` / ``dark``) of the picture as a whole that the question names ("the red
+    background", "the screen is dark"), else None; a coloured thing ("the red car") is no picture colour.
+
+    >>> picture_target("During which part of the video does the red background occur?"), picture_target("When is the screen dark?")
+    ('red', 'dark')
+    >>> picture_target("When does the red car enter the scene?") is None
+    True
+    """
+    colour = asked_colour(question)
+    if colour is None or not about_picture(question):
+        return None
+    things = [m.group(2) for m in OBJECT.finditer(question) if m.group(2).lower() not in _STOP | _AFTER_COLOUR]
+    return colour if all(_PICTURE.fullmatch(thing) for thing in things) else None
+
+
 _REGIONS = [
     (r"\b(?:top|upper)[- ]left\b", [0.0, 0.0, 0.5, 0.45]), (r"\b(?:top|upper)[- ]right\b", [0.5, 0.0, 1.0, 0.45]),
     (r"\b(?:bottom|lower)[- ]left\b", [0.0, 0.55, 0.5, 1.0]), (r"\b(?:bottom|lower)[- ]right\b", [0.5, 0.55, 1.0, 1.0]),
@@ -193,8 +230,8 @@ def orders_written(question: str, options: list[str] | None) -> bool:
 
 
 def classify_question(question: str, options: list[str] | None = None) -> str:
-    """``when``, ``where``, ``count``, ``first``, ``text_event``, ``text_order``, ``read_at``, ``change``,
-    ``look_at``, ``read`` or ``general``: which plan answers the question.
+    """``when``, ``where``, ``count``, ``first``, ``sequence``, ``text_event``, ``text_order``, ``read_at``,
+    ``change``, ``look_at``, ``read`` or ``general``: which plan answers the question.
 
     >>> classify_question("When does the red triangle appear in the video?")
     'when'
@@ -212,8 +249,14 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
         return "count"  # of picture changes, or of colours (counting.py tells which)
     if re.search(r"\bwhere\b", q) and TIME_IN_Q.search(question) and OBJECT.search(question):
         return "where"
+    if options and sequence_options(options) is not None and (about_picture(question) or _intent(question) != "general"):
+        return "sequence"  # each option is a course of the picture's colours ("From gray to red.")
     if ASKS_WHEN.search(q) and OBJECT.search(question):  # "when" as the question word, not "what happens when"
         return "when"
+    if asks_when(question, options) and picture_target(question) and not re.search(r"\bchang|\bswitch", q) and not _BECOMES.search(q):
+        return "when"  # when the picture is a colour (a span, placed among the options' times or parts)
+    if asks_printed(question, options):  # a web address, an e-mail: printed text, read where the question points
+        return "read_at" if time_ref(question, 1e9) is not None else "read"
     if names_screen_text(question) and order_word(question) and (asks_for_text(question) or order_word(question) != "when"
                                                           or re.search(r"^\s*when\b", q)):
         return "text_event"
@@ -222,9 +265,8 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
     has_time = time_ref(question, 1e9) is not None
     if has_time and asks_for_text(question):
         return "read_at"
-    asks_when = bool(options) and (all(TIMED.search(words_to_numbers(o)) for o in options)
-                                   or part_options(options) is not None)  # options that are times or parts of the video ask "when"
-    if asks_for_change(question) and (asks_when or re.search(r"^\s*when\b|\bwhat (time|second)\b|\bat what\b|\bwhich second\b|\bis there\b|\bdoes the (picture|shot|scene)\b", q)):
+    when_options = asks_when("", options)  # options that are times or parts of the video ask "when"
+    if asks_for_change(question) and (when_options or re.search(r"^\s*when\b|\bwhat (time|second)\b|\bat what\b|\bwhich second\b|\bis there\b|\bdoes the (picture|shot|scene)\b", q)):
         return "change"
     if has_time and asks_for_colour(question) and by_meaning(question, options) == "look_at":
         return "look_at"  # the colour of the picture, not of a thing in it
@@ -233,12 +275,16 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
     return by_meaning(question, options)
 
 
+def _intent(question: str) -> str:
+    from vagent.agent.scripted.intent import intent
+
+    return intent(question)[0]
+
+
 def by_meaning(question: str, options: list[str] | None) -> str:
     """The plan for a question no rule above placed: its intent by similarity
     (:func:`~vagent.agent.scripted.intent.intent`), where the question carries what that plan needs."""
-    from vagent.agent.scripted.intent import intent
-
-    name, _ = intent(question)
+    name = _intent(question)
     has_time = time_ref(question, 1e9) is not None
     colours = bool(options) and all(o.strip().lower() in COLOR_HUES for o in options)
     if name in ("colour", "brightness") and about_picture(question):

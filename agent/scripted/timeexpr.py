@@ -2,7 +2,8 @@
 fractions (``one and a half``, ``half a second``, ``1/2 s``), units (s, sec, seconds, ms, minutes),
 clock times (``0:03``), moments (``t = 1.8 s``, ``roughly 0.3 s in``, ``at the 2 second mark``,
 ``at second 3``) and windows (``between 2 and 4 seconds``, ``from 1 to 3 s``, ``the first/last 2 s``,
-``after/before 4 s``, the beginning, the middle, the end). Pure functions (doctested).
+``after/before 4 s``, the beginning, the middle, the end, "as the video ends", "the opening frames",
+"the final moments"). Pure functions (doctested).
 """
 
 from __future__ import annotations
@@ -85,8 +86,16 @@ _RANGE = re.compile(rf"\b{_N}\s*(?:-|–|to)\s*{_N}{_UNIT}", re.I)
 _FIRST_LAST = re.compile(rf"\b(?:in|during|within|over)\s+the\s+(first|opening|last|final|closing)\s+{_N}{_UNIT}", re.I)
 _AFTER = re.compile(rf"\b(after|past|later than|before|earlier than|until|by)\s+(?:t\s*=\s*)?{_N}{_UNIT}", re.I)
 _HALF = re.compile(r"\b(?:in|during)\s+the\s+(first|second|last)\s+half\b", re.I)
-_START = re.compile(r"\b(?:at|in|near|from|during)\s+the\s+(?:very\s+)?(beginning|start|opening)\b|\bfirst\s+frame\b|\bat\s+first\b", re.I)
-_END = re.compile(r"\b(?:at|in|near|towards?|by)\s+the\s+(?:very\s+)?end\b|\blast\s+frame\b|\bfinal\s+frame\b", re.I)
+_CLIP = r"(?:video|clip|footage|film|movie|recording|it)"
+_MOMENTS = r"(?:frames?|moments?|seconds|images?)"
+_START = re.compile(rf"\b(?:at|in|near|from|during)\s+the\s+(?:very\s+)?(beginning|start|opening)\b|\bfirst\s+frame\b|\bat\s+first\b"
+                    rf"|\b(?:as|when|once|just as|right as)\s+the\s+{_CLIP}\s+(?:begins|starts|opens)\b"
+                    rf"|\b(?:the\s+)?(?:very\s+)?(?:first|opening)\s+(?:few\s+)?{_MOMENTS}"
+                    rf"|\b(?:the|this)\s+{_CLIP}\s+(?:begins?|starts?|opens?)\s+with\b", re.I)
+_END = re.compile(rf"\b(?:at|in|near|towards?|by)\s+the\s+(?:very\s+)?end\b|\b(?:last|final)\s+frame\b"
+                  rf"|\b(?:as|when|once|before|just as|right as|just before|right before)\s+the\s+{_CLIP}\s+(?:ends|finishes|closes|stops|is over)\b"
+                  rf"|\b(?:the\s+)?(?:very\s+)?(?:last|final|closing)\s+(?:few\s+)?{_MOMENTS}"
+                  rf"|\b(?:the|this)\s+{_CLIP}\s+(?:ends?|finish(?:es)?|closes?)\s+(?:with|on)\b", re.I)
 _MIDDLE = re.compile(r"\b(?:in|at|around)\s+the\s+middle\b|\bhalfway\b|\bmidway\b", re.I)
 
 
@@ -112,6 +121,8 @@ def time_ref(question: str, duration: float) -> TimeRef | None:
     (65.0, 10.0)
     >>> time_ref("During which second does the colour change?", 10) is None
     True
+    >>> time_ref("Which site is shown as the clip ends?", 10).t, time_ref("What colour are the opening frames?", 10).t
+    (10.0, 0.0)
     """
     text = words_to_numbers(question)
     end = max(0.0, float(duration))

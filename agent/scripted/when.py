@@ -1,18 +1,31 @@
-"""``when``: the time span in which a coloured object is on screen.
+"""``when``: the time span in which a coloured object is on screen, or in which the picture as a whole
+is a colour or bright / dark ("the red background", "the screen is dark": measured on the whole frame,
+not as a blob in it).
 
-detect_scenes (+ search_clips) -> crop_clip per scene -> crop_clip at the boundaries -> span.
+detect_scenes (+ search_clips) -> crop_clip per scene -> crop_clip at the boundaries -> span (placed
+among the options' times or parts of the video by ``Plan.to_option``).
 """
 
 from __future__ import annotations
 
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.evidence import MAX_CROP_FRAMES, Evidence, Move, fmt_spans
-from vagent.agent.scripted.pixels import contains
+from vagent.agent.scripted.pixels import brightness, colour_name, contains
+from vagent.agent.scripted.question import picture_target
 
 
 class WhenPlan(Evidence):
+    def _when_target(self) -> tuple[str, str]:
+        """The colour and phrase looked for: the picture's colour when the question names one, else a thing's."""
+        colour = picture_target(self.c.question)
+        return (colour, f"{colour} picture") if colour is not None else self.target()
+
     def _presence(self) -> list[tuple[float, bool]]:
-        color, _ = self.target()
+        color, _ = self._when_target()
+        if picture_target(self.c.question) is not None:  # the whole frame: its brightness, or its background's colour name
+            if color in ("bright", "dark"):
+                return [(t, (brightness(im) >= 0.5) == (color == "bright")) for t, im in self.frames()]
+            return [(t, colour_name(im) == color) for t, im in self.frames()]
         return [(t, contains(im, color)) for t, im in self.frames()]
 
     def _runs(self) -> tuple[list[tuple[float, float, float, float]], float]:
@@ -58,7 +71,7 @@ class WhenPlan(Evidence):
         return calls[:6]
 
     def _step_when(self) -> Move:
-        _, phrase = self.target()
+        _, phrase = self._when_target()
         if self.stage == 0:
             calls = [ToolCall("detect_scenes", {})]
             if not self.evidence():
@@ -78,7 +91,7 @@ class WhenPlan(Evidence):
         return self.conclude("when")
 
     def _answer_when(self) -> tuple[str, str]:
-        _, phrase = self.target()
+        _, phrase = self._when_target()
         runs, dt = self._runs()
         cuts = [a for a, _ in self.scenes()[1:]]
         spans = []

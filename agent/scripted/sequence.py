@@ -1,0 +1,107 @@
+"""``sequence``: options that each describe the course of the picture as colours (or bright / dark) in
+order ("From gray to red to green."): which one the video shows.
+
+detect_scenes + crop_clip across the whole video -> one frame inside each scene -> each scene's colour
+(the frames inside it, by nearest colour name or brightness) and the runs of the sampled frames -> the
+option whose course is the one measured; when none is, the nearest by edit distance if it is clearly
+nearest, else a guess said to be one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from PIL import Image
+from rapidfuzz.distance import Levenshtein
+
+from vagent.agent.protocol import ToolCall
+from vagent.agent.scripted.choice import sequence_options
+from vagent.agent.scripted.evidence import Move
+from vagent.agent.scripted.order import OrderPlan
+from vagent.agent.scripted.pixels import brightness, colour_distance, colour_name, median_colour
+from vagent.answers import LETTERS
+
+MARGIN = 0.2
+"""How much nearer (normalised edit similarity) the nearest option's course must be than the next one's."""
+NEAR = 0.35
+"""Largest :func:`~vagent.agent.scripted.pixels.colour_distance` at which a frame takes the options' nearest colour name."""
+
+
+def course(labels: list[str], min_run: int = 1) -> list[str]:
+    """Consecutive labels merged into runs; runs shorter than ``min_run`` (a fade's in-between frames)
+    dropped before merging again.
+
+    >>> course(["gray", "gray", "red", "red", "white", "green", "green"], min_run=2)
+    ['gray', 'red', 'green']
+    """
+    runs: list[list[str]] = []
+    for label in labels:
+        if runs and runs[-1][0] == label:
+            runs[-1].append(label)
+        else:
+            runs.append([label])
+    kept = [run[0] for run in runs if len(run) >= min_run]
+    return [x for i, x in enumerate(kept) if i == 0 or x != kept[i - 1]]
+
+
+class SequencePlan(OrderPlan):
+    def _step_sequence(self) -> Move:
+        if self.stage == 0:
+            return Move("Each option describes the course of the picture's colours; I list the scenes and sample frames "
+                        "across the whole video to measure it.", [ToolCall("detect_scenes", {}), self.crop(0, self.c.duration, 16)])
+        scenes = self.scenes()
+        if self.stage == 1 and 1 < len(scenes) <= 16:
+            return Move(f"I also look at one frame inside each of the {len(scenes)} scenes.", [self.crop(a, b, 1) for a, b in scenes])
+        return self.conclude("sequence")
+
+    def _label(self, image: Image.Image, vocabulary: set[str]) -> str:
+        """A frame's word in the options' terms: bright / dark when that is all they name; else its colour
+        name, or the nearest colour the options name when that one is near (a bluish gray is the options' gray)."""
+        if vocabulary <= {"bright", "dark"}:
+            return "bright" if brightness(image) >= 0.5 else "dark"
+        name = colour_name(image)
+        named = [c for c in vocabulary if c not in ("bright", "dark")]
+        if name in vocabulary or not named:
+            return name
+        hsv = median_colour(image)
+        nearest = min(named, key=lambda c: colour_distance(hsv, c))
+        return nearest if colour_distance(hsv, nearest) <= NEAR else name
+
+    def _measured(self, vocabulary: set[str]) -> list[tuple[str, list[str]]]:
+        """The courses measured, most trusted first: by scene (the frames inside each), then by sampled frame runs."""
+        frames = self.frames()
+        labels = [(t, self._label(im, vocabulary)) for t, im in frames]
+        measured = []
+        scenes = self.scenes()
+        if len(scenes) > 1:
+            per_scene = []
+            for a, b in scenes:
+                inside = [label for t, label in labels if a - 1e-6 <= t < b - 1e-6]
+                if inside:
+                    per_scene.append(Counter(inside).most_common(1)[0][0])
+            if per_scene:
+                measured.append((f"{len(scenes)} scenes", course(per_scene)))
+        if frames:
+            measured.append((f"{len(frames)} frames, runs of two or more", course([x for _, x in labels], min_run=2)))
+            measured.append((f"{len(frames)} frames", course([x for _, x in labels])))
+        return measured
+
+    def _answer_sequence(self) -> tuple[str, str]:
+        courses = sequence_options(self.c.options) or []
+        vocabulary = {word for c in courses for word in c}
+        measured = self._measured(vocabulary)
+        if not measured:
+            return self.unsure_choice("I saw no frames to measure the picture's course in")
+        said = "; ".join(f"by {how}: {' -> '.join(seq)}" for how, seq in measured) + " (frames named by colour, or by the options' nearest colour where it is near)"
+        for how, seq in measured:
+            exact = [i for i, c in enumerate(courses) if c == seq]
+            if len(exact) == 1:
+                return (f"The picture's course as measured ({said}). By {how} it matches option {LETTERS[exact[0]]} "
+                        f"({self.c.options[exact[0]]!r}) exactly.", LETTERS[exact[0]])
+        how, seq = measured[0]
+        scores = sorted(((Levenshtein.normalized_similarity(seq, c), i) for i, c in enumerate(courses)), reverse=True)
+        (best, pick), runner_up = scores[0], scores[1][0] if len(scores) > 1 else 0.0
+        if best >= 0.5 and best - runner_up >= MARGIN:
+            return (f"The picture's course as measured ({said}) matches no option exactly; by {how}, option "
+                    f"{LETTERS[pick]} ({self.c.options[pick]!r}) is clearly the nearest.", LETTERS[pick])
+        return self.unsure_choice(f"The picture's course as measured ({said}) matches no option exactly or clearly")
