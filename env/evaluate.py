@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import os
 import time
 from collections import defaultdict
@@ -34,6 +33,7 @@ from vagent.env.metrics import benchmark_metrics, benchmark_tables
 from vagent.env.rewards import accuracy, task_spec
 from vagent.env.tasks import Task
 from vagent.errors import ConfigError
+from vagent.tools.processes import Caller, enter_worker, worker_context
 
 IOU_THRESHOLDS = (0.3, 0.5, 0.7)
 
@@ -52,8 +52,8 @@ class EvalConfig:
     concurrency: int = 1
     """Tasks run at once: in threads when the policy takes concurrent requests (``concurrent = True``:
     an OpenAI-compatible server, a local model with batched turns), their tools in tool workers
-    (``env.tool_workers``); in spawned processes, each with its own copy of the policy and its own
-    tools, when the policy is ``portable`` (the scripted policy at temperature 0); other policies run
+    (``env.tool_workers``); in worker processes (:func:`~vagent.tools.processes.worker_context`), each
+    with its own copy of the policy and its own tools, when the policy is ``portable`` (the scripted policy at temperature 0); other policies run
     one task at a time (see :func:`task_workers`). Not part of the run's identity: a run may resume at
     another concurrency."""
 
@@ -267,10 +267,10 @@ def evaluate(
     elif threaded:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vagent-eval") as pool:
             _run_concurrently(todo, lambda task: pool.submit(evaluate_task, task, policy, config), workers, keep)
-    else:  # a portable policy: whole tasks in spawned processes, each with its own policy and tools
-        context = multiprocessing.get_context("spawn")
+    else:  # a portable policy: whole tasks in worker processes, each with its own policy and tools
+        context = worker_context((__name__, type(policy).__module__))
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_task_process,
-                                 initargs=(policy, config, workers)) as pool:
+                                 initargs=(policy, config, workers, Caller())) as pool:
             _run_concurrently(todo, lambda task: pool.submit(_evaluate_in_process, task), workers, keep)
     records = [done[task.id] for task in tasks if task.id in done]
     summary = summarise(records, tasks)
@@ -312,13 +312,10 @@ _PROCESS_RUN: tuple[Policy, EvalConfig] | None = None
 """In a task process (:func:`_start_task_process`): its copy of the policy and the run's config."""
 
 
-def _start_task_process(policy: Policy, config: EvalConfig, processes: int) -> None:
-    """A task process's start: the cores shared out among the processes, the policy and config kept."""
+def _start_task_process(policy: Policy, config: EvalConfig, processes: int, caller: Caller) -> None:
+    """A task process's start: the caller's environment, the cores shared out, the policy and config kept."""
     global _PROCESS_RUN
-    threads = str(max(1, (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-                      // processes))
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "VAGENT_OCR_THREADS"):
-        os.environ[var] = threads
+    enter_worker(caller, (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1) // processes)
     _PROCESS_RUN = (policy, replace(config, env=replace(config.env, tool_workers=0)))
 
 

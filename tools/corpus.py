@@ -3,7 +3,8 @@
 The unit of work is :func:`index_video`: one video in, one :class:`VideoResult` out (indexed,
 reused from the cache, or failed with the reason); it never raises for a bad video, so one
 broken file never stops the rest. :func:`index_corpus` runs it in ``workers`` processes
-(``concurrent.futures`` with the ``spawn`` start method: no forked torch or decoder state) and
+(``concurrent.futures`` in :func:`~vagent.tools.processes.worker_context`'s processes: never a fork
+of a process holding torch or decoder state) and
 :func:`index_corpus_ray` runs the very same function as Ray tasks (Ray's own scheduling,
 retries and resource requests). Every path writes the same on-disk cache (``tools.index``:
 keyed by content hash + settings, written atomically under a file lock), so workers, machines
@@ -17,7 +18,6 @@ and reruns share it and two copies of one video are built once.
 
 from __future__ import annotations
 
-import multiprocessing
 import queue
 import time
 from collections.abc import Callable, Iterable
@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from vagent.errors import ConfigError, UsageError, VagentError
 from vagent.tools.index import IndexSettings, build_count, load_or_build
+from vagent.tools.processes import Caller, enter_worker, worker_context
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".flv", ".wmv", ".3gp")
 """File endings taken as videos when a folder is given."""
@@ -114,11 +115,10 @@ def _worker_job(position: int, path: str, settings: IndexSettings, updates: Any)
     return position, index_video(path, settings, progress)
 
 
-def _init_worker() -> None:
-    import os
-
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(var, "1")  # N processes x all-core thread pools only thrash
+def _init_worker(caller: Caller) -> None:
+    """One thread per library unless the caller set ``OMP_NUM_THREADS`` (N processes x all cores only thrash)."""
+    threads = caller.environ.get("OMP_NUM_THREADS", "")
+    enter_worker(caller, int(threads) if threads.isdigit() else 1)
 
 
 def index_corpus(
@@ -147,11 +147,11 @@ def index_corpus(
             callback = (lambda done, total, p=position: progress(p, done, total)) if progress else None
             finished(position, index_video(video, settings, callback))
         return results  # type: ignore[return-value]
-    context = multiprocessing.get_context("spawn")
+    context = worker_context()
     with context.Manager() as manager:
         updates = manager.Queue()
         with ProcessPoolExecutor(max_workers=min(workers, len(videos)), mp_context=context,
-                                 initializer=_init_worker) as pool:
+                                 initializer=_init_worker, initargs=(Caller(),)) as pool:
             pending = {pool.submit(_worker_job, position, str(video), settings, updates): position
                        for position, video in enumerate(videos)}
             while pending:

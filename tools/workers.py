@@ -1,9 +1,11 @@
-"""Tool workers: the five tools run in a pool of spawned processes, so a batch's calls run at once.
+"""Tool workers: the five tools run in a pool of worker processes, so a batch's calls run at once.
 
 In one process the tools take turns: one decoder per video behind a lock, one OCR engine, the
 GIL. A :class:`ToolPool` runs them in ``workers`` processes instead, each with its own decoders,
-indices, OCR engine and CLIP embedder (loaded there on first use). Processes are *spawned*, never
-forked: a fork of a process that holds decoder, OCR or tokenizer threads can deadlock.
+indices, OCR engine and CLIP embedder (loaded there on first use). Processes come from
+:func:`~vagent.tools.processes.worker_context`: forks of a clean fork server that has only
+imported the libraries (or spawned), never forks of the caller: a fork of a process that holds
+decoder, OCR or tokenizer threads can deadlock.
 
 - :meth:`ToolPool.tools` gives a :class:`PooledTools` for a video: the face of
   :class:`~vagent.tools.registry.VideoTools` an :class:`~vagent.agent.episode.Episode` uses
@@ -35,6 +37,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from vagent.tools.processes import Caller, enter_worker, worker_context
 from vagent.tools.registry import TOOL_NAMES, ToolLimits, VideoTools
 from vagent.tools.video_index import IndexSettings
 from vagent.types import Observation, TimedImage
@@ -89,12 +92,10 @@ class ToolWorkerError(RuntimeError):
 # ---------------------------------------------------------------------------- inside a worker
 
 
-def _worker_main(conn: Any, threads: int) -> None:
+def _worker_main(conn: Any, caller: Caller, threads: int) -> None:
     """A worker's loop until EOF: for each request ``("started", None)`` once its video is open (the call's
     timeout starts then), then ``("ok", value)`` or ``("error", exception parts)``."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(threads)
-    os.environ["VAGENT_OCR_THREADS"] = str(threads)
+    enter_worker(caller, threads)
     opened: OrderedDict[tuple[Any, ...], VideoTools] = OrderedDict()
     conn.send(("ready", os.getpid()))
     while True:
@@ -169,8 +170,8 @@ class _Worker:
     def launch(self) -> None:
         """Start the process (see :meth:`wait_ready`)."""
         parent, child = self.pool._context.Pipe()
-        self.process = self.pool._context.Process(target=_worker_main, args=(child, self.pool.threads_per_worker),
-                                                  name=f"vagent-tool-worker-{self.number}", daemon=True)
+        self.process = self.pool._context.Process(target=_worker_main, name=f"vagent-tool-worker-{self.number}",
+                                                  args=(child, self.pool.caller, self.pool.threads_per_worker), daemon=True)
         self.process.start()
         child.close()
         self.conn, self.ready = parent, False
@@ -250,7 +251,7 @@ class _Worker:
 
 
 class ToolPool:
-    """Tool calls run by ``workers`` spawned processes (see the module docstring).
+    """Tool calls run by ``workers`` worker processes (see the module docstring).
 
     Args:
         workers: worker processes (>= 1).
@@ -261,8 +262,6 @@ class ToolPool:
 
     def __init__(self, workers: int, *, call_timeout_s: float = 120.0, open_timeout_s: float = 1800.0,
                  max_pending: int | None = None):
-        import multiprocessing
-
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValueError(f"ToolPool needs at least 1 worker, got {workers!r} (tool_workers=0 means in-process tools)")
         if not call_timeout_s > 0 or not open_timeout_s > 0:
@@ -270,7 +269,7 @@ class ToolPool:
         self.call_timeout_s, self.open_timeout_s = float(call_timeout_s), float(open_timeout_s)
         self.max_pending = max_pending or 64 * workers
         self.threads_per_worker = max(1, _cores() // workers)
-        self._context = multiprocessing.get_context("spawn")
+        self._context, self.caller = worker_context(), Caller()
         self._cond = threading.Condition()
         self._pending: list[_Job] = []
         self._home: dict[str, int] = {}  # video path -> the worker that serves it when free
