@@ -41,7 +41,8 @@ def test_palette_is_the_generators():
         assert nearest == name and abs((hue - COLOR_HUES[name] + 180) % 360 - 180) <= 10, (name, hue)
 
 
-@pytest.mark.parametrize("name", ["vagent.agent.scripted", "vagent.agent.scripted.question", "vagent.agent.scripted.evidence"])
+@pytest.mark.parametrize("name", [f"vagent.agent.scripted{m}" for m in ("", ".question", ".evidence", ".choice", ".timeexpr",
+                                                                        ".labels", ".sequence")])
 def test_doctests(name):
     import doctest
     import importlib

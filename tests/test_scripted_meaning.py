@@ -1,9 +1,12 @@
 """The scripted policy answers what a question means, on a real (generated) video through the real
 tools: options that are times ask *when*, a count of colours is not a count of changes, "which
 second" is a whole second, the picture named by a colour word is measured for a yes/no question,
-and questions about people or things in the picture stay ``general``. The questions are written as
-a person would ask them, not taken from the policy's patterns. The clip: 4 s at 10 fps, white until
-1.4 s, red until 2.7 s, then blue (cuts at 1.4 s and 2.7 s).
+a colour is placed in time among parts of the video, options that describe a course of colours are
+matched to the course measured, a web address is read where the question points, and questions
+about people or things in the picture stay ``general``. The questions are written as a person would
+ask them, not taken from the policy's patterns. The colour clip: 4 s at 10 fps, white until 1.4 s,
+red until 2.7 s, then blue (cuts at 1.4 s and 2.7 s); the notice clip: a title card for 2 s, then a
+copyright line and a web address along the bottom.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 from typer.testing import CliRunner
 
 from vagent.agent.episode import Budget, Episode
@@ -20,6 +24,7 @@ from vagent.agent.graph import run_episode
 from vagent.agent.measures import guessed
 from vagent.agent.scripted import ScriptedPolicy, classify_question
 from vagent.agent.scripted.labels import pick_value
+from vagent.answers import parse_spans, temporal_iou
 from vagent.tools.index import IndexSettings
 from vagent.tools.registry import VideoTools
 
@@ -37,6 +42,26 @@ def colour_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
             colour = [rgb for start, rgb in SEGMENTS if i / 10 >= start - 1e-9][-1]
             frame = np.zeros((120, 160, 3), np.uint8) + np.array(colour, np.uint8)
             out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        out.mux(stream.encode())
+    return path
+
+
+@pytest.fixture(scope="module")
+def notice_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """4 s at 10 fps: "CHAPTER ONE" until 2 s, then "(c) 2021 Ada Lovelace" and "www.example.org" along the bottom."""
+    path = tmp_path_factory.mktemp("notice") / "notice.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 480, 270, "yuv420p"
+        for i in range(40):
+            image = Image.new("RGB", (480, 270), (40, 40, 48))
+            draw = ImageDraw.Draw(image)
+            if i < 20:
+                draw.text((110, 110), "CHAPTER ONE", fill="white", font=ImageFont.load_default(size=40))
+            else:
+                draw.text((14, 232), "(c) 2021 Ada Lovelace", fill="white", font=ImageFont.load_default(size=22))
+                draw.text((300, 232), "www.example.org", fill="white", font=ImageFont.load_default(size=22))
+            out.mux(stream.encode(av.VideoFrame.from_image(image).reformat(format="yuv420p")))
         out.mux(stream.encode())
     return path
 
@@ -71,6 +96,55 @@ def test_what_the_question_means_on_a_real_clip(colour_clip, tmp_path):
         assert state.answer == expected and not guessed(state), (question, state.answer, think)
 
 
+def _assert_answers(clip: Path, cache: Path, cases: list[tuple[str, list[str] | None, str]]) -> None:
+    for question, options, expected in cases:
+        state = _ask(clip, cache, question, options)
+        think = (state.steps[-1].get("action") or {}).get("think", "")
+        assert state.answer == expected and not guessed(state), (question, state.answer, think)
+
+
+@pytest.mark.slow
+def test_a_colour_of_the_picture_is_placed_in_time(colour_clip, tmp_path):
+    """Parts of the video as options, a brightness, and no options at all (a span)."""
+    _assert_answers(colour_clip, tmp_path, [
+        ("Which part of the clip has a red backdrop?", ["Near the start.", "Around the middle.", "Towards the end.", "The whole time."], "B"),
+        ("When is the screen blue?", ["Throughout the video.", "At the end of the video.", "At the beginning of the video."], "B"),
+        ("During which part of the video is the screen bright?", ["In the middle.", "At the start.", "At the end."], "B"),
+    ])
+    state = _ask(colour_clip, tmp_path, "When is the picture white?")
+    assert temporal_iou(parse_spans(state.answer), [(0.0, 1.4)]) >= 0.8, state.answer
+
+
+@pytest.mark.slow
+def test_options_describing_a_course_of_colours_are_matched_to_the_one_measured(colour_clip, tmp_path):
+    _assert_answers(colour_clip, tmp_path, [
+        ("In what order do the backdrop colours appear?",
+         ["Red, then white, then blue.", "White, then red, then blue.", "Blue, then red, then white."], "B"),
+        ("How does the picture change over the clip?", ["From white to blue.", "From red to white to blue.", "From white to red to blue."], "C"),
+        ("Does the video go from dark to bright or from bright to dark?", ["From dark to bright.", "From bright to dark."], "B"),
+    ])
+
+
+@pytest.mark.slow
+def test_what_the_clip_does_not_show_is_a_marked_guess(colour_clip, tmp_path):
+    """A colour never on screen, a course no option describes: guesses, said to be guesses."""
+    for question, options in [("When is the background green?", ["At the start.", "In the middle.", "At the end."]),
+                              ("Which colour sequence does the clip follow?", ["From green to yellow.", "From yellow to green."])]:
+        state = _ask(colour_clip, tmp_path, question, options)
+        assert state.answer in ("A", "B", "C") and guessed(state), (question, state.answer)
+
+
+@pytest.mark.slow
+def test_a_web_address_is_read_where_the_question_points(notice_clip, tmp_path):
+    _assert_answers(notice_clip, tmp_path, [
+        ("What website is shown as the video ends?", ["EXAMPLE.COM.", "SAMPLE.NET.", "EXAMPLE.ORG.", "WIDGETS.ORG."], "C"),
+        ("Which URL appears in the final moments?", None, "www.example.org"),
+        ("What year does the copyright line at the end give?", None, "2021"),
+    ])
+    state = _ask(notice_clip, tmp_path, "Which web address is shown at the start of the clip?", ["EXAMPLE.COM.", "SAMPLE.NET.", "EXAMPLE.ORG."])
+    assert guessed(state), state.answer  # the title card holds no address: read there, nothing decides
+
+
 @pytest.mark.slow
 def test_the_answer_box_says_when_an_answer_is_a_guess(colour_clip, tmp_path):
     """Two colours named for one yes/no answer: the evidence cannot decide, and `vagent ask` says so
@@ -95,6 +169,10 @@ def test_the_answer_box_says_when_an_answer_is_a_guess(colour_clip, tmp_path):
     ("Which of the players scored first?", ["the one in white", "the one in black"]),
     ("How many times does the girl wave at the camera?", None),
     ("Is the bag empty at the end?", ["Yes", "No"]),
+    ("How does the colour of the man's shirt change?", ["From red to blue.", "From blue to red."]),
+    ("What are the colours of the two doors?", ["Red, then blue.", "Blue, then red."]),
+    ("What is being built at the construction site shown here?", None),
+    ("During which part of the video does the woman in the red coat dance?", ["At the start.", "In the middle.", "At the end."]),
 ])
 def test_questions_about_people_and_things_stay_general(question, options):
     """The plans measure the picture and read text; a question about a thing in it gets no plan that
@@ -110,6 +188,13 @@ def test_questions_about_people_and_things_stay_general(question, options):
     ("Which title card shows up first?", ["THE END", "CHAPTER ONE"], "text_order"),
     ("In which part of the video is there a cut to a new shot?",
      ["Near the start of the video.", "Around the middle of the video.", "Towards the end of the video."], "change"),
+    ("Which section of the video shows a white screen?", None, "when"),
+    ("When do we see a green background?", ["Early on.", "Midway through.", "Near the end."], "when"),
+    ("Which colour sequence does the backdrop follow?", ["white -> red -> blue", "red -> white -> blue"], "sequence"),
+    ("What best describes the transitions in the video?", ["red into blue", "blue into red"], "sequence"),
+    ("Which site is advertised when the clip ends?", None, "read_at"),
+    ("Which of these is printed in the closing seconds?", ["EXAMPLE.ORG.", "SAMPLE.NET."], "read_at"),
+    ("What email address is given in the credits?", None, "read"),
 ])
 def test_questions_about_the_picture_get_the_plan_that_measures_it(question, options, kind):
     assert classify_question(question, options) == kind

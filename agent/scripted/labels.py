@@ -45,7 +45,10 @@ def asked_kind(question: str) -> str | None:
 
 
 _PRINTED = re.compile(r"\bweb\s*(?:sites?|address(?:es)?|pages?|links?)\b|\bsites? address\b|\burls?\b|\bhomepage\b|"
-                      r"\bdomain(?:\s+name)?s?\b|\be-?mail(?:\s+address)?(?:es)?\b", re.I)
+                      r"\bdomain(?:\s+name)?s?\b|\be-?mail(?:\s+address)?(?:es)?\b|"
+                      r"(?<!construction )(?<!building )(?<!camp)(?<!work )\bsite\b(?=.*\b(?:advertis|promot|shown|displayed|written|"
+                      r"printed|appears?|listed|given|on screen))", re.I)
+"""Words for a printed address ("site" only where it is shown or advertised, not a building site)."""
 
 
 def asks_printed(question: str, options: list[str] | None = None) -> bool:
@@ -56,6 +59,8 @@ def asks_printed(question: str, options: list[str] | None = None) -> bool:
     (True, True)
     >>> asks_printed("What happens at the construction site?"), asks_printed("Which city?", ["Paris.", "Rome."])
     (False, False)
+    >>> asks_printed("Which site is advertised when the clip ends?"), asks_printed("What is built at the building site shown here?")
+    (True, False)
     """
     if _PRINTED.search(question):
         return True

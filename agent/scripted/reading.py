@@ -112,9 +112,11 @@ class ReadPlan(SpeechPlan, Evidence):
         if kind == "number":
             with_numbers = [(t, lines) for t, lines in reads if any(first_number(x) for x in lines)]
             reads = with_numbers or reads
-        t, lines = min(reads, key=lambda r: (abs(r[0] - target), r[0]))
-        if picked := pick_value(self.c.question, lines):  # the line the question names, not the first one read
-            line, value = picked
-            return self.shaped(value, f'At t={t:.2f}s the line "{line}" is the one asked about;')
+        reads.sort(key=lambda r: (abs(r[0] - target), r[0]))
+        t, lines = reads[0]
+        for near_t, near_lines in reads if asked_kind(self.c.question) else reads[:1]:  # an address stays on screen: any read near
+            if picked := pick_value(self.c.question, near_lines):  # the line the question names, not the first one read
+                line, value = picked
+                return self.shaped(value, f'At t={near_t:.2f}s the line "{line}" is the one asked about;')
         line = next((x for x in lines if kind != "number" or first_number(x)), lines[0])
         return self.shaped(line, f"At t={t:.2f}s")

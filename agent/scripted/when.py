@@ -102,6 +102,8 @@ class WhenPlan(Evidence):
         if spans:
             seen = "in the frames I checked" if self.ok("crop_clip") else "in the overview frames (the only frames I have)"
             return f"The {phrase} is visible from {spans[0][0]:.2f}s to {spans[-1][1]:.2f}s {seen}.", fmt_spans(spans)
+        if self.c.options:  # nothing seen to place among the options
+            return self.unsure_choice(f"I never saw the {phrase} in the frames I checked")
         hits = self.hits()
         if hits:
             return f"I never saw the {phrase}; the best search match is {hits[0][0]:.2f}s-{hits[0][1]:.2f}s.", fmt_spans([hits[0][:2]])
