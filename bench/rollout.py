@@ -13,7 +13,9 @@ one after another) against the tool pool, one CPU GRPO step split into its phase
     three tools: time in generation, in tools (TRL's tool loop less its generation) and the rest
     (loss, backward, optimizer).
 (c) p50 of single calls on the 10-minute 720p video: ``crop_clip`` decoding every frame (before) or
-    only those near a target (now: identical frames); ``read_text`` with RapidOCR's default engine
+    only those near a target (now: identical frames), and its floor: decoding (without conversion)
+    every frame from the keyframe before the window to its end, which exact nearest frames need when
+    every frame is a reference frame (bigbuckbunny: I and P frames only); ``read_text`` with RapidOCR's default engine
     (before) or vagent's (now: see tools/ocr.py for what differs).
 """
 
@@ -133,6 +135,9 @@ def single_calls(long_video: Path, search_video: str, settings: IndexSettings, r
 
     before, now = p50(crop(True), repeats), p50(crop(False), repeats)
     rows.append(("crop_clip 8 frames / 10 s (720p, 10 min)", before, now))
+    window = iter(windows)  # what crop_clip cannot avoid: decoding from the keyframe before the window to its end
+    rows.append(("  decode floor: every frame to the window's end", None,
+                 p50(lambda: sum(1 for _ in tools.video.iter_frames((s := next(window)), s + 10)), repeats)))
     frame = iter(frames * 2)
     before = p50(lambda: default_engine(np.asarray(next(frame).convert("RGB"))), repeats)
     now = p50(lambda: read_text(next(frame)), repeats)
