@@ -82,15 +82,43 @@ def _messages(question: str, options: list[str], spent: bool) -> list[dict]:
             {"role": "user", "content": "The budget is spent.", "budget_spent": "turns"}]
 
 
+def _random_words(rng: random.Random) -> list[str]:
+    return ["".join(rng.choices(string.ascii_lowercase + " ", k=rng.randint(3, 12))) for _ in range(rng.randint(2, 5))]
+
+
+def _random_parts(rng: random.Random) -> list[str]:
+    return rng.sample(["At the start.", "Around the middle.", "Towards the end.", "The whole time."], rng.randint(2, 4))
+
+
+def _random_courses(rng: random.Random) -> list[str]:
+    courses = {" then ".join(rng.sample(["red", "green", "blue", "gray", "yellow"], rng.randint(2, 3))) for _ in range(8)}
+    return rng.sample(sorted(courses), min(len(courses), rng.randint(2, 4)))
+
+
+def _random_sites(rng: random.Random) -> list[str]:
+    return [f"{''.join(rng.choices(string.ascii_uppercase, k=rng.randint(4, 9)))}.COM." for _ in range(rng.randint(2, 4))]
+
+
+QUESTION_KINDS = {  # the plan, and a question and options drawn at random: whichever plan, no evidence decides
+    "general": (lambda rng: f"Which of these best describes the {rng.choice(['scene', 'mood', 'event'])} in the video?", _random_words),
+    "when": (lambda rng: f"During which part of the video is the screen {rng.choice(['red', 'dark', 'green'])}?", _random_parts),
+    "sequence": (lambda rng: "How do the background colours change over the clip?", _random_courses),
+    "read_at": (lambda rng: "What is the website that appears at the end of the video?", _random_sites),
+}
+
+
 @pytest.mark.parametrize("spent", [False, True])
-def test_a_choice_no_evidence_decides_is_a_marked_guess_never_a_default_first(spent):
-    """Property: over random option lists and no usable evidence (no tools; or the budget spent before
-    any tool returned), every answer is marked as a guess, and the first option is no default."""
+@pytest.mark.parametrize("kind", QUESTION_KINDS)
+def test_a_choice_no_evidence_decides_is_a_marked_guess_never_a_default_first(spent, kind):
+    """Property: over random option lists and no usable evidence (no tools and no overview frames; or the
+    budget spent before any tool returned), every answer is marked as a guess, and the first option is
+    no default."""
     rng = random.Random(25)
     letters = []
+    write_question, write_options = QUESTION_KINDS[kind]
     for _ in range(120):
-        options = ["".join(rng.choices(string.ascii_lowercase + " ", k=rng.randint(3, 12))) for _ in range(rng.randint(2, 5))]
-        question = f"Which of these best describes the {rng.choice(['scene', 'mood', 'event'])} in the video?"
+        options, question = write_options(rng), write_question(rng)
+        assert classify_question(question, options) == kind, (question, options)
         tools = [{"function": {"name": n}} for n in ("search_clips", "detect_scenes", "read_text", "crop_clip")] if spent else []
         text = ScriptedPolicy().generate(_messages(question, options, spent), tools).text
         action = parse_action(text)

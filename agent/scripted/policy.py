@@ -22,7 +22,7 @@ from vagent.agent.scripted.general import GeneralPlan
 from vagent.agent.scripted.oracle import Oracle
 from vagent.agent.scripted.order import OrderPlan
 from vagent.agent.scripted.overview import Overview
-from vagent.agent.scripted.question import classify_question
+from vagent.agent.scripted.question import classify_question, picture_target
 from vagent.agent.scripted.reading import ReadPlan
 from vagent.agent.scripted.sequence import SequencePlan
 from vagent.agent.scripted.when import WhenPlan
@@ -85,6 +85,8 @@ class ScriptedPolicy:
     def _decide(self, convo: Conversation, names: set[str]) -> Move:
         kind = classify_question(convo.question, convo.options)
         if not self.use_tools or not names:
+            if kind == "sequence" or kind == "when" and picture_target(convo.question):  # the picture, measured on the overview
+                return Plan(convo).conclude(kind, "Without tools I have only the overview frames.")
             return Overview(convo).move(kind)
         plan = Plan(convo, names, self._rng(convo), self.temperature, self.oracle)
         if convo.final:
