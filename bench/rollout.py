@@ -136,8 +136,12 @@ def single_calls(long_video: Path, search_video: str, settings: IndexSettings, r
     before, now = p50(crop(True), repeats), p50(crop(False), repeats)
     rows.append(("crop_clip 8 frames / 10 s (720p, 10 min)", before, now))
     window = iter(windows)  # what crop_clip cannot avoid: decoding from the keyframe before the window to its end
-    rows.append(("  decode floor: every frame to the window's end", None,
-                 p50(lambda: sum(1 for _ in tools.video.iter_frames((s := next(window)), s + 10)), repeats)))
+
+    def decode_window() -> int:
+        start = next(window)
+        return sum(1 for _ in tools.video.iter_frames(start, start + 10))
+
+    rows.append(("  decode floor: every frame to the window's end", None, p50(decode_window, repeats)))
     frame = iter(frames * 2)
     before = p50(lambda: default_engine(np.asarray(next(frame).convert("RGB"))), repeats)
     now = p50(lambda: read_text(next(frame)), repeats)
