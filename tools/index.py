@@ -43,12 +43,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-_MEMO: OrderedDict[tuple[str, str], VideoIndex] = OrderedDict()
+_MEMO: OrderedDict[tuple[str, str, str], VideoIndex] = OrderedDict()
 MAX_MEMO = 64
 """Indices kept in memory per process, most recently used first; older ones are dropped (they
 stay in the disk cache), so evaluating a benchmark of thousands of videos does not grow without bound."""
 _HASHES: dict[tuple[str, int, int], str] = {}
-_KEY_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_KEY_LOCKS: dict[tuple[str, str, str], threading.Lock] = {}
 _memo_lock = threading.Lock()
 
 
@@ -86,7 +86,7 @@ def load_or_build(path: str | Path, settings: IndexSettings | None = None,
         digest = content_hash(path)
         with _memo_lock:
             _HASHES[ident] = digest
-    key = (digest, settings.key())
+    key = (digest, settings.key(), str(settings.resolved_cache_dir()))  # a --cache-dir given is where the index (and its transcript) go
     with _memo_lock:
         key_lock = _KEY_LOCKS.setdefault(key, threading.Lock())
     with key_lock:

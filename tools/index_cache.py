@@ -70,7 +70,7 @@ def save_index(index: VideoIndex, directory: Path) -> None:
             np.save(buffer, index.embeddings.astype(np.float32))
             _write_synced(tmp / "embeddings.npy", buffer.getvalue())
             files.append("embeddings.npy")
-        settings = {k: v for k, v in dataclasses.asdict(index.settings).items() if k != "cache_dir"}
+        settings = index.settings.keyed_fields()
         manifest = {
             "version": CACHE_VERSION, "complete": True, "content_hash": index.content_hash,
             "settings": settings, "info": dataclasses.asdict(index.info), "scenes": [list(s) for s in index.scenes],
@@ -111,8 +111,7 @@ def _check_manifest(manifest: Any, directory: Path, settings: IndexSettings) -> 
     _expect(manifest.get("version") == CACHE_VERSION, f"cache version {manifest.get('version')!r}, not {CACHE_VERSION}")
     _expect(manifest.get("checksum") == _manifest_checksum(manifest), "manifest checksum differs (edited or damaged)")
     _expect(manifest.get("complete") is True, "build not complete")
-    wanted = {k: v for k, v in dataclasses.asdict(settings).items() if k != "cache_dir"}
-    _expect(manifest.get("settings") == wanted, "settings differ")
+    _expect(manifest.get("settings") == settings.keyed_fields(), "settings differ")
     _expect(directory.name == f"{manifest.get('content_hash')}-{settings.key()}", "manifest belongs to another video")
     info = manifest.get("info")
     _expect(isinstance(info, dict) and set(info) == set(_INFO_TYPES), "video info fields differ")

@@ -114,7 +114,7 @@ class VideoTools:
     @classmethod
     def open(cls, path: str | Path, settings: Any = None, progress: Any = None, limits: ToolLimits | None = None,
              speech: SpeechSettings | None = None) -> "VideoTools":
-        """Open ``path`` and its index (from the cache, or built with ``progress(done_s, total_s)``)."""
+        """Open ``path`` and its index (cached, or built with ``progress(done_s, total_s)``); speech: ``speech``, else ``settings.speech``."""
         from vagent.tools.index import load_or_build
 
         video = Video(path)
@@ -124,7 +124,7 @@ class VideoTools:
             video.close()
             raise
         tools = cls(video, index, limits)
-        tools._owns_video, tools.speech = True, speech or tools.speech
+        tools._owns_video, tools.speech = True, speech or getattr(settings, "speech", None) or tools.speech
         return tools
 
     def __init__(self, video: Video | str | Path, index: VideoIndex | None = None, limits: ToolLimits | None = None):

