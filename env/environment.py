@@ -19,6 +19,7 @@ from vagent.env.rewards import RewardSpec, task_spec
 from vagent.env.tasks import Task
 from vagent.tools.index import IndexSettings
 from vagent.tools.registry import VideoTools
+from vagent.tools.timed_text import SpeechSettings
 from vagent.tools.workers import PooledTools, default_tool_workers, shared_pool
 
 
@@ -102,7 +103,18 @@ def start_episode(task: Task, config: EnvConfig, budget: Budget | None = None, s
     Gymnasium faces, evaluation, collection). ``budget`` and ``scale`` are test-time scaling's
     per-round budget and overview multiplier (``run_scaled`` calls ``start(budget, scale)``).
     """
-    return start_question(tools_for(task.video, config.index, config.tool_workers or 0), task.question, task.options, config, budget, scale, task.id)
+    tools = tools_for(task.video, task_index_settings(task, config.index), config.tool_workers or 0)
+    return start_question(tools, task.question, task.options, config, budget, scale, task.id)
+
+
+def task_index_settings(task: Task, settings: IndexSettings) -> IndexSettings:
+    """``settings`` with the task's own subtitle file (``metadata.subtitles``: absolute, or relative to the
+    video's folder; Video-MME's converter writes it) as its video's timed text (docs/tasks.md)."""
+    given = task.metadata.get("subtitles")
+    if not isinstance(given, str) or not given.strip():
+        return settings
+    path = Path(task.video).parent / given  # an absolute path stays itself
+    return replace(settings, speech=replace(settings.speech or SpeechSettings.from_env(), subtitle_file=str(path)))
 
 
 def start_question(tools: VideoTools | PooledTools, question: str, options: list[str] | None, config: EnvConfig,

@@ -44,6 +44,9 @@ class SpeechSettings:
             time and memory a very long video takes.
         audio_track: which audio stream (0-based among audio streams); None picks the default one.
         min_confidence: lines whose mean word probability is below this are dropped as not understood.
+        subtitle_file: a subtitle file (``.srt``/``.vtt``) to use as the timed text instead of looking
+            beside the video: a task's own (``metadata.subtitles``, e.g. Video-MME's, see docs/tasks.md).
+            Used with source ``auto`` and ``subtitles``; not part of the transcript's cache key.
     """
 
     source: str = "auto"
@@ -53,6 +56,7 @@ class SpeechSettings:
     max_audio_seconds: float = 7200.0
     audio_track: int | None = None
     min_confidence: float = 0.3
+    subtitle_file: str | None = None
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
@@ -67,9 +71,13 @@ class SpeechSettings:
         """Defaults, with ``$VAGENT_SPEECH`` (a source) and ``$VAGENT_SPEECH_MODEL`` (a faster-whisper id) when set."""
         return cls(source=os.environ.get("VAGENT_SPEECH") or "auto", model=os.environ.get("VAGENT_SPEECH_MODEL") or "tiny.en")
 
+    def transcript_fields(self) -> dict[str, Any]:
+        """Every field a transcript depends on (what its cache key hashes and its entry records)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "subtitle_file"}
+
     def key(self) -> str:
-        """Short hash of every field."""
-        return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        """Short hash of every field a transcript depends on."""
+        return hashlib.sha256(json.dumps(self.transcript_fields(), sort_keys=True).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -206,7 +214,7 @@ def _checksum(body: dict[str, Any]) -> str:
 
 def save_timed_text(text: TimedText, path: Path, settings: SpeechSettings) -> None:
     """Write ``text`` to ``path`` all at once, with its settings and a checksum."""
-    body = {"version": TEXT_CACHE_VERSION, "settings": dataclasses.asdict(settings), "text": text.to_json()}
+    body = {"version": TEXT_CACHE_VERSION, "settings": settings.transcript_fields(), "text": text.to_json()}
     write_lines_atomic(path, [json.dumps({**body, "checksum": _checksum(body)})])
 
 
@@ -219,7 +227,7 @@ def load_timed_text(path: Path, settings: SpeechSettings) -> TimedText | None:
         body = {k: v for k, v in data.items() if k != "checksum"}
         if data.get("checksum") != _checksum(body):
             raise ValueError("checksum differs (edited or damaged)")
-        if data.get("version") != TEXT_CACHE_VERSION or data.get("settings") != dataclasses.asdict(settings):
+        if data.get("version") != TEXT_CACHE_VERSION or data.get("settings") != settings.transcript_fields():
             raise ValueError("version or settings differ")
         text = TimedText.from_json(data["text"])
         if any(not (0 <= line.start <= line.end) for line in text.lines):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from vagent.tools.speech import transcribe_video
-from vagent.tools.subtitles import find_subtitles
+from vagent.tools.subtitles import find_subtitles, read_sidecar
 from vagent.tools.timed_text import SpeechSettings, TimedText, cache_path, load_timed_text, save_timed_text
 
 log = logging.getLogger(__name__)
@@ -22,9 +22,19 @@ log = logging.getLogger(__name__)
 
 def read_subtitles(path: str | Path, settings: SpeechSettings) -> TimedText | None:
     """The timed text that needs no transcript: subtitles where the settings allow and the video has
-    them (or the note saying why there is none); ``None`` when the speech is to be transcribed."""
+    them (the settings' ``subtitle_file`` first), or the note saying why there is none; ``None`` when
+    the speech is to be transcribed."""
     if settings.source == "off":
         return TimedText("none", note="speech is turned off (source=off)")
+    if settings.source in ("auto", "subtitles") and settings.subtitle_file:
+        given = Path(settings.subtitle_file)
+        lines = read_sidecar(given) if given.is_file() else []
+        if lines:
+            return TimedText(f"subtitles: {given.name}", lines)
+        why = f"the task's subtitle file {given} {'holds no cues' if given.is_file() else 'does not exist'}"
+        if settings.source == "subtitles":
+            return TimedText("subtitles", note=why)
+        log.warning("%s; the video's own subtitles or speech are used", why)
     if settings.source in ("auto", "subtitles"):
         found = find_subtitles(Path(path))
         if found is not None or settings.source == "subtitles":

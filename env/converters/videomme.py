@@ -85,7 +85,8 @@ def convert_videomme(
 
     Videos are ``<video_dir>/<videoID><video_ext>`` (``videoID`` falls back to the YouTube id in
     ``url``, then to ``video_id``). With ``subtitle_dir``, ``<subtitle_dir>/<videoID>.srt`` goes
-    to ``metadata.subtitles`` when it exists (a warning counts the videos without one). Every
+    to ``metadata.subtitles`` when it exists (a warning counts the videos without one): the video's
+    timed text in that task's episodes (``listen``, spoken search; docs/tasks.md). Every
     other column (``duration``, ``domain``, ``sub_category``, ``task_type``, ...) goes to metadata.
     """
     path = Path(annotation_path)
