@@ -100,6 +100,7 @@ CASES = [  # question, options, check(answer)
     ("At what second does the first cut happen?", None, lambda a: abs(float(a) - 3.0) <= 0.25),
     ("Which colour covers most of the picture at 4 seconds?", ["red", "blue"], lambda a: a == "B"),
     ("Which colour covers most of the picture at 1 second?", ["red", "blue"], lambda a: a == "A"),
+    ("Which word can you see on screen at 1.5 seconds?", ["GO AHEAD", "READY", "STOP"], lambda a: a == "B"),  # the second line read
 ]
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
+from rapidfuzz import fuzz
 
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.chat import Conversation, Result, succeeded
@@ -92,6 +93,24 @@ def matches(line: str, wanted: str) -> bool:
         return True
     slack = max(1, len(b) // 5) if len(b) >= 4 else 0
     return slack > 0 and any(edit_distance(a[i:i + len(b)], b) <= slack for i in range(0, max(1, len(a) - len(b) + 1)))
+
+
+def options_named(options: list[str], lines: list[str]) -> dict[int, str]:
+    """The options that a line read on screen writes in full (small misreads allowed), each with its line;
+    a short line inside a longer option ("ER" in "Enter Password") names nothing.
+
+    >>> options_named(["Enter Password.", "Send Spike."], ["FORUM", "ER", "Send Spike", "B/BOARD"])
+    {1: 'Send Spike'}
+    """
+    found: dict[int, str] = {}
+    for line in lines:
+        seen = clean_code(line)
+        for i, option in enumerate(options):
+            wanted = clean_code(option)
+            if len(seen) >= 3 and wanted and (wanted in seen or fuzz.ratio(seen, wanted) >= 85
+                                              or len(seen) >= len(wanted) and fuzz.partial_ratio(wanted, seen) >= 90):
+                found.setdefault(i, line)
+    return found
 
 
 # ------------------------------------------------------------------------------ the base of every plan

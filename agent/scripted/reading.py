@@ -12,11 +12,12 @@ import numpy as np
 
 from vagent.agent.palette import CORNER_BOXES
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.evidence import Evidence, Move, clean_code, first_number
+from vagent.agent.scripted.evidence import Evidence, Move, clean_code, first_number, options_named
 from vagent.agent.scripted.labels import asked_kind, pick_value
 from vagent.agent.scripted.pixels import text_likeness
 from vagent.agent.scripted.question import asked_type, region
 from vagent.agent.scripted.speech import SpeechPlan, asks_speech
+from vagent.answers import LETTERS
 
 
 class ReadPlan(SpeechPlan, Evidence):
@@ -118,5 +119,12 @@ class ReadPlan(SpeechPlan, Evidence):
             if picked := pick_value(self.c.question, near_lines):  # the line the question names, not the first one read
                 line, value = picked
                 return self.shaped(value, f'At t={near_t:.2f}s the line "{line}" is the one asked about;')
+        named = options_named(self.c.options, lines) if kind == "choice" else {}
+        if len(named) == 1:  # any line read there, not only the first
+            (pick, line), = named.items()
+            return (f'At t={t:.2f}s one of the lines read is "{line}", which is option {LETTERS[pick]}; no other line read '
+                    "there names an option.", LETTERS[pick])
+        if len(named) > 1:
+            return self.unsure_choice(f"At t={t:.2f}s the lines read name options {', '.join(LETTERS[i] for i in sorted(named))} alike")
         line = next((x for x in lines if kind != "number" or first_number(x)), lines[0])
         return self.shaped(line, f"At t={t:.2f}s")
