@@ -108,3 +108,36 @@ def test_the_env_config_budget_reaches_the_plain_and_trl_faces(talk):
     assert "Only the first 1.5s of the window heard" in blocks[0]["text"] and "audio budget is used up" in blocks[-1]["text"]
     assert trl.episode.state.audio_seconds == 1.5
     assert json.loads(json.dumps(trl.episode.to_dict()))["audio_seconds"] == 1.5  # the trace keeps it
+
+
+@pytest.mark.slow  # a tool worker process starts
+def test_listen_in_a_tool_worker_gives_the_in_process_episode(talk, monkeypatch):
+    """listen and spoken search in a worker process (tools/workers.py) under the audio budget: the same
+    episode as in-process; the speech settings travel with the index settings (the worker inherits
+    $VAGENT_SPEECH=off, the settings say subtitles)."""
+    from dataclasses import asdict, replace
+
+    from vagent.tools.timed_text import SpeechSettings
+    from vagent.tools.workers import ToolPool
+
+    video, settings = talk
+    monkeypatch.setenv("VAGENT_SPEECH", "off")
+    settings = replace(settings, speech=SpeechSettings(source="subtitles"))
+    turns = [render_tool_call(ToolCall("search_clips", {"query": "code word"})) + listen(0.0, 1.5), listen(3.5, 8.0), listen(0.0, 1.0)]
+    with ToolPool(1, call_timeout_s=60) as pool:
+        states = []
+        for tools in (VideoTools.open(video, settings), pool.tools(video, settings)):
+            episode = Episode.start(tools, "What is the code word?", budget=Budget(max_audio_seconds=4.0), overview_frames=1)
+            for text in turns:
+                if not episode.done:
+                    episode.step(text)
+            state = asdict(episode.state)
+            state.pop("started_at")
+            for step in state["steps"]:
+                step.pop("policy_seconds"), step.pop("tool_seconds")
+                for record in step["calls"]:
+                    record.pop("seconds")
+            states.append(state)
+    assert states[0] == states[1]
+    assert states[0]["audio_seconds"] == 4.0 and states[0]["end_reason"] == "max_audio_seconds"
+    assert "The code word is tiger." in str(states[0]["messages"])
