@@ -16,7 +16,7 @@ import math
 import os
 import time
 from collections import defaultdict
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
@@ -28,12 +28,12 @@ from vagent.agent.policy import Policy
 from vagent.agent.scaling import ScalingConfig, run_scaled
 from vagent.agent.trace import Trace
 from vagent.answers import parse_spans, temporal_iou
+from vagent.env.concurrency import in_task_process, run_concurrently, task_processes, task_workers, threaded
 from vagent.env.environment import EnvConfig, batch_config, start_episode
 from vagent.env.metrics import benchmark_metrics, benchmark_tables
 from vagent.env.rewards import accuracy, task_spec
 from vagent.env.tasks import Task
 from vagent.errors import ConfigError
-from vagent.tools.processes import Caller, enter_worker, worker_context
 
 IOU_THRESHOLDS = (0.3, 0.5, 0.7)
 
@@ -54,7 +54,7 @@ class EvalConfig:
     an OpenAI-compatible server, a local model with batched turns), their tools in tool workers
     (``env.tool_workers``); in worker processes (:func:`~vagent.tools.processes.worker_context`), each
     with its own copy of the policy and its own tools, when the policy is ``portable`` (the scripted policy at temperature 0); other policies run
-    one task at a time (see :func:`task_workers`). Not part of the run's identity: a run may resume at
+    one task at a time (see :func:`~vagent.env.concurrency.task_workers`). Not part of the run's identity: a run may resume at
     another concurrency."""
 
     def __post_init__(self) -> None:
@@ -210,14 +210,6 @@ def claim_folder(out: Path, identity: dict[str, Any]) -> None:
     run_file.write_text(json.dumps({"config": identity}, indent=2) + "\n", encoding="utf-8")
 
 
-def task_workers(policy: Policy, concurrency: int) -> tuple[int, str | None]:
-    """How many tasks run at once for ``policy``, and a notice when that is fewer than asked."""
-    if concurrency > 1 and not (getattr(policy, "concurrent", False) or getattr(policy, "portable", False)):
-        return 1, (f"{policy.name} is an in-process policy that takes one request at a time: tasks run one after "
-                   f"another (--concurrency {concurrency} needs a server URL, a batched local model or a portable policy)")
-    return concurrency, None
-
-
 def evaluate(
     tasks: list[Task],
     policy: Policy,
@@ -247,8 +239,9 @@ def evaluate(
     todo = [task for task in tasks if task.id not in done]
     started, ran = time.perf_counter(), []
 
-    def keep(task: Task, record: dict[str, Any], trace: Trace) -> None:
+    def keep(task: Task, outcome: tuple[dict[str, Any], Trace]) -> None:
         nonlocal finished
+        record, trace = outcome
         if config.save_traces:
             trace.save(out / "traces" / f"{_safe(task.id)}.jsonl")
         _append(results_path, record)
@@ -258,20 +251,19 @@ def evaluate(
         if on_task:
             on_task(finished, len(tasks), record)
 
-    threaded = getattr(policy, "concurrent", False) and (workers > 1 or config.scaling.samples > 1)
-    if threaded:  # trajectories in threads: their tools in worker processes
+    in_threads = threaded(policy) and (workers > 1 or config.scaling.samples > 1)
+    if in_threads:  # trajectories in threads: their tools in worker processes
         config = replace(config, env=batch_config(config.env))
     if workers == 1:
         for task in todo:
-            keep(task, *evaluate_task(task, policy, config))
-    elif threaded:
+            keep(task, evaluate_task(task, policy, config))
+    elif in_threads:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vagent-eval") as pool:
-            _run_concurrently(todo, lambda task: pool.submit(evaluate_task, task, policy, config), workers, keep)
-    else:  # a portable policy: whole tasks in worker processes, each with its own policy and tools
-        context = worker_context((__name__, type(policy).__module__))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_task_process,
-                                 initargs=(policy, config, workers, Caller())) as pool:
-            _run_concurrently(todo, lambda task: pool.submit(_evaluate_in_process, task), workers, keep)
+            run_concurrently(todo, lambda task: pool.submit(evaluate_task, task, policy, config), workers, keep)
+    else:  # a portable policy: whole tasks in task processes, each with its own policy and in-process tools
+        run = (policy, replace(config, env=replace(config.env, tool_workers=0)))
+        with task_processes(workers, run, preload=(__name__, type(policy).__module__)) as pool:
+            run_concurrently(todo, lambda task: pool.submit(in_task_process, _evaluate_with, task), workers, keep)
     records = [done[task.id] for task in tasks if task.id in done]
     summary = summarise(records, tasks)
     summary["model"] = policy.name
@@ -283,45 +275,9 @@ def evaluate(
     return summary
 
 
-def _run_concurrently(todo: list[Task], submit: Callable[[Task], Future], workers: int,
-                      keep: Callable[[Task, dict[str, Any], Trace], None]) -> None:
-    """Keep ``workers`` tasks of ``todo`` running (``submit`` starts one); ``keep`` is called in this
-    thread as each finishes. After an error no new task starts; the running ones finish and are kept."""
-    queue = list(reversed(todo))
-    error: BaseException | None = None
-    running: dict[Future, Task] = {}
-    while queue and len(running) < workers:
-        task = queue.pop()
-        running[submit(task)] = task
-    while running:
-        finished, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in finished:
-            task = running.pop(future)
-            try:
-                keep(task, *future.result())
-            except BaseException as exc:  # noqa: BLE001 - stop starting tasks; finish and keep the running ones
-                error = error or exc
-        while error is None and queue and len(running) < workers:
-            task = queue.pop()
-            running[submit(task)] = task
-    if error is not None:
-        raise error
-
-
-_PROCESS_RUN: tuple[Policy, EvalConfig] | None = None
-"""In a task process (:func:`_start_task_process`): its copy of the policy and the run's config."""
-
-
-def _start_task_process(policy: Policy, config: EvalConfig, processes: int, caller: Caller) -> None:
-    """A task process's start: the caller's environment, the cores shared out, the policy and config kept."""
-    global _PROCESS_RUN
-    enter_worker(caller, (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1) // processes)
-    _PROCESS_RUN = (policy, replace(config, env=replace(config.env, tool_workers=0)))
-
-
-def _evaluate_in_process(task: Task) -> tuple[dict[str, Any], Trace]:
-    assert _PROCESS_RUN is not None, "_start_task_process did not run"
-    return evaluate_task(task, *_PROCESS_RUN)
+def _evaluate_with(run: tuple[Policy, EvalConfig], task: Task) -> tuple[dict[str, Any], Trace]:
+    """:func:`evaluate_task` in a task process, with that process's copy of the policy and config."""
+    return evaluate_task(task, *run)
 
 
 def throughput(records: list[dict[str, Any]], seconds: float, concurrency: int) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Batch paths submit at once: evaluation of a portable policy in task processes, test-time samples
+"""Batch paths submit at once: evaluation and collection of a portable policy in task processes, test-time samples
 and the GRPO tool phase with their tools in worker processes (issue 23). Each gives what the
 one-after-another path gives."""
 
@@ -47,6 +47,30 @@ def test_scripted_eval_runs_tasks_in_processes_with_the_same_results(text_video,
         assert len(list((tmp_path / f"c{concurrency}" / "traces").iterdir())) == 2
     assert runs[2] == runs[1]
     assert runs[1]["scenes"][0] == "3" and runs[1]["scenes"][2] >= 1  # a real answer, found with a tool
+
+
+def test_scripted_collect_in_task_processes_writes_the_same_dataset(text_video, scene_video, tmp_path):
+    from vagent.env.tasks import save_tasks
+    from vagent.training import collect
+
+    save_tasks(_tasks(text_video, scene_video), tmp_path / "tasks.jsonl")
+    index = {"clip_model": "ViT-S-32", "clip_pretrained": None, "allow_random_clip": True, "cache_dir": str(tmp_path / "cache")}
+    datasets = {}
+    for concurrency in (1, 2):
+        out = tmp_path / f"c{concurrency}" / "sft.jsonl"
+        result = collect.run(collect.load_config(None, {
+            "tasks": str(tmp_path / "tasks.jsonl"), "out": str(out), "min_reward": 0.5, "progress": False,
+            "concurrency": concurrency, "env": {"index": index, "budget": {"max_turns": 3}}}))
+        assert result.episodes == 3 and result.kept >= 2 and result.concurrency == concurrency
+        lines = [json.loads(line) for line in out.read_text().splitlines()]
+        images = [b["image"] for line in lines for m in line["messages"] if isinstance(m["content"], list)
+                  for b in m["content"] if b["type"] == "image"]
+        assert images and all((out.parent / image).is_file() for image in images)
+        datasets[concurrency] = lines
+    order = ["read", "scenes", "cut"]
+    ids = [line["task_id"] for line in datasets[2]]
+    assert ids == sorted(ids, key=order.index)  # task order, whichever task finished first
+    assert datasets[2] == datasets[1]
 
 
 def test_parallel_samples_with_pooled_tools_match_in_process_samples(text_video, scene_video, tmp_path):

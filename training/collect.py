@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -87,8 +88,14 @@ class CollectConfig:
     ``overview_frames`` / ``index`` of vagent 0.1 are still read, with a ``FutureWarning``."""
     progress: bool = True
     """Show a rich progress bar."""
+    concurrency: int = 1
+    """Tasks collected at once (:mod:`vagent.env.concurrency`): the scripted policy at temperature 0 in
+    that many worker processes, a server URL in threads (its tools in tool workers); other policies
+    one task at a time. The dataset is the same, in the same order, at any concurrency."""
 
     def __post_init__(self) -> None:
+        if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int) or self.concurrency < 1:
+            raise ConfigError(f"concurrency must be a whole number >= 1, got {self.concurrency!r}")
         if self.attempts < 1 or self.keep < 1:
             raise ConfigError(f"attempts and keep must be >= 1, got attempts={self.attempts}, keep={self.keep}")
         if self.keep > self.attempts:
@@ -118,6 +125,8 @@ class CollectResult:
     mean_reward: float = 0.0
     """Mean total reward over all episodes (kept or not)."""
     mean_accuracy: float = 0.0
+    concurrency: int = 1
+    """Tasks that ran at once (1 where the policy cannot run concurrently, see ``CollectConfig.concurrency``)."""
 
 
 def load_config(path: str | os.PathLike[str] | None = None, overrides: Any = None) -> CollectConfig:
@@ -183,53 +192,110 @@ def _policy(config: CollectConfig, task: Task, attempt: int, shared: list[Any]) 
     return shared[0]
 
 
+@dataclass
+class TaskOutcome:
+    """One task's attempts: the dataset lines kept and what every attempt scored."""
+
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    rewards: list[float] = field(default_factory=list)
+    accuracies: list[float] = field(default_factory=list)
+    dropped_reward: int = 0
+    dropped_inconsistent: int = 0
+
+
+def collect_task(config: CollectConfig, task: Task, shared: list[Any]) -> TaskOutcome:
+    """Run ``task`` up to ``attempts`` times and keep what passes (images written beside ``config.out``)."""
+    from vagent.agent.graph import run_episode
+
+    spec, out = RewardSpec.parse(config.env.reward), Path(config.out)
+    images_dir = out.with_name(out.name.removesuffix(".jsonl") + ".images")
+    outcome = TaskOutcome()
+    for attempt in range(config.attempts):
+        policy = _policy(config, task, attempt, shared)
+        env = replace(config.env, include_schemas=getattr(policy, "include_schemas", True))
+        episode = start_episode(task, env)
+        state = run_episode(episode, policy)
+        total, components = task_spec(task, spec).score(state, task)
+        outcome.rewards.append(total)
+        outcome.accuracies.append(accuracy(state, task))
+        good = total >= config.min_reward and state.end_reason == "answered"
+        if config.min_accuracy is not None:
+            good = good and outcome.accuracies[-1] >= config.min_accuracy
+        if not good:
+            outcome.dropped_reward += 1
+        elif final_turn_contradiction(state, task.answer_type) is not None:
+            outcome.dropped_inconsistent += 1
+        else:
+            line = trajectory_record(state, f"{task.id}-{attempt}", images_dir, out.parent)
+            line.update(reward=total, components=components, tools=episode.tools.schemas())
+            outcome.lines.append(line)
+            if len(outcome.lines) >= config.keep:
+                break
+    return outcome
+
+
+def _collect_with(config: CollectConfig, task: Task) -> TaskOutcome:
+    """:func:`collect_task` in a task process (the scripted policy: nothing shared to load)."""
+    return collect_task(config, task, [])
+
+
 def run(config: CollectConfig) -> CollectResult:
     """Collect, filter and write the dataset; returns counts and mean reward."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from vagent.agent.graph import run_episode
+    from vagent.env.concurrency import in_task_process, run_concurrently, task_processes, task_workers, threaded
+    from vagent.env.environment import batch_config
 
     if not config.tasks:
         raise ConfigError("collect: set tasks (a tasks.jsonl file)")
     tasks = load_tasks(config.tasks, check_videos=True)[: config.limit]
-    spec = RewardSpec.parse(config.env.reward)
     out = Path(config.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    images_dir = out.with_name(out.name.removesuffix(".jsonl") + ".images")
     result = CollectResult(path=out, tasks=len(tasks))
-    rewards, accuracies, covered, shared = [], [], set(), []
+    rewards, accuracies, shared = [], [], []
+    probe = _policy(config, tasks[0], 0, shared) if tasks else None  # a model loads once, before any thread
+    workers, notice = task_workers(probe, config.concurrency) if probe is not None else (1, None)
+    if notice:
+        logging.getLogger(__name__).warning(notice)
+    result.concurrency = workers
+    finished: dict[int, TaskOutcome] = {}
+    unwritten = [0]  # the first task whose lines are not written yet
     columns = [TextColumn("[bold]collect[/] {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, disable=not config.progress) as bar, open(out, "w", encoding="utf-8") as sink:
         job = bar.add_task("", total=len(tasks))
-        for task in tasks:
-            kept = 0
-            for attempt in range(config.attempts):
-                policy = _policy(config, task, attempt, shared)
-                env = replace(config.env, include_schemas=getattr(policy, "include_schemas", True))
-                episode = start_episode(task, env)
-                state = run_episode(episode, policy)
-                total, components = task_spec(task, spec).score(state, task)
-                rewards.append(total)
-                accuracies.append(accuracy(state, task))
-                result.episodes += 1
-                good = total >= config.min_reward and state.end_reason == "answered"
-                if config.min_accuracy is not None:
-                    good = good and accuracies[-1] >= config.min_accuracy
-                if not good:
-                    result.dropped_reward += 1
-                elif final_turn_contradiction(state, task.answer_type) is not None:
-                    result.dropped_inconsistent += 1
-                else:
-                    line = trajectory_record(state, f"{task.id}-{attempt}", images_dir, out.parent)
-                    line.update(reward=total, components=components, tools=episode.tools.schemas())
+
+        def keep(position: int, outcome: TaskOutcome) -> None:
+            """Count a finished task; write the finished tasks' lines in task order."""
+            finished[position] = outcome
+            result.episodes += len(outcome.rewards)
+            result.kept += len(outcome.lines)
+            result.dropped_reward += outcome.dropped_reward
+            result.dropped_inconsistent += outcome.dropped_inconsistent
+            result.tasks_covered += bool(outcome.lines)
+            rewards.extend(outcome.rewards)
+            accuracies.extend(outcome.accuracies)
+            while unwritten[0] in finished:
+                for line in finished.pop(unwritten[0]).lines:
                     sink.write(json.dumps(line, ensure_ascii=False) + "\n")
-                    kept += 1
-                    covered.add(task.id)
-                    if kept >= config.keep:
-                        break
-            result.kept += kept
-            bar.update(job, advance=1, description=f"{task.id} kept {result.kept}/{result.episodes}")
-    result.tasks_covered = len(covered)
+                unwritten[0] += 1
+            bar.update(job, advance=1, description=f"{tasks[position].id} kept {result.kept}/{result.episodes}")
+
+        positions = list(range(len(tasks)))
+        if workers == 1:
+            for position in positions:
+                keep(position, collect_task(config, tasks[position], shared))
+        elif threaded(probe):
+            threads_config = replace(config, env=batch_config(config.env))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vagent-collect") as pool:
+                run_concurrently(positions, lambda p: pool.submit(collect_task, threads_config, tasks[p], shared),
+                                 workers, keep)
+        else:  # the scripted policy: whole tasks in task processes with in-process tools
+            run_config = replace(config, env=replace(config.env, tool_workers=0), progress=False)
+            with task_processes(workers, run_config, preload=(__name__, type(probe).__module__)) as pool:
+                run_concurrently(positions, lambda p: pool.submit(in_task_process, _collect_with, tasks[p]),
+                                 workers, keep)
     result.mean_reward = sum(rewards) / len(rewards) if rewards else 0.0
     if accuracies:
         result.mean_accuracy = sum(accuracies) / len(accuracies)

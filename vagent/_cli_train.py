@@ -36,7 +36,8 @@ def train_collect(config: Optional[Path] = CONFIG_ARGUMENT, overrides: Optional[
     result = _training("collect", config, overrides)
     say(f"kept {result.kept}/{result.episodes} trajectories covering {result.tasks_covered}/{result.tasks} tasks; "
         f"dropped {result.dropped_reward} for reward, {result.dropped_inconsistent} for reasoning that names another answer "
-        f"(mean reward {result.mean_reward:.3f}, accuracy {result.mean_accuracy:.3f})\ndataset: {result.path}")
+        f"(mean reward {result.mean_reward:.3f}, accuracy {result.mean_accuracy:.3f}; {result.concurrency} at once)"
+        f"\ndataset: {result.path}")
 
 
 @train_app.command("sft")

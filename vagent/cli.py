@@ -266,7 +266,7 @@ def eval_command(
 
     def index_videos(policy: Any) -> list[Any]:
         """Index the tasks' videos first (the table only when some fail); drop the tasks of failed ones."""
-        from vagent.env.evaluate import task_workers
+        from vagent.env.concurrency import task_workers
 
         _, notice = task_workers(policy, concurrency)
         if notice:
