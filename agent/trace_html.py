@@ -117,7 +117,8 @@ def _episode_html(index: int, episode: EpisodeState, thumb: int | None) -> str:
     steps_by_message = {step.get("message_index"): step for step in episode.steps}
     rows = [f"<h2>Trajectory {index + 1}</h2>",
             f'<div class="meta">answer: <b>{esc(str(episode.answer))}</b> · end: {esc(str(episode.end_reason))}'
-            f" · turns {episode.turns} · tool calls {episode.tool_calls} · frames {episode.frames_shown}</div>"]
+            f" · turns {episode.turns} · tool calls {episode.tool_calls} · frames {episode.frames_shown}"
+            f"{f' · audio {num(episode.audio_seconds):g}s' if num(episode.audio_seconds) else ''}</div>"]
     if episode.error:
         rows.append(f'<div class="msg error">{esc(episode.error)}</div>')
     for position, message in enumerate(episode.messages):

@@ -111,12 +111,15 @@ def _marks(episode: EpisodeState, step: dict[str, Any], k: int, call: dict[str, 
 
 
 def _heard(episode: EpisodeState, x: Any, w: Any, row: int) -> list[str]:
-    """What ``listen`` heard: each line said at its times, its text inside as far as it fits and whole on hover."""
+    """What the model was given of the speech (``listen``'s lines, ``search_clips``' spoken matches): each line
+    said at its times, its text inside as far as it fits and whole on hover."""
     shapes, seen = [], set()
     for message in episode.messages:
-        data = message.get("data") if message.get("role") == "tool" and message.get("name") == "listen" else None
-        for line in data.get("lines") or [] if isinstance(data, dict) else []:
-            if not isinstance(line, (list, tuple)) or len(line) < 3 or (said := (num(line[0]), num(line[1]), str(line[2]))) in seen:
+        data = message.get("data") if message.get("role") == "tool" and isinstance(message.get("data"), dict) else {}
+        rows = [(row, 2) for row in data.get("lines") or []] if message.get("name") == "listen" else \
+            [(row, 3) for row in data.get("said") or []] if message.get("name") == "search_clips" else []
+        for line, at in rows:
+            if not isinstance(line, (list, tuple)) or len(line) <= at or (said := (num(line[0]), num(line[1]), str(line[at]))) in seen:
                 continue
             seen.add(said)
             a, b, text = said

@@ -87,3 +87,25 @@ def test_configs_spell_the_speech_settings_under_env_index_speech():
     assert config.env.index.speech == SpeechSettings(source="subtitles", model="base.en")
     assert env_config_from({"index": {"speech": {"source": "off"}}}).index.speech == SpeechSettings(source="off")
     assert config.env.index.key() == IndexSettings().key()  # the index itself does not change with them
+
+
+def test_the_page_also_draws_the_spoken_matches_search_gave(talk, tmp_path):
+    from dataclasses import replace
+
+    from vagent.agent.episode import Episode
+    from vagent.agent.protocol import ToolCall, render_tool_call
+    from vagent.agent.trace import Trace
+    from vagent.tools.index import IndexSettings
+    from vagent.tools.registry import VideoTools
+
+    settings = IndexSettings(cache_dir=tmp_path / "cache", speech=SpeechSettings(source="subtitles"))
+    tools = VideoTools.open(talk, replace(settings, clip_model="ViT-S-32", clip_pretrained=None, allow_random_clip=True))
+    try:
+        episode = Episode.start(tools, QUESTION, overview_frames=1)
+        episode.step(render_tool_call(ToolCall("search_clips", {"query": "code word"})))
+    finally:
+        tools.close()
+    page = Trace([episode.state], answer=None, meta={}).render_html(tmp_path / "search.html").read_text(encoding="utf-8")
+    lane = page[page.index(">heard</text>"):]
+    assert '<rect x="558.0" y="2" width="194.0"' in lane and "<title>heard 4.00s-6.00s: The code word is tiger.</title>" in lane
+    assert "Hello and welcome" not in lane and " · audio 2s</div>" in page  # only the match was given: 2 s of audio
