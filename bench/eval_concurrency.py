@@ -48,7 +48,7 @@ def main() -> None:
     print("| tasks | concurrency | runs | wall s (median) | runs' walls | x vs 1 | same answers |")
     print("|---|---|---|---|---|---|---|")
     for count in args.tasks:
-        tasks = work / f"tasks{count}.jsonl"
+        tasks = work / "gym" / f"tasks{count}.jsonl"  # beside the videos its lines name
         lines = (work / "gym" / "tasks.jsonl").read_text(encoding="utf-8").splitlines()[:count]
         tasks.write_text("\n".join(lines) + "\n", encoding="utf-8")
         walls: dict[int, list[float]] = {1: [], args.concurrency: []}
