@@ -93,6 +93,31 @@ def test_parallel_samples_with_pooled_tools_match_in_process_samples(text_video,
     assert shared_pool(2).max_in_flight >= 2  # the samples' calls ran at once
 
 
+def test_ask_samples_from_a_server_run_their_tool_calls_at_once(scene_video, tmp_path, monkeypatch):
+    """``vagent ask -n 2`` with a server URL: the two samples' calls run in tool workers at the same
+    time. The server is a loopback stand-in for vLLM (ChatServer): both first turns call read_text."""
+    import time
+
+    from typer.testing import CliRunner
+
+    from tests.test_hardening_cli import ChatServer
+    from vagent.cli import app
+
+    monkeypatch.setenv("VAGENT_TOOL_WORKERS", "3")  # a pool of its own: max_in_flight counts this run only
+    call = '<think>look</think>\n<tool_call>\n{"name": "read_text", "arguments": {"time": 5.0}}\n</tool_call>'
+    server = ChatServer([call, call, "<think>three scenes</think><answer>3</answer>"], on_request=lambda: time.sleep(0.3))
+    try:
+        result = CliRunner().invoke(app, [
+            "ask", str(scene_video.path), "How many scenes?", "--model", server.url, "--strategy", "self_consistency",
+            "-n", "2", "--cache-dir", str(tmp_path / "cache"), "--clip-model", "ViT-S-32", "--clip-pretrained", "random",
+            "--trace-out", str(tmp_path / "trace.jsonl")])
+    finally:
+        server.close()
+    assert result.exit_code == 0, result.output
+    assert "'3'×2" in result.output
+    assert shared_pool(3).max_in_flight >= 2
+
+
 def test_grpo_step_runs_all_rollouts_tool_calls_at_once(tiny_model_dir, tmp_path):
     """One GRPO step of 4 rollouts, each calling two tools in its first turn: the calls run in the tool
     workers at the same time, and every rollout still sees its results and earns its reward."""

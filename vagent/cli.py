@@ -177,7 +177,7 @@ def ask(
     from vagent.agent.measures import guessed
     from vagent.agent.scaling import run_scaled
     from vagent.agent.trace import Trace
-    from vagent.env.environment import start_question
+    from vagent.env.environment import batch_config, start_question, tools_for
 
     checked((check.question, question, options))
     is_server = run.check()
@@ -194,6 +194,10 @@ def ask(
         policy = run.policy()
     say(("model: ", "bold"), policy.name, ("   question: ", "bold"), question, limit=500)
     config = replace(config, include_schemas=policy.include_schemas)
+    if getattr(policy, "concurrent", False) and scaling.strategy != "single" and min(scaling.samples, scaling.parallel) > 1:
+        workers = batch_config(config).tool_workers  # samples at once: their calls in tool workers
+        if workers:
+            tools = tools_for(video, config.index, workers)
 
     def start(round_budget: Any, scale: int) -> Any:
         return start_question(tools, question, options, config, round_budget, scale)
