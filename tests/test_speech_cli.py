@@ -109,3 +109,12 @@ def test_the_page_also_draws_the_spoken_matches_search_gave(talk, tmp_path):
     lane = page[page.index(">heard</text>"):]
     assert '<rect x="558.0" y="2" width="194.0"' in lane and "<title>heard 4.00s-6.00s: The code word is tiger.</title>" in lane
     assert "Hello and welcome" not in lane and " · audio 2s</div>" in page  # only the match was given: 2 s of audio
+
+
+def test_lmms_eval_model_args_take_the_speech_settings_and_the_audio_budget():
+    from lmms_eval.models import get_model  # through lmms-eval's registry, as lmms-eval loads it (importing
+    # vagent.lmms first would initialise the registry half-way)
+
+    model = get_model("vagent")(policy="scripted", clip_pretrained="random", speech="subtitles", speech_model="base.en", max_audio_seconds="30")
+    assert model.config.index.speech == SpeechSettings(source="subtitles", model="base.en")
+    assert model.config.budget.max_audio_seconds == 30.0

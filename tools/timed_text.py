@@ -67,9 +67,11 @@ class SpeechSettings:
             raise ValueError(f"max_audio_seconds must be > 0, got {self.max_audio_seconds}")
 
     @classmethod
-    def from_env(cls) -> "SpeechSettings":
-        """Defaults, with ``$VAGENT_SPEECH`` (a source) and ``$VAGENT_SPEECH_MODEL`` (a faster-whisper id) when set."""
-        return cls(source=os.environ.get("VAGENT_SPEECH") or "auto", model=os.environ.get("VAGENT_SPEECH_MODEL") or "tiny.en")
+    def from_env(cls, source: str | None = None, model: str | None = None) -> "SpeechSettings":
+        """Defaults, with ``$VAGENT_SPEECH`` (a source) and ``$VAGENT_SPEECH_MODEL`` (a faster-whisper id) when
+        set; ``source`` / ``model`` when given (``--speech`` / ``--speech-model``) override them."""
+        return cls(source=source or os.environ.get("VAGENT_SPEECH") or "auto",
+                   model=model or os.environ.get("VAGENT_SPEECH_MODEL") or "tiny.en")
 
     def transcript_fields(self) -> dict[str, Any]:
         """Every field a transcript depends on (what its cache key hashes and its entry records)."""

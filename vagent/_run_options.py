@@ -8,7 +8,7 @@ budget, sampling, scaling and index options, their checks and their defaults exi
 # no ``from __future__ import annotations``: typer reads the fields' types as objects
 import functools
 import inspect
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -163,10 +163,9 @@ def index_settings(cache_dir: Optional[Path], clip_model: str, clip_pretrained: 
     if speech is not None and speech not in SOURCES:
         fail(f"--speech must be one of {', '.join(SOURCES)} (got {speech!r})")
     pretrained = None if clip_pretrained.lower() in ("random", "none") else clip_pretrained
-    given = {name: value for name, value in (("source", speech), ("model", speech_model)) if value is not None}
     try:
         return IndexSettings(clip_model=clip_model, clip_pretrained=pretrained, allow_random_clip=pretrained is None,
-                             embed_fps=embed_fps, cache_dir=cache_dir, speech=replace(SpeechSettings.from_env(), **given))
+                             embed_fps=embed_fps, cache_dir=cache_dir, speech=SpeechSettings.from_env(speech, speech_model))
     except ValueError as exc:
         fail(str(exc))
 

@@ -71,6 +71,8 @@ class Settings:
     clip_model: str = "ViT-B-32"
     clip_pretrained: str = "openai"
     embed_fps: float = 1.0
+    speech: str | None = None
+    speech_model: str | None = None
 
 
 class VagentLMM(lmms):
@@ -90,6 +92,7 @@ class VagentLMM(lmms):
         from vagent.env.environment import EnvConfig
         from vagent.tools.index import IndexSettings
         from vagent.tools.registry import ToolLimits
+        from vagent.tools.timed_text import SpeechSettings
 
         known = {name: args.pop(name) for name in list(args) if name in Settings.__dataclass_fields__}
         args.pop("batch_size", None), args.pop("device", None)  # lmms-eval passes these to every model
@@ -105,7 +108,8 @@ class VagentLMM(lmms):
                                      agree=settings.agree)
         random = settings.clip_pretrained.lower() in ("random", "none")
         index = IndexSettings(clip_model=settings.clip_model, clip_pretrained=None if random else settings.clip_pretrained,
-                              allow_random_clip=random, embed_fps=settings.embed_fps, cache_dir=cache_dir)
+                              allow_random_clip=random, embed_fps=settings.embed_fps, cache_dir=cache_dir,
+                              speech=SpeechSettings.from_env(settings.speech, settings.speech_model))
         budget = Budget(max_turns=settings.max_turns, max_frames=settings.max_frames, max_seconds=settings.max_seconds,
                         max_audio_seconds=settings.max_audio_seconds)
         self.config = EnvConfig(budget=budget, overview_frames=settings.overview_frames, index=index,
