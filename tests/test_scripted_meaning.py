@@ -110,6 +110,9 @@ def test_a_colour_of_the_picture_is_placed_in_time(colour_clip, tmp_path):
         ("Which part of the clip has a red backdrop?", ["Near the start.", "Around the middle.", "Towards the end.", "The whole time."], "B"),
         ("When is the screen blue?", ["Throughout the video.", "At the end of the video.", "At the beginning of the video."], "B"),
         ("During which part of the video is the screen bright?", ["In the middle.", "At the start.", "At the end."], "B"),
+        ("When does the red background first appear?", ["At 0.5 seconds.", "At 1.4 seconds.", "At 2.7 seconds."], "B"),
+        ("When does the red backdrop go away?", ["At 1.4 s", "At 2.7 s", "At 3.5 s"], "B"),
+        ("For how many seconds is the screen red?", ["About 1.3 seconds.", "About 2.5 seconds."], "A"),
     ])
     state = _ask(colour_clip, tmp_path, "When is the picture white?")
     assert temporal_iou(parse_spans(state.answer), [(0.0, 1.4)]) >= 0.8, state.answer
@@ -122,6 +125,7 @@ def test_options_describing_a_course_of_colours_are_matched_to_the_one_measured(
          ["Red, then white, then blue.", "White, then red, then blue.", "Blue, then red, then white."], "B"),
         ("How does the picture change over the clip?", ["From white to blue.", "From red to white to blue.", "From white to red to blue."], "C"),
         ("Does the video go from dark to bright or from bright to dark?", ["From dark to bright.", "From bright to dark."], "B"),
+        ("Which option orders the background colours correctly?", ["Red, white, blue.", "White, red, blue.", "Blue, white, red."], "B"),
     ])
 
 
@@ -140,6 +144,8 @@ def test_a_web_address_is_read_where_the_question_points(notice_clip, tmp_path):
         ("What website is shown as the video ends?", ["EXAMPLE.COM.", "SAMPLE.NET.", "EXAMPLE.ORG.", "WIDGETS.ORG."], "C"),
         ("Which URL appears in the final moments?", None, "www.example.org"),
         ("What year does the copyright line at the end give?", None, "2021"),
+        ("What is the name of the website shown at the end?", ["EXAMPLE.COM.", "EXAMPLE.ORG."], "B"),
+        ("At what time is the web address first shown?", ["0.5 s", "2 s", "3.5 s"], "B"),
     ])
     state = _ask(notice_clip, tmp_path, "Which web address is shown at the start of the clip?", ["EXAMPLE.COM.", "SAMPLE.NET.", "EXAMPLE.ORG."])
     assert guessed(state), state.answer  # the title card holds no address: read there, nothing decides
@@ -195,6 +201,9 @@ def test_questions_about_people_and_things_stay_general(question, options):
     ("Which site is advertised when the clip ends?", None, "read_at"),
     ("Which of these is printed in the closing seconds?", ["EXAMPLE.ORG.", "SAMPLE.NET."], "read_at"),
     ("What email address is given in the credits?", None, "read"),
+    ("When does the website first appear?", None, "text_event"),
+    ("How long is the background blue?", None, "when"),
+    ("What is the order of the scenes?", ["white, blue, red", "white, red, blue"], "sequence"),
 ])
 def test_questions_about_the_picture_get_the_plan_that_measures_it(question, options, kind):
     assert classify_question(question, options) == kind

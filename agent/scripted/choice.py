@@ -116,27 +116,31 @@ def parts_option(options: list[str], spans: list[tuple[float, float]], duration:
 _ORDERED = re.compile(r"\bto\b|\bthen\b|->|→|\bfollowed by\b|\binto\b|\bbefore\b", re.I)
 
 
-def option_sequence(option: str) -> list[str] | None:
+def option_sequence(option: str, ordered: bool = False) -> list[str] | None:
     """The colours (or ``bright`` / ``dark``) an option names in order, when it names a course of two or
-    more ("From gray to red to green."), else None.
+    more ("From gray to red to green."), else None; a plain list ("Gray, red, green.") is a course only
+    when the question asks for an order (``ordered``).
 
     >>> option_sequence("From gray to red to green."), option_sequence("dark, then light"), option_sequence("Red.")
     (['gray', 'red', 'green'], ['dark', 'bright'], None)
+    >>> option_sequence("Gray, red, green."), option_sequence("Gray, red, green.", ordered=True)
+    (None, ['gray', 'red', 'green'])
     """
-    if not _ORDERED.search(option):
+    if not (ordered or _ORDERED.search(option)):
         return None
     words = [_SYNONYMS.get(w, w) for w in re.findall(r"[a-z]+", option.lower()) if w in COLOUR_WORDS]
     course = [w for i, w in enumerate(words) if i == 0 or w != words[i - 1]]
     return course if len(course) >= 2 else None
 
 
-def sequence_options(options: list[str]) -> list[list[str]] | None:
-    """Each option's course of colours when every option writes one and no two write the same, else None.
+def sequence_options(options: list[str], ordered: bool = False) -> list[list[str]] | None:
+    """Each option's course of colours when every option writes one and no two write the same, else None
+    (``ordered``: the question asks for an order, see :func:`option_sequence`).
 
     >>> sequence_options(["From gray to red.", "From red to gray."]), sequence_options(["From Tokyo to Osaka.", "From red to gray."])
     ([['gray', 'red'], ['red', 'gray']], None)
     """
-    courses = [option_sequence(o) for o in options]
+    courses = [option_sequence(o, ordered) for o in options]
     if len(options) < 2 or any(c is None for c in courses) or len({tuple(c) for c in courses}) < len(courses):  # type: ignore[arg-type]
         return None
     return courses  # type: ignore[return-value]

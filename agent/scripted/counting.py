@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.choice import asked_colour, yes_no_options
+from vagent.agent.scripted.choice import asked_colour, time_options, yes_no_options
 from vagent.agent.scripted.evidence import Evidence, Move, fmt_number
 from vagent.agent.scripted.pixels import brightness, colour_name, dominant_color
 from vagent.agent.scripted.question import asked_type
@@ -153,7 +153,7 @@ class CountPlan(Evidence):
         if kind == "number" and re.search(r"\b(?:during|in|within) which second\b", self.c.question.lower()):
             whole = int(cut + 1e-6)
             return f"{found}: inside the second from {whole}s to {whole + 1}s, second {whole}.", str(whole)
-        if kind == "number":
+        if kind == "number" or time_options(self.c.options) is not None:  # options that are moments: the cut's
             return f"{found}.", fmt_number(round(cut, 2))
         return (f"{found}, so the picture changes at about that moment.",
                 f"[{max(0.0, cut - 0.2):.2f}, {min(self.c.duration, cut + 0.2):.2f}]")

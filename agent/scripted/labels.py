@@ -27,28 +27,30 @@ into about roughly around approximately exactly first last end beginning start m
 kind sort type digit digits field entry shown? visible you can see given counter reading overlay caption""".split())
 
 
+_PRINTED = re.compile(r"\bweb\s*(?:sites?|address(?:es)?|pages?|links?)\b|\bsites? address\b|\burls?\b|\bhomepage\b|"
+                      r"\bdomain(?:\s+name)?s?\b|\be-?mail(?:\s+address)?(?:es)?\b|"
+                      r"(?<!construction )(?<!building )(?<!camp)(?<!work )\bsite\b(?=.*\b(?:advertis|promot|shown|displayed|written|"
+                      r"printed|appears?|listed|given|on screen))", re.I)
+"""Words for a printed address ("site" only where it is shown or advertised, not a building site)."""
+
+
 def asked_kind(question: str) -> str | None:
     """``year``, ``address``, ``email`` or ``name`` when the question asks for one, else None.
 
     >>> asked_kind("What year is in the copyright line?"), asked_kind("Which website is shown?"), asked_kind("What lap is it?")
     ('year', 'address', None)
-    >>> asked_kind("Whose name is on the copyright notice?")
-    'name'
+    >>> asked_kind("Whose name is on the copyright notice?"), asked_kind("What is the name of the website shown at the end?")
+    ('name', 'address')
     """
     q = question.lower()
+    if _PRINTED.search(q):  # "the name of the website" asks for the address
+        return "email" if re.search(r"\be-?mail\b", q) else "address"
     if re.search(_KINDS["name"][0], q) and not re.search(r"\byears?\b|\bwhen\b", q):
         return "name"  # "who holds the copyright" asks for a name, not the year beside it
     for kind, (asks, _) in _KINDS.items():
         if re.search(asks, q) and not (kind == "address" and re.search(r"\be-?mail\b", q)):
             return kind
     return None
-
-
-_PRINTED = re.compile(r"\bweb\s*(?:sites?|address(?:es)?|pages?|links?)\b|\bsites? address\b|\burls?\b|\bhomepage\b|"
-                      r"\bdomain(?:\s+name)?s?\b|\be-?mail(?:\s+address)?(?:es)?\b|"
-                      r"(?<!construction )(?<!building )(?<!camp)(?<!work )\bsite\b(?=.*\b(?:advertis|promot|shown|displayed|written|"
-                      r"printed|appears?|listed|given|on screen))", re.I)
-"""Words for a printed address ("site" only where it is shown or advertised, not a building site)."""
 
 
 def asks_printed(question: str, options: list[str] | None = None) -> bool:
@@ -66,6 +68,16 @@ def asks_printed(question: str, options: list[str] | None = None) -> bool:
         return True
     kinds = [_KINDS["address"][1], _KINDS["email"][1]]
     return bool(options) and any(all(re.search(k, o.strip().rstrip("."), re.I) for o in options) for k in kinds)
+
+
+def line_of_kind(kind: str | None, line: str) -> bool:
+    """Whether a line read on screen holds a value of ``kind`` (an address, an e-mail, a year; a name
+    is only found beside a label, so never here).
+
+    >>> line_of_kind("address", "visit www.example.org"), line_of_kind("address", "CHAPTER ONE"), line_of_kind(None, "x")
+    (True, False, False)
+    """
+    return kind in ("address", "email", "year") and bool(re.search(_KINDS[kind][1], line, re.I))
 
 
 def label_words(question: str) -> list[str]:

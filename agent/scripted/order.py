@@ -17,6 +17,7 @@ from PIL import Image
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.colour import ColourPlan
 from vagent.agent.scripted.evidence import Move, clean_code, matches
+from vagent.agent.scripted.labels import asked_kind, line_of_kind
 from vagent.agent.scripted.pixels import dominant_color
 from vagent.agent.scripted.question import asked_type, named_text, order_word, region
 from vagent.answers import LETTERS
@@ -53,11 +54,18 @@ class OrderPlan(ColourPlan):
 
     # ---------------------------------------------------------- text_event: find named text, then what is after / before
     def _event(self) -> tuple[str, str]:
-        return named_text(self.c.question) or "", order_word(self.c.question) or "when"
+        """The text looked for (its words, or the kind asked for: "a web address") and the order word."""
+        kind = None if named_text(self.c.question) else asked_kind(self.c.question)
+        described = {"address": "a web address", "email": "an e-mail address", "year": "a year"}.get(kind or "", "")
+        return named_text(self.c.question) or described, order_word(self.c.question) or "when"
+
+    def _is_wanted(self, line: str) -> bool:
+        """Whether a line read is the text looked for: its words, or a line of the kind asked for."""
+        named = named_text(self.c.question)
+        return matches(line, named) if named else line_of_kind(asked_kind(self.c.question), line)
 
     def _flags(self) -> list[tuple[float, bool, list[str]]]:
-        wanted, _ = self._event()
-        return [(t, any(matches(x, wanted) for x in lines), lines) for t, lines in self.reads()]
+        return [(t, any(self._is_wanted(x) for x in lines), lines) for t, lines in self.reads()]
 
     def _step_text_event(self) -> Move:
         wanted, order = self._event()
@@ -117,7 +125,7 @@ class OrderPlan(ColourPlan):
         before = [t for t in times if t < first]
         after = [t for t in times if t > last]
         if order == "when" and kind != "span":  # what else is on screen while it is shown
-            during = [(t, [x for x in lines if not matches(x, wanted)]) for t, hit, lines in flags if hit]
+            during = [(t, [x for x in lines if not self._is_wanted(x)]) for t, hit, lines in flags if hit]
             during = [(t, lines) for t, lines in during if lines]
             if during:
                 t, lines = during[0]

@@ -22,7 +22,7 @@ from vagent.agent.scripted.general import GeneralPlan
 from vagent.agent.scripted.oracle import Oracle
 from vagent.agent.scripted.order import OrderPlan
 from vagent.agent.scripted.overview import Overview
-from vagent.agent.scripted.question import classify_question, picture_target
+from vagent.agent.scripted.question import asked_moment, classify_question, picture_target
 from vagent.agent.scripted.reading import ReadPlan
 from vagent.agent.scripted.sequence import SequencePlan
 from vagent.agent.scripted.when import WhenPlan
@@ -122,7 +122,8 @@ class Plan(WhenPlan, ReadPlan, CountPlan, SequencePlan, WherePlan, GeneralPlan, 
             if pick is not None:
                 return f"{think} That is {self.c.options[pick]!r} of a {self.c.duration:.1f} s video: option {LETTERS[pick]}.", LETTERS[pick]
             return self.unsure_choice(f"{think} That answer ({answer}) does not single out one part of the video")
-        moment = (times[0] + times[1]) / 2 if len(times) == 2 else times[0] if times else None  # a span: its middle
+        spans = parse_spans(answer) if times else []
+        moment = asked_moment(self.c.question, spans)[0] if spans else times[0] if times else None  # a span: the moment asked
         number = parse_number(answer) if moment is None and number_options(self.c.options) is not None else None
         pick = (nearest_time_option(self.c.options, moment) if moment is not None else
                 nearest_number_option(self.c.options, number) if number is not None else text_option(self.c.options, answer))

@@ -172,6 +172,43 @@ def asks_when(question: str, options: list[str] | None) -> bool:
     return bool(options) and (all(TIMED.search(words_to_numbers(o)) for o in options) or part_options(options) is not None)
 
 
+_HOW_LONG = re.compile(r"\bhow long\b|\bhow many seconds\b|\bfor how much time\b|\b(?:what|which) (?:is the )?(?:duration|length of time)\b", re.I)
+_ONSET = re.compile(r"\b(?:appear\w*|start\w*|begin\w*|shows? up|first|comes? on|emerg\w*)\b", re.I)
+_OFFSET = re.compile(r"\b(?:disappear\w*|vanish\w*|ends?|ended|stop\w*|go(?:es)? away|leaves?|gone|last seen|finish\w*)\b", re.I)
+
+
+def asks_order(question: str) -> bool:
+    """Whether the question asks for an order or a course ("in what order", "sequence", "how ... change").
+
+    >>> asks_order("Which option orders the background colours correctly?"), asks_order("What are the colours of the doors?")
+    (True, False)
+    """
+    return bool(re.search(r"\border\w*|\bsequence\b|\bsuccession\b|\bprogress\w*|\bchang\w*|\btransition\w*|\bone after another\b"
+                          r"|\bgoes? from\b", question, re.I))
+
+
+def asks_how_long(question: str) -> bool:
+    """Whether the question asks for a duration ("how long", "for how many seconds")."""
+    return bool(_HOW_LONG.search(question))
+
+
+def asked_moment(question: str, spans: list[tuple[float, float]]) -> tuple[float, str]:
+    """The moment of ``spans`` the question asks for, and in what words: the start of the first when it
+    asks when something appears or starts, the end of the last when it asks when it ends or goes, else
+    the middle of the first.
+
+    >>> asked_moment("When does the red background first appear?", [(1.0, 2.0)]), asked_moment("When does it go away?", [(1.0, 2.0)])
+    ((1.0, 'when it starts'), (2.0, 'when it ends'))
+    """
+    q = re.sub(r"\bthe (?:end|start|beginning) of the \w+", " ", question)
+    onset, offset = bool(_ONSET.search(q)), bool(_OFFSET.search(q))
+    if onset and not offset:
+        return spans[0][0], "when it starts"
+    if offset and not onset:
+        return spans[-1][1], "when it ends"
+    return (spans[0][0] + spans[0][1]) / 2, "when it is shown (the middle of the time it is shown)"
+
+
 def picture_target(question: str) -> str | None:
     """The colour (or ``bright`` / ``dark``) of the picture as a whole that the question names ("the red
     background", "the screen is dark"), else None; a coloured thing ("the red car") is no picture colour.
@@ -249,14 +286,15 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
         return "count"  # of picture changes, or of colours (counting.py tells which)
     if re.search(r"\bwhere\b", q) and TIME_IN_Q.search(question) and OBJECT.search(question):
         return "where"
-    if options and sequence_options(options) is not None and (about_picture(question) or _intent(question) != "general"):
+    if options and sequence_options(options, asks_order(question)) is not None and (about_picture(question) or _intent(question) != "general"):
         return "sequence"  # each option is a course of the picture's colours ("From gray to red.")
     if ASKS_WHEN.search(q) and OBJECT.search(question):  # "when" as the question word, not "what happens when"
         return "when"
-    if asks_when(question, options) and picture_target(question) and not re.search(r"\bchang|\bswitch", q) and not _BECOMES.search(q):
-        return "when"  # when the picture is a colour (a span, placed among the options' times or parts)
-    if asks_printed(question, options):  # a web address, an e-mail: printed text, read where the question points
-        return "read_at" if time_ref(question, 1e9) is not None else "read"
+    if ((asks_when(question, options) or asks_how_long(question)) and picture_target(question)
+            and not re.search(r"\bchang|\bswitch", q) and not _BECOMES.search(q)):
+        return "when"  # when (or how long) the picture is a colour: a span, placed among the options' times or parts
+    if asks_printed(question, options):  # a web address, an e-mail: printed text, read where asked (or found, for "when")
+        return "text_event" if ASKS_WHEN.search(q) else "read_at" if time_ref(question, 1e9) is not None else "read"
     if names_screen_text(question) and order_word(question) and (asks_for_text(question) or order_word(question) != "when"
                                                           or re.search(r"^\s*when\b", q)):
         return "text_event"

@@ -19,6 +19,7 @@ from vagent.agent.scripted.choice import sequence_options
 from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.order import OrderPlan
 from vagent.agent.scripted.pixels import brightness, colour_distance, colour_name, median_colour
+from vagent.agent.scripted.question import asks_order
 from vagent.answers import LETTERS
 
 MARGIN = 0.2
@@ -87,7 +88,7 @@ class SequencePlan(OrderPlan):
         return measured
 
     def _answer_sequence(self) -> tuple[str, str]:
-        courses = sequence_options(self.c.options) or []
+        courses = sequence_options(self.c.options, asks_order(self.c.question)) or []
         vocabulary = {word for c in courses for word in c}
         measured = self._measured(vocabulary)
         if not measured:

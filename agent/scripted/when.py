@@ -9,9 +9,10 @@ among the options' times or parts of the video by ``Plan.to_option``).
 from __future__ import annotations
 
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.evidence import MAX_CROP_FRAMES, Evidence, Move, fmt_spans
+from vagent.agent.scripted.evidence import MAX_CROP_FRAMES, Evidence, Move, fmt_number, fmt_spans
 from vagent.agent.scripted.pixels import brightness, colour_name, contains
-from vagent.agent.scripted.question import picture_target
+from vagent.agent.scripted.choice import time_options
+from vagent.agent.scripted.question import asked_moment, asks_how_long, picture_target
 
 
 class WhenPlan(Evidence):
@@ -101,7 +102,14 @@ class WhenPlan(Evidence):
             spans.append((round(start, 2), round(end, 2)))
         if spans:
             seen = "in the frames I checked" if self.ok("crop_clip") else "in the overview frames (the only frames I have)"
-            return f"The {phrase} is visible from {spans[0][0]:.2f}s to {spans[-1][1]:.2f}s {seen}.", fmt_spans(spans)
+            found = f"The {phrase} is visible from {spans[0][0]:.2f}s to {spans[-1][1]:.2f}s {seen}"
+            if asks_how_long(self.c.question):
+                total = sum(b - a for a, b in spans)
+                return f"{found}: {total:.2f} s in all.", fmt_number(round(total, 2))
+            if self.c.options and time_options(self.c.options) is not None:  # the options are moments: the one asked for
+                moment, what = asked_moment(self.c.question, spans)
+                return f"{found}; the question asks {what}: {moment:.2f}s.", fmt_number(round(moment, 2))
+            return f"{found}.", fmt_spans(spans)
         if self.c.options:  # nothing seen to place among the options
             return self.unsure_choice(f"I never saw the {phrase} in the frames I checked")
         hits = self.hits()
