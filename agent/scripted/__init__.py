@@ -16,6 +16,7 @@ The package, one module per job:
 ``policy``    dispatch: :class:`ScriptedPolicy` and :class:`~vagent.agent.scripted.policy.Plan`
 ``chat``      reading the messages: question, overview, tool results (their ``data``), budget spent
 ``question``  reading the question: its kind, the time it points at, order words, named text, answer type
+``picture``   what the question asks of the picture as a whole: colour, brightness, change, when, how long, order
 ``pixels``    colour masks, boxes, text-likeness, colour shares, brightness
 ``evidence``  the plans' base: results so far, tool calls within limits, answers in the question's type
 ``when``      when a coloured object, or the picture as a colour or bright / dark, is on screen (a span)

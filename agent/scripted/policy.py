@@ -20,13 +20,13 @@ from vagent.agent.scripted.counting import CountPlan
 from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.general import GeneralPlan
 from vagent.agent.scripted.oracle import Oracle
-from vagent.agent.scripted.order import OrderPlan
 from vagent.agent.scripted.overview import Overview
-from vagent.agent.scripted.question import asked_moment, classify_question, picture_target
+from vagent.agent.scripted.picture import asked_moment, picture_target
+from vagent.agent.scripted.question import classify_question
 from vagent.agent.scripted.reading import ReadPlan
 from vagent.agent.scripted.sequence import SequencePlan
-from vagent.agent.scripted.when import WhenPlan
 from vagent.agent.scripted.timeexpr import times_in
+from vagent.agent.scripted.when import WhenPlan
 from vagent.agent.scripted.where import WherePlan
 from vagent.answers import LETTERS, parse_number, parse_spans
 

@@ -18,8 +18,8 @@ from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.choice import sequence_options
 from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.order import OrderPlan
+from vagent.agent.scripted.picture import asks_order
 from vagent.agent.scripted.pixels import brightness, colour_distance, colour_name, median_colour
-from vagent.agent.scripted.question import asks_order
 from vagent.answers import LETTERS
 
 MARGIN = 0.2

@@ -9,10 +9,10 @@ among the options' times or parts of the video by ``Plan.to_option``).
 from __future__ import annotations
 
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.evidence import MAX_CROP_FRAMES, Evidence, Move, fmt_number, fmt_spans
-from vagent.agent.scripted.pixels import brightness, colour_name, contains
 from vagent.agent.scripted.choice import time_options
-from vagent.agent.scripted.question import asked_moment, asks_how_long, picture_target
+from vagent.agent.scripted.evidence import MAX_CROP_FRAMES, Evidence, Move, fmt_number, fmt_spans
+from vagent.agent.scripted.picture import asked_moment, asks_how_long, picture_target
+from vagent.agent.scripted.pixels import brightness, colour_name, contains
 
 
 class WhenPlan(Evidence):

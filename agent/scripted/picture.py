@@ -1,0 +1,145 @@
+"""What a question asks of the picture as a whole: its colour or brightness, a change of it, when or
+how long it is a colour, the moment of a span it asks for, and an order of colours. Pure functions on
+the question text (doctested); :mod:`~vagent.agent.scripted.question` decides the plan with them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
+from vagent.agent.scripted.choice import asked_colour, part_options
+from vagent.agent.scripted.timeexpr import TIMED, words_to_numbers
+
+_COLOR_WORDS = "|".join([*COLOR_HUES, *NEUTRAL_COLORS])
+OBJECT = re.compile(rf"\b({_COLOR_WORDS})\s+([a-z]+)", re.I)
+"""A coloured object named in the question (``red triangle``)."""
+
+_NOT_A_THING = set("a an the is are was were it its this that and or then to into at in on of for from by with during "
+                   "throughout all first last shown visible".split())
+"""Words after a colour word that do not make it a thing's colour ("red at first", "red and blue", "is red in")."""
+
+ASKS_WHEN = re.compile(r"^\s*when\b|\bat what (?:time|point|moment)\b|\bwhat time\b|\btime span\b|\bfrom when\b", re.I)
+"""The question asks for a time (``when`` as its question word)."""
+
+def asks_for_colour(question: str) -> bool:
+    return bool(re.search(r"\bcolou?rs?\b|\bbright(?:er|ness)?\b|\bdark(?:er)?\b|\bhue\b", question.lower()))
+
+
+BECOMES = re.compile(rf"\b(?:turns?|turned|turning|goes|go|went|becomes?|became|fades?|faded)\s+(?:to\s+|into\s+)?"
+                      rf"(?:\w+\s+)?(?:{_COLOR_WORDS}|bright|dark|light)\b", re.I)
+
+
+def asks_for_change(question: str) -> bool:
+    """Whether the question is about the picture changing: cuts, shots, scenes, transitions, a change,
+    or the picture becoming a colour or brightness ("turns green", "goes dark").
+
+    >>> asks_for_change("When does the screen go blue?"), asks_for_change("How many shots are there?"), asks_for_change("Who goes first?")
+    (True, True, False)
+    """
+    q = question.lower()
+    return bool(re.search(r"\b(cuts?|shots?|scenes?|transitions?|chang(?:e|es|ed|ing)|switch(?:es|ed|ing)?)\b", q) or BECOMES.search(q))
+
+
+def counts_picture(question: str) -> bool:
+    """Whether a "how many" question counts what the count plan measures: cuts, scenes, shots,
+    transitions, changes of the picture, or background colours (not objects, people or actions).
+
+    >>> counts_picture("How many shots does the clip have?"), counts_picture("How many times does the background colour change?")
+    (True, True)
+    >>> counts_picture("How many rubber objects enter the scene?"), counts_picture("How many times does the butterfly occur?")
+    (False, False)
+    """
+    m = re.search(r"\bhow many\s+((?:[\w'-]+\W*){1,3})", question.lower())
+    if not m:
+        return False
+    counted = m.group(1)  # the first words after "how many": what is counted
+    if re.search(r"\b(cuts?|scenes?|shots?|transitions?|changes?)\b", counted):
+        return True
+    if re.search(r"\bcolou?rs?\b", counted):
+        return about_picture(question)
+    return counted.startswith("times") and asks_for_change(question) and not re.search(r"\b(?:enter|leave|exit)s?\s+the\s+scene\b", question.lower())
+
+
+_PICTURE = re.compile(r"\b(?:background|backdrop|screen|picture|frame|image|display|shot|scene|footage)s?\b", re.I)
+
+
+def about_picture(question: str) -> bool:
+    """Whether the question is about the picture as a whole (its background, the screen, the frame),
+    which is what colour and brightness are measured on, rather than a thing in it ("the car", "his coat").
+
+    >>> about_picture("What colour is the background at 2 s?"), about_picture("Which color is the coat worn by the anchor in the video?")
+    (True, False)
+    """
+    return bool(_PICTURE.search(question))
+
+
+_WHICH_PART = re.compile(r"\b(?:which|what)\s+(?:part|portion|section|segment|stage|point|moment)s?\s+(?:of|in)\s+the\s+"
+                         r"(?:video|clip|footage|film|movie|recording)\b", re.I)
+
+
+def asks_when(question: str, options: list[str] | None) -> bool:
+    """Whether the question asks for a time: ``when`` as its question word, "which part of the video",
+    or options that are all times or all parts of the video (whatever the question's words).
+
+    >>> asks_when("During which part of the clip is the screen red?", None), asks_when("Which is it?", ["0:02", "0:05"])
+    (True, True)
+    >>> asks_when("What happens when the man sits down?", None)
+    False
+    """
+    if ASKS_WHEN.search(question) or _WHICH_PART.search(question):
+        return True
+    return bool(options) and (all(TIMED.search(words_to_numbers(o)) for o in options) or part_options(options) is not None)
+
+
+_HOW_LONG = re.compile(r"\bhow long\b|\bhow many seconds\b|\bfor how much time\b|\b(?:what|which) (?:is the )?(?:duration|length of time)\b", re.I)
+_ONSET = re.compile(r"\b(?:appear\w*|start\w*|begin\w*|shows? up|first|comes? on|emerg\w*)\b", re.I)
+_OFFSET = re.compile(r"\b(?:disappear\w*|vanish\w*|ends?|ended|stop\w*|go(?:es)? away|leaves?|gone|last seen|finish\w*)\b", re.I)
+
+
+def asks_order(question: str) -> bool:
+    """Whether the question asks for an order or a course ("in what order", "sequence", "how ... change").
+
+    >>> asks_order("Which option orders the background colours correctly?"), asks_order("What are the colours of the doors?")
+    (True, False)
+    """
+    return bool(re.search(r"\border\w*|\bsequence\b|\bsuccession\b|\bprogress\w*|\bchang\w*|\btransition\w*|\bone after another\b"
+                          r"|\bgoes? from\b", question, re.I))
+
+
+def asks_how_long(question: str) -> bool:
+    """Whether the question asks for a duration ("how long", "for how many seconds")."""
+    return bool(_HOW_LONG.search(question))
+
+
+def asked_moment(question: str, spans: list[tuple[float, float]]) -> tuple[float, str]:
+    """The moment of ``spans`` the question asks for, and in what words: the start of the first when it
+    asks when something appears or starts, the end of the last when it asks when it ends or goes, else
+    the middle of the first.
+
+    >>> asked_moment("When does the red background first appear?", [(1.0, 2.0)]), asked_moment("When does it go away?", [(1.0, 2.0)])
+    ((1.0, 'when it starts'), (2.0, 'when it ends'))
+    """
+    q = re.sub(r"\bthe (?:end|start|beginning) of the \w+", " ", question)
+    onset, offset = bool(_ONSET.search(q)), bool(_OFFSET.search(q))
+    if onset and not offset:
+        return spans[0][0], "when it starts"
+    if offset and not onset:
+        return spans[-1][1], "when it ends"
+    return (spans[0][0] + spans[0][1]) / 2, "when it is shown (the middle of the time it is shown)"
+
+
+def picture_target(question: str) -> str | None:
+    """The colour (or ``bright`` / ``dark``) of the picture as a whole that the question names ("the red
+    background", "the screen is dark"), else None; a coloured thing ("the red car") is no picture colour.
+
+    >>> picture_target("During which part of the video does the red background occur?"), picture_target("When is the screen dark?")
+    ('red', 'dark')
+    >>> picture_target("When does the red car enter the scene?") is None
+    True
+    """
+    colour = asked_colour(question)
+    if colour is None or not about_picture(question):
+        return None
+    things = [m.group(2) for m in OBJECT.finditer(question) if m.group(2).lower() not in _NOT_A_THING]
+    return colour if all(_PICTURE.fullmatch(thing) for thing in things) else None
