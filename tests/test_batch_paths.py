@@ -73,6 +73,28 @@ def test_scripted_collect_in_task_processes_writes_the_same_dataset(text_video, 
     assert datasets[2] == datasets[1]
 
 
+def test_collect_from_a_server_runs_tasks_in_threads(text_video, scene_video, tmp_path):
+    """A server teacher (ChatServer: a loopback stand-in for vLLM) is asked for 2 tasks at once; lines stay in task order."""
+    from tests.test_concurrent_eval import InFlight
+    from tests.test_hardening_cli import ChatServer
+    from vagent.env.tasks import save_tasks
+    from vagent.training import collect
+
+    save_tasks(_tasks(text_video, scene_video), tmp_path / "tasks.jsonl")
+    index = {"clip_model": "ViT-S-32", "clip_pretrained": None, "allow_random_clip": True, "cache_dir": str(tmp_path / "cache")}
+    counter = InFlight(0.4)
+    server = ChatServer(["<think>three</think><answer>3</answer>"], on_request=counter)
+    try:
+        result = collect.run(collect.load_config(None, {
+            "tasks": str(tmp_path / "tasks.jsonl"), "out": str(tmp_path / "sft.jsonl"), "policy": server.url,
+            "min_reward": 0.0, "progress": False, "concurrency": 2, "env": {"index": index, "tool_workers": 2}}))
+    finally:
+        server.close()
+    assert result.concurrency == 2 and counter.most == 2 and result.episodes == 3
+    ids = [json.loads(line)["task_id"] for line in (tmp_path / "sft.jsonl").read_text().splitlines()]
+    assert ids == ["read", "scenes", "cut"]
+
+
 def test_parallel_samples_with_pooled_tools_match_in_process_samples(text_video, scene_video, tmp_path):
     """A concurrent policy's samples run at once, their calls in tool workers; votes and costs are unchanged."""
     task = _tasks(text_video, scene_video)[1]
