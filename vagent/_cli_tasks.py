@@ -60,7 +60,7 @@ def data_convert(
     durations_path: Optional[Path] = typer.Option(
         None, "--durations-path", help="charades_sta: Charades_v1_<split>.csv with video lengths (default: beside the annotations)."
     ),
-    subtitle_dir: Optional[Path] = typer.Option(None, "--subtitle-dir", help="videomme: folder of <videoID>.srt subtitles."),
+    subtitle_dir: Optional[Path] = typer.Option(None, "--subtitle-dir", help="videomme: folder of <videoID>.srt subtitles (metadata.subtitles: what listen hears in those tasks; --speech off leaves them unused)."),
     check_videos: bool = typer.Option(False, "--check-videos", help="Skip records whose video file is missing."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first problem record instead of repairing or skipping it."),
 ) -> None:
