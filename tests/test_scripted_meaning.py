@@ -12,9 +12,9 @@ copyright line and a web address along the bottom.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import av
-import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 from typer.testing import CliRunner
@@ -32,38 +32,64 @@ SEGMENTS = [(0.0, (245, 245, 245)), (1.4, (220, 30, 30)), (2.7, (30, 60, 230))]
 """(start in seconds, colour): white, red, blue."""
 
 
-@pytest.fixture(scope="module")
-def colour_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("colours") / "colours.mp4"
+def _write_clip(path: Path, picture_at: Callable[[float], Image.Image], frames: int = 40, fps: int = 10) -> Path:
+    """An H.264 clip whose frame at ``t`` seconds is ``picture_at(t)``."""
     with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
-        for i in range(40):
-            colour = [rgb for start, rgb in SEGMENTS if i / 10 >= start - 1e-9][-1]
-            frame = np.zeros((120, 160, 3), np.uint8) + np.array(colour, np.uint8)
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height = picture_at(0.0).size
+        stream.pix_fmt = "yuv420p"
+        for i in range(frames):
+            out.mux(stream.encode(av.VideoFrame.from_image(picture_at(i / fps)).reformat(format="yuv420p")))
         out.mux(stream.encode())
     return path
+
+
+def _segments(segments: list[tuple[float, tuple[int, int, int]]], size: tuple[int, int] = (160, 120)) -> Callable[[float], Image.Image]:
+    """Plain pictures: the colour of the last segment started by ``t``."""
+    return lambda t: Image.new("RGB", size, [rgb for start, rgb in segments if t >= start - 1e-9][-1])
+
+
+@pytest.fixture(scope="module")
+def colour_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _write_clip(tmp_path_factory.mktemp("colours") / "colours.mp4", _segments(SEGMENTS))
+
+
+@pytest.fixture(scope="module")
+def muted_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3 s of muted backgrounds under a white counter line and a gray strip (6% of the picture), as
+    PySceneDetect's counter clip: a bluish gray (what a viewer calls gray), a dull red, a dull green."""
+    plain = _segments([(0.0, (87, 96, 107)), (1.0, (143, 91, 86)), (2.0, (79, 127, 81))], (320, 180))
+
+    def picture_at(t: float) -> Image.Image:
+        image = plain(t)
+        draw = ImageDraw.Draw(image)
+        draw.text((20, 20), f"Frame = {round(t * 10) + 1}", fill="white", font=ImageFont.load_default(size=24))
+        draw.rectangle((0, 169, 319, 179), fill=(128, 128, 128))
+        return image
+    return _write_clip(tmp_path_factory.mktemp("muted") / "muted.mp4", picture_at, frames=30)
+
+
+@pytest.fixture(scope="module")
+def fade_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """4 s: fades in from black to white until 1.5 s, white until 2.5 s, fades out to black at 4 s."""
+    def level(t: float) -> int:
+        return int(255 * min(1.0, t / 1.5, max(0.0, (4.0 - t) / 1.5)))
+    return _write_clip(tmp_path_factory.mktemp("fade") / "fade.mp4", lambda t: Image.new("RGB", (160, 120), (level(t),) * 3))
 
 
 @pytest.fixture(scope="module")
 def notice_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """4 s at 10 fps: "CHAPTER ONE" until 2 s, then "(c) 2021 Ada Lovelace" and "www.example.org" along the bottom."""
-    path = tmp_path_factory.mktemp("notice") / "notice.mp4"
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 480, 270, "yuv420p"
-        for i in range(40):
-            image = Image.new("RGB", (480, 270), (40, 40, 48))
-            draw = ImageDraw.Draw(image)
-            if i < 20:
-                draw.text((110, 110), "CHAPTER ONE", fill="white", font=ImageFont.load_default(size=40))
-            else:
-                draw.text((14, 232), "(c) 2021 Ada Lovelace", fill="white", font=ImageFont.load_default(size=22))
-                draw.text((300, 232), "www.example.org", fill="white", font=ImageFont.load_default(size=22))
-            out.mux(stream.encode(av.VideoFrame.from_image(image).reformat(format="yuv420p")))
-        out.mux(stream.encode())
-    return path
+    def picture_at(t: float) -> Image.Image:
+        image = Image.new("RGB", (480, 270), (40, 40, 48))
+        draw = ImageDraw.Draw(image)
+        if t < 2.0:
+            draw.text((110, 110), "CHAPTER ONE", fill="white", font=ImageFont.load_default(size=40))
+        else:
+            draw.text((14, 232), "(c) 2021 Ada Lovelace", fill="white", font=ImageFont.load_default(size=22))
+            draw.text((300, 232), "www.example.org", fill="white", font=ImageFont.load_default(size=22))
+        return image
+    return _write_clip(tmp_path_factory.mktemp("notice") / "notice.mp4", picture_at)
 
 
 def _ask(clip: Path, cache: Path, question: str, options: list[str] | None = None):
@@ -126,6 +152,21 @@ def test_options_describing_a_course_of_colours_are_matched_to_the_one_measured(
         ("How does the picture change over the clip?", ["From white to blue.", "From red to white to blue.", "From white to red to blue."], "C"),
         ("Does the video go from dark to bright or from bright to dark?", ["From dark to bright.", "From bright to dark."], "B"),
         ("Which option orders the background colours correctly?", ["Red, white, blue.", "White, red, blue.", "Blue, white, red."], "B"),
+    ])
+
+
+@pytest.mark.slow
+def test_muted_backgrounds_and_fades_are_named_as_a_viewer_names_them(muted_clip, fade_clip, tmp_path):
+    """A bluish gray is gray, a dull red is red; a fade's course is read within the part of the video asked about."""
+    _assert_answers(muted_clip, tmp_path / "muted", [
+        ("In which part of the video is the background gray?", ["At the end.", "At the beginning.", "In the middle."], "B"),
+        ("Which colour is the background in the middle of the video?", ["Green.", "Gray.", "Red.", "Blue."], "C"),
+        ("What order do the background colours come in?", ["Red, green, gray.", "Gray, red, green.", "Green, gray, red."], "B"),
+    ])
+    _assert_answers(fade_clip, tmp_path / "fade", [
+        ("How does the brightness change in the first second?", ["It goes from bright to dark.", "It goes from dark to bright.",
+                                                                 "It stays dark."], "B"),
+        ("How does the picture change over the last two seconds?", ["It fades from white to black.", "It fades from black to white."], "A"),
     ])
 
 

@@ -134,16 +134,19 @@ def option_sequence(option: str, ordered: bool = False) -> list[str] | None:
 
 
 def sequence_options(options: list[str], ordered: bool = False) -> list[list[str]] | None:
-    """Each option's course of colours when every option writes one and no two write the same, else None
-    (``ordered``: the question asks for an order, see :func:`option_sequence`).
+    """Each option's course of colours when every option writes one (or one colour it stays, beside
+    options that are courses) and no two write the same, else None (``ordered``: the question asks for
+    an order, see :func:`option_sequence`).
 
     >>> sequence_options(["From gray to red.", "From red to gray."]), sequence_options(["From Tokyo to Osaka.", "From red to gray."])
     ([['gray', 'red'], ['red', 'gray']], None)
+    >>> sequence_options(["It goes from dark to light.", "It stays dark."])
+    [['dark', 'bright'], ['dark']]
     """
-    courses = [option_sequence(o, ordered) for o in options]
+    courses = [option_sequence(o, ordered) or ([colour] if (colour := option_colour(o)) else None) for o in options]
     if len(options) < 2 or any(c is None for c in courses) or len({tuple(c) for c in courses}) < len(courses):  # type: ignore[arg-type]
         return None
-    return courses  # type: ignore[return-value]
+    return courses if any(len(c) >= 2 for c in courses) else None  # type: ignore[union-attr, return-value]
 
 
 def asked_colour(question: str) -> str | None:

@@ -15,6 +15,11 @@ from vagent.agent.scripted.timeexpr import TimeRef
 from vagent.answers import LETTERS
 
 
+COVERS = 0.25
+"""The share of the picture an option colour must cover to answer by its share; below it, the background's
+median colour, matched to the nearest option colour, decides (a muted red is no "red" pixel by the masks)."""
+
+
 class ColourPlan(Evidence):
     def _colour_options(self) -> bool:
         """Every option names one colour (or bright / dark), each a different one."""
@@ -75,14 +80,14 @@ class ColourPlan(Evidence):
                 f"option {LETTERS[pick]}.", LETTERS[pick])
 
     def _nearest_colour(self, frames: list[tuple[float, Image.Image]], options: list[str], where: str) -> tuple[str, str]:
-        """No option colour is vivid in the frames: the option nearest the measured background colour."""
+        """No option colour covers much of the frames: the option nearest the measured background colour."""
         hsv = median_colour(frames[len(frames) // 2][1])
         dist = sorted((colour_distance(hsv, o), i) for i, o in enumerate(options) if o not in ("bright", "dark"))
         seen = f"hue {hsv[0]:.0f}°, saturation {hsv[1]:.2f}, value {hsv[2]:.2f}"
         if not dist or (len(dist) > 1 and dist[1][0] - dist[0][0] < 0.1):
             return self.unsure_choice(f"The background {where} measures {seen}, no clearer one option colour than another")
         pick = dist[0][1]
-        return (f"No option colour is vivid in the frames {where}; the background measures {seen}, nearest to "
+        return (f"No option colour covers much of the frames {where}; the background measures {seen}, nearest to "
                 f"{options[pick]}: option {LETTERS[pick]}.", LETTERS[pick])
 
     @staticmethod
@@ -109,7 +114,7 @@ class ColourPlan(Evidence):
         shares = self._shares(frames)
         scored = [(shares.get(o, 0.0), i) for i, o in enumerate(options)]
         share, pick = max(scored)
-        if share <= 0.02:
+        if share < COVERS:  # no option colour covers much of the picture (a muted background): its measured colour decides
             return self._nearest_colour(frames, options, where)
         return (f"In the frames {where}, {options[pick]} covers {share:.0%} of the picture, the most of the option "
                 f"colours: option {LETTERS[pick]}.", LETTERS[pick])

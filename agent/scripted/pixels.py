@@ -111,3 +111,15 @@ def colour_name(image: Image.Image) -> str:
     """The colour name (a hue of :data:`COLOR_HUES`, white, black or gray) nearest the background's."""
     hsv = median_colour(image)
     return min((*COLOR_HUES, *_NEUTRAL), key=lambda name: colour_distance(hsv, name))
+
+
+def looks(image: Image.Image, colour: str) -> bool:
+    """Whether the picture as a whole is ``colour``: ``bright`` / ``dark`` by mean luminance; a colour by
+    its background's nearest name, or, for white / black / gray, a grayish background close to it (a
+    bluish gray is what a viewer calls gray)."""
+    if colour in ("bright", "dark"):
+        return (brightness(image) >= 0.5) == (colour == "bright")
+    if colour_name(image) == colour:
+        return True
+    hsv = median_colour(image)
+    return colour in _NEUTRAL and hsv[1] < 0.25 and colour_distance(hsv, colour) <= 0.3

@@ -24,6 +24,8 @@ from vagent.answers import LETTERS
 
 MARGIN = 0.2
 """How much nearer (normalised edit similarity) the nearest option's course must be than the next one's."""
+LIGHTNESS = {"bright": "bright", "white": "bright", "dark": "dark", "black": "dark"}
+"""Words of brightness: options that name only these are measured by brightness."""
 NEAR = 0.35
 """Largest :func:`~vagent.agent.scripted.pixels.colour_distance` at which a frame takes the options' nearest colour name."""
 
@@ -46,13 +48,25 @@ def course(labels: list[str], min_run: int = 1) -> list[str]:
 
 
 class SequencePlan(OrderPlan):
+    def _span(self) -> tuple[float, float, str]:
+        """The part of the video the question asks about ("in the first two seconds"), else the whole video."""
+        ref = self.tref()
+        if ref is not None and ref.end - ref.start > 0.2:
+            return ref.start, ref.end, f"{ref.start:.2f}s-{ref.end:.2f}s"
+        return 0.0, self.c.duration, "the whole video"
+
+    def _scenes_in_span(self) -> list[tuple[float, float]]:
+        a, b, _ = self._span()
+        return [(max(s, a), min(e, b)) for s, e in self.scenes() if e > a and s < b]
+
     def _step_sequence(self) -> Move:
+        a, b, where = self._span()
         if self.stage == 0:
-            return Move("Each option describes the course of the picture's colours; I list the scenes and sample frames "
-                        "across the whole video to measure it.", [ToolCall("detect_scenes", {}), self.crop(0, self.c.duration, 16)])
-        scenes = self.scenes()
+            return Move(f"Each option describes the course of the picture's colours; I list the scenes and sample frames "
+                        f"across {where} to measure it.", [ToolCall("detect_scenes", {}), self.crop(a, b, 16)])
+        scenes = self._scenes_in_span()
         if self.stage == 1 and 1 < len(scenes) <= 16:
-            return Move(f"I also look at one frame inside each of the {len(scenes)} scenes.", [self.crop(a, b, 1) for a, b in scenes])
+            return Move(f"I also look at one frame inside each of the {len(scenes)} scenes there.", [self.crop(s, e, 1) for s, e in scenes])
         return self.conclude("sequence")
 
     def _label(self, image: Image.Image, vocabulary: set[str]) -> str:
@@ -70,10 +84,11 @@ class SequencePlan(OrderPlan):
 
     def _measured(self, vocabulary: set[str]) -> list[tuple[str, list[str]]]:
         """The courses measured, most trusted first: by scene (the frames inside each), then by sampled frame runs."""
-        frames = self.frames()
+        a, b, _ = self._span()
+        frames = [(t, im) for t, im in self.frames() if a - 1e-6 <= t <= b + 1e-6]
         labels = [(t, self._label(im, vocabulary)) for t, im in frames]
         measured = []
-        scenes = self.scenes()
+        scenes = self._scenes_in_span()
         if len(scenes) > 1:
             per_scene = []
             for a, b in scenes:
@@ -89,6 +104,8 @@ class SequencePlan(OrderPlan):
 
     def _answer_sequence(self) -> tuple[str, str]:
         courses = sequence_options(self.c.options, asks_order(self.c.question)) or []
+        if {word for c in courses for word in c} <= set(LIGHTNESS):  # white / black courses are courses of brightness
+            courses = [course([LIGHTNESS[word] for word in c]) for c in courses]
         vocabulary = {word for c in courses for word in c}
         measured = self._measured(vocabulary)
         if not measured:

@@ -25,6 +25,8 @@ _FRACTIONS = [
     (r"\b(\d+)\s*/\s*(\d+)(?=\s*(?:s|secs?|seconds?)\b)", lambda m: str(int(m.group(1)) / max(1, int(m.group(2))))),
     (r"\b(\d+)\s*½", lambda m: str(int(m.group(1)) + 0.5)),
     (r"\ban?\s+(second|minute)\s+(in|into)\b", lambda m: f"1 {m.group(1)} {m.group(2)}"),
+    (r"\b(first|opening|last|final|closing)\s+(second|minute)\b(?!\s+half)", lambda m: f"{m.group(1)} 1 {m.group(2)}"),
+    (r"\b(?:a\s+)?couple\s+(?:of\s+)?(seconds|minutes)\b", lambda m: f"2 {m.group(1)}"),
 ]
 
 
@@ -37,6 +39,8 @@ def words_to_numbers(text: str) -> str:
     'at the 2 second mark, which one is red?'
     >>> words_to_numbers("half a second in"), words_to_numbers("the first three seconds"), words_to_numbers("a second into it")
     ('0.5 second in', 'the first 3 seconds', '1 second into it')
+    >>> words_to_numbers("in the last second"), words_to_numbers("the first couple of seconds")
+    ('in the last 1 second', 'the first 2 seconds')
     """
     kept: list[str] = []
 

@@ -12,7 +12,7 @@ from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.choice import time_options
 from vagent.agent.scripted.evidence import MAX_CROP_FRAMES, Evidence, Move, fmt_number, fmt_spans
 from vagent.agent.scripted.picture import asked_moment, asks_how_long, picture_target
-from vagent.agent.scripted.pixels import brightness, colour_name, contains
+from vagent.agent.scripted.pixels import contains, looks
 
 
 class WhenPlan(Evidence):
@@ -23,10 +23,8 @@ class WhenPlan(Evidence):
 
     def _presence(self) -> list[tuple[float, bool]]:
         color, _ = self._when_target()
-        if picture_target(self.c.question) is not None:  # the whole frame: its brightness, or its background's colour name
-            if color in ("bright", "dark"):
-                return [(t, (brightness(im) >= 0.5) == (color == "bright")) for t, im in self.frames()]
-            return [(t, colour_name(im) == color) for t, im in self.frames()]
+        if picture_target(self.c.question) is not None:  # the whole frame: its brightness, or its background's colour
+            return [(t, looks(im, color)) for t, im in self.frames()]
         return [(t, contains(im, color)) for t, im in self.frames()]
 
     def _runs(self) -> tuple[list[tuple[float, float, float, float]], float]:
