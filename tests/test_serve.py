@@ -274,7 +274,7 @@ def test_a_client_past_its_calls_in_flight_is_refused_and_a_killed_server_is_a_c
 def serve_children() -> list[int]:
     """The `vagent serve` processes this test process started (Linux /proc)."""
     pids = [int(pid) for children in Path("/proc/self/task").glob("*/children") for pid in children.read_text().split()]
-    return [pid for pid in pids if b"serve" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return [pid for pid in pids if b"serve" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]  # not a forkserver
 
 
 def test_a_stdio_server_killed_mid_call_is_a_clear_error(served: Path, tmp_path: Path):
