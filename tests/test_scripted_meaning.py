@@ -152,6 +152,8 @@ def test_options_describing_a_course_of_colours_are_matched_to_the_one_measured(
         ("How does the picture change over the clip?", ["From white to blue.", "From red to white to blue.", "From white to red to blue."], "C"),
         ("Does the video go from dark to bright or from bright to dark?", ["From dark to bright.", "From bright to dark."], "B"),
         ("Which option orders the background colours correctly?", ["Red, white, blue.", "White, red, blue.", "Blue, white, red."], "B"),
+        ("Does the red background come before the blue one?", ["Yes", "No"], "A"),
+        ("Is the white screen shown after the red one?", ["Yes.", "No."], "B"),
     ])
 
 
@@ -162,11 +164,14 @@ def test_muted_backgrounds_and_fades_are_named_as_a_viewer_names_them(muted_clip
         ("In which part of the video is the background gray?", ["At the end.", "At the beginning.", "In the middle."], "B"),
         ("Which colour is the background in the middle of the video?", ["Green.", "Gray.", "Red.", "Blue."], "C"),
         ("What order do the background colours come in?", ["Red, green, gray.", "Gray, red, green.", "Green, gray, red."], "B"),
+        ("Which background colour appears first in the video?", ["Red", "Green", "Gray"], "C"),
+        ("What colour does the backdrop turn to last?", ["Green.", "Red.", "Gray."], "A"),
     ])
     _assert_answers(fade_clip, tmp_path / "fade", [
         ("How does the brightness change in the first second?", ["It goes from bright to dark.", "It goes from dark to bright.",
                                                                  "It stays dark."], "B"),
         ("How does the picture change over the last two seconds?", ["It fades from white to black.", "It fades from black to white."], "A"),
+        ("How does the video begin?", ["It fades out to black.", "It fades in from black.", "It starts on a white screen."], "B"),
     ])
 
 
@@ -220,6 +225,8 @@ def test_the_answer_box_says_when_an_answer_is_a_guess(colour_clip, tmp_path):
     ("What are the colours of the two doors?", ["Red, then blue.", "Blue, then red."]),
     ("What is being built at the construction site shown here?", None),
     ("During which part of the video does the woman in the red coat dance?", ["At the start.", "In the middle.", "At the end."]),
+    ("What is the colour of the car that crosses the line first?", ["Red.", "Black.", "White."]),
+    ("Does the man in red arrive before the woman in blue?", ["Yes", "No"]),
 ])
 def test_questions_about_people_and_things_stay_general(question, options):
     """The plans measure the picture and read text; a question about a thing in it gets no plan that

@@ -30,6 +30,16 @@ def option_colour(option: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def bare_colour(option: str) -> str | None:
+    """The colour an option is, when it is only a colour ("Gray.", "the red one", "A blue background"), else None.
+
+    >>> bare_colour("Gray."), bare_colour("the red one"), bare_colour("the one in white")
+    ('gray', 'red', None)
+    """
+    m = re.fullmatch(r"\s*(?:the\s+|an?\s+)?([a-z]+)(?:\s+(?:one|background|backdrop|screen|picture|colou?r))?\s*\.?\s*", option.lower())
+    return option_colour(m.group(1)) if m else None
+
+
 def is_time(option: str) -> bool:
     """Whether an option writes a time: a number with a time unit, a clock time, or a bare number.
 
@@ -113,6 +123,10 @@ def parts_option(options: list[str], spans: list[tuple[float, float]], duration:
     return picks.pop() if len(picks) == 1 else None
 
 
+_FADES_IN = re.compile(r"\bfad(?:es|ed|ing|e)?\s+(?:in|up)\b(?:\s+from\s+(?:black|dark(?:ness)?))?", re.I)
+_FADES_OUT = re.compile(r"\bfad(?:es|ed|ing|e)?\s+(?:out|down)\b(?:\s+(?:to|into)\s+(?:black|dark(?:ness)?))?"
+                        r"|\bfad(?:es|ed|ing|e)?\s+(?:to|into)\s+(?:black|dark(?:ness)?)", re.I)
+"""A fade in is a course from dark to bright, a fade out (to black) one from bright to dark."""
 _ORDERED = re.compile(r"\bto\b|\bthen\b|->|→|\bfollowed by\b|\binto\b|\bbefore\b", re.I)
 
 
@@ -125,7 +139,10 @@ def option_sequence(option: str, ordered: bool = False) -> list[str] | None:
     (['gray', 'red', 'green'], ['dark', 'bright'], None)
     >>> option_sequence("Gray, red, green."), option_sequence("Gray, red, green.", ordered=True)
     (None, ['gray', 'red', 'green'])
+    >>> option_sequence("It fades in from black."), option_sequence("The picture fades to black.")
+    (['dark', 'bright'], ['bright', 'dark'])
     """
+    option = _FADES_IN.sub(" from dark to bright ", _FADES_OUT.sub(" from bright to dark ", option))
     if not (ordered or _ORDERED.search(option)):
         return None
     words = [_SYNONYMS.get(w, w) for w in re.findall(r"[a-z]+", option.lower()) if w in COLOUR_WORDS]

@@ -2,7 +2,7 @@
 the question names, then what is on screen after / before / while it shows, or when it shows) and
 ``text_order`` (which option's text is read first / last).
 
-``first``       detect_scenes -> one frame per scene -> which option colour shows first -> letter
+``first``       detect_scenes -> one frame per scene -> which option colour shows first -> letter (answered in ``sequence.py``)
 ``text_event``  read_text across the video (or the window) -> read_text around the event -> answer
 ``text_order``  read_text across the video -> which option is read first / last -> letter
 """
@@ -18,7 +18,6 @@ from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.colour import ColourPlan
 from vagent.agent.scripted.evidence import Move, clean_code, matches
 from vagent.agent.scripted.labels import asked_kind, line_of_kind
-from vagent.agent.scripted.pixels import dominant_color
 from vagent.agent.scripted.question import asked_type, named_text, order_word, region
 from vagent.answers import LETTERS
 
@@ -37,20 +36,6 @@ class OrderPlan(ColourPlan):
                             [self.crop(a, b, 1) for a, b in scenes])
             return Move("The scene list is not usable; I sample the video densely.", [self.crop(0, self.c.duration, 16)])
         return self.conclude("first")
-
-    def _answer_first(self) -> tuple[str, str]:
-        options = [o.lower() for o in self.c.options]
-        last = bool(re.search(r"\b(last|final)\b", self.c.question.lower()))
-        seen: dict[str, float] = {}
-        for t, im in self.frames():
-            color = dominant_color(im)
-            if color in options and (color not in seen or last):
-                seen[color] = t
-        if not seen:
-            return self.unsure_choice("None of the option colours was seen in the frames I have")
-        best = (max if last else min)(seen, key=seen.get)
-        order = ", ".join(f"{c} at {t:.2f}s" for c, t in sorted(seen.items(), key=lambda kv: kv[1]))
-        return f"Option colours as seen: {order}; so {best} comes {'last' if last else 'first'}.", LETTERS[options.index(best)]
 
     # ---------------------------------------------------------- text_event: find named text, then what is after / before
     def _event(self) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
-from vagent.agent.scripted.choice import asked_colour, part_options
+from vagent.agent.scripted.choice import asked_colour, option_colour, part_options
 from vagent.agent.scripted.timeexpr import TIMED, words_to_numbers
 
 _COLOR_WORDS = "|".join([*COLOR_HUES, *NEUTRAL_COLORS])
@@ -105,6 +105,23 @@ def asks_order(question: str) -> bool:
     """
     return bool(re.search(r"\border\w*|\bsequence\b|\bsuccession\b|\bprogress\w*|\bchang\w*|\btransition\w*|\bone after another\b"
                           r"|\bgoes? from\b", question, re.I))
+
+
+def claimed_order(question: str) -> list[str] | None:
+    """The two colours a question claims come in an order, the earlier first ("Does the red background
+    come before the green one?"), else None.
+
+    >>> claimed_order("Does the red background come before the green one?"), claimed_order("Is the blue screen shown after the white one?")
+    (['red', 'green'], ['white', 'blue'])
+    >>> claimed_order("Is the screen red or green?") is None
+    True
+    """
+    named = list(dict.fromkeys(c for w in re.findall(r"[a-z]+", question.lower()) if (c := option_colour(w))))
+    if len(named) != 2:
+        return None
+    if re.search(r"\b(?:after|later than|follows?)\b", question, re.I):
+        return named[::-1]
+    return named if re.search(r"\b(?:before|earlier than|prior to|precedes?|first|then|followed by)\b", question, re.I) else None
 
 
 def asks_how_long(question: str) -> bool:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
-from vagent.agent.scripted.choice import part_options, sequence_options, time_options
+from vagent.agent.scripted.choice import bare_colour, part_options, sequence_options, time_options, yes_no_options
 from vagent.agent.scripted.labels import asks_printed
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, about_picture, asks_for_change, asks_for_colour, asks_how_long,
-                                           asks_order, asks_when, counts_picture, picture_target)
+                                           asks_order, asks_when, claimed_order, counts_picture, picture_target)
 from vagent.agent.scripted.timeexpr import time_ref
 
 TIME_IN_Q = re.compile(r"t\s*=\s*(\d+(?:\.\d+)?)\s*s|\bat\s+(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds)\b", re.I)
@@ -139,6 +139,12 @@ def orders_written(question: str, options: list[str] | None) -> bool:
     return asks_for_text(question) or captions
 
 
+_VIDEO_COURSE = re.compile(r"\b(?:the|this)\s+(?:video|clip|footage|film)\s+(?:begin|start|open|end|finish|close|chang|progress)\w*", re.I)
+"""The video itself as the subject of how it begins, ends or changes: its picture."""
+_THINGS_COLOUR = re.compile(r"\bcolou?rs?\s+of\s+(?:the|a|an|his|her|their|its|each|every)\s+(?!video|clip|footage)\w+", re.I)
+"""A thing's colour ("the colour of the car"), which the picture's colours do not answer."""
+
+
 def classify_question(question: str, options: list[str] | None = None) -> str:
     """``when``, ``where``, ``count``, ``first``, ``sequence``, ``text_event``, ``text_order``, ``read_at``,
     ``change``, ``look_at``, ``read`` or ``general``: which plan answers the question.
@@ -153,14 +159,19 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
     'text_event'
     """
     q = question.lower()
-    if options and all(o.strip().lower() in COLOR_HUES for o in options) and re.search(r"\b(first|earliest|last|final)\b", q):
+    colours = [bare_colour(o) for o in options or []]
+    picture = about_picture(question) or _VIDEO_COURSE.search(question) or (_intent(question) != "general"
+                                                                             and not _THINGS_COLOUR.search(question))
+    if colours and None not in colours and len(set(colours)) == len(colours) and re.search(r"\b(first|earliest|last|final)\b", q) \
+            and picture:
         return "first"
     if counts_picture(question):
         return "count"  # of picture changes, or of colours (counting.py tells which)
     if re.search(r"\bwhere\b", q) and TIME_IN_Q.search(question) and OBJECT.search(question):
         return "where"
-    if options and sequence_options(options, asks_order(question)) is not None and (about_picture(question) or _intent(question) != "general"):
-        return "sequence"  # each option is a course of the picture's colours ("From gray to red.")
+    if options and (sequence_options(options, asks_order(question)) is not None or yes_no_options(options) and claimed_order(question)) \
+            and picture:
+        return "sequence"  # each option is a course of the picture's colours ("From gray to red."), or yes / no to an order
     if ASKS_WHEN.search(q) and OBJECT.search(question):  # "when" as the question word, not "what happens when"
         return "when"
     if ((asks_when(question, options) or asks_how_long(question)) and picture_target(question)
@@ -197,7 +208,7 @@ def by_meaning(question: str, options: list[str] | None) -> str:
     (:func:`~vagent.agent.scripted.intent.intent`), where the question carries what that plan needs."""
     name = _intent(question)
     has_time = time_ref(question, 1e9) is not None
-    colours = bool(options) and all(o.strip().lower() in COLOR_HUES for o in options)
+    colours = bool(options) and all(bare_colour(o) for o in options or [])
     if name in ("colour", "brightness") and about_picture(question):
         return "look_at"
     if name == "count_changes" and (asks_for_change(question) or re.search(r"\bcolou?rs?\b", question, re.I) and about_picture(question)):

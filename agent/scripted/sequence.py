@@ -1,5 +1,6 @@
 """``sequence``: options that each describe the course of the picture as colours (or bright / dark) in
-order ("From gray to red to green."): which one the video shows.
+order ("From gray to red to green."): which one the video shows; also a yes/no claim that one colour
+comes before another, and ``first`` (which option colour shows first / last; its steps in ``order.py``).
 
 detect_scenes + crop_clip across the whole video -> one frame inside each scene -> each scene's colour
 (the frames inside it, by nearest colour name or brightness) and the runs of the sampled frames -> the
@@ -9,16 +10,17 @@ nearest, else a guess said to be one.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.choice import sequence_options
+from vagent.agent.scripted.choice import bare_colour, sequence_options, yes_no_options
 from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.order import OrderPlan
-from vagent.agent.scripted.picture import asks_order
+from vagent.agent.scripted.picture import asks_order, claimed_order
 from vagent.agent.scripted.pixels import brightness, colour_distance, colour_name, median_colour
 from vagent.answers import LETTERS
 
@@ -102,7 +104,37 @@ class SequencePlan(OrderPlan):
             measured.append((f"{len(frames)} frames", course([x for _, x in labels])))
         return measured
 
+    def _answer_first(self) -> tuple[str, str]:
+        """Which option colour the frames show first (or last), each frame named in the options' colours."""
+        options = [bare_colour(o) or "" for o in self.c.options]
+        last = bool(re.search(r"\b(last|final)\b", self.c.question.lower()))
+        seen: dict[str, float] = {}
+        for t, im in self.frames():
+            colour = self._label(im, set(options))
+            if colour in options and (colour not in seen or last):
+                seen[colour] = t
+        if not seen:
+            return self.unsure_choice("None of the option colours was seen in the frames I have")
+        best = (max if last else min)(seen, key=seen.get)
+        order = ", ".join(f"{c} at {t:.2f}s" for c, t in sorted(seen.items(), key=lambda kv: kv[1]))
+        return f"Option colours as seen: {order}; so {best} comes {'last' if last else 'first'}.", LETTERS[options.index(best)]
+
+    def _answer_order_claim(self, claimed: list[str]) -> tuple[str, str]:
+        """A yes/no question claiming one colour comes before another, checked on the course measured."""
+        yes, no = yes_no_options(self.c.options) or (0, 1)
+        measured = self._measured(set(claimed))
+        for how, seq in measured:
+            if all(c in seq for c in claimed):
+                holds = seq.index(claimed[0]) < seq.index(claimed[1])
+                pick = yes if holds else no
+                return (f"By {how} the picture goes {' -> '.join(seq)}: {claimed[0]} comes {'before' if holds else 'after'} "
+                        f"{claimed[1]}, so option {LETTERS[pick]}.", LETTERS[pick])
+        said = "; ".join(f"by {how}: {' -> '.join(seq)}" for how, seq in measured) or "no frames"
+        return self.unsure_choice(f"I did not see both {claimed[0]} and {claimed[1]} ({said})")
+
     def _answer_sequence(self) -> tuple[str, str]:
+        if yes_no_options(self.c.options) is not None and (claimed := claimed_order(self.c.question)):
+            return self._answer_order_claim(claimed)
         courses = sequence_options(self.c.options, asks_order(self.c.question)) or []
         if {word for c in courses for word in c} <= set(LIGHTNESS):  # white / black courses are courses of brightness
             courses = [course([LIGHTNESS[word] for word in c]) for c in courses]

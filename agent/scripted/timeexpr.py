@@ -95,11 +95,13 @@ _MOMENTS = r"(?:frames?|moments?|seconds|images?)"
 _START = re.compile(rf"\b(?:at|in|near|from|during)\s+the\s+(?:very\s+)?(beginning|start|opening)\b|\bfirst\s+frame\b|\bat\s+first\b"
                     rf"|\b(?:as|when|once|just as|right as)\s+the\s+{_CLIP}\s+(?:begins|starts|opens)\b"
                     rf"|\b(?:the\s+)?(?:very\s+)?(?:first|opening)\s+(?:few\s+)?{_MOMENTS}"
-                    rf"|\b(?:the|this)\s+{_CLIP}\s+(?:begins?|starts?|opens?)\s+with\b", re.I)
+                    rf"|\b(?:the|this)\s+{_CLIP}\s+(?:begins?|starts?|opens?)\s+with\b"
+                    rf"|\bhow\s+(?:does|did)\s+(?:the|this)\s+{_CLIP}\s+(?:begin|start|open)\b", re.I)
 _END = re.compile(rf"\b(?:at|in|near|towards?|by)\s+the\s+(?:very\s+)?end\b|\b(?:last|final)\s+frame\b"
                   rf"|\b(?:as|when|once|before|just as|right as|just before|right before)\s+the\s+{_CLIP}\s+(?:ends|finishes|closes|stops|is over)\b"
                   rf"|\b(?:the\s+)?(?:very\s+)?(?:last|final|closing)\s+(?:few\s+)?{_MOMENTS}"
-                  rf"|\b(?:the|this)\s+{_CLIP}\s+(?:ends?|finish(?:es)?|closes?)\s+(?:with|on)\b", re.I)
+                  rf"|\b(?:the|this)\s+{_CLIP}\s+(?:ends?|finish(?:es)?|closes?)\s+(?:with|on)\b"
+                  rf"|\bhow\s+(?:does|did)\s+(?:the|this)\s+{_CLIP}\s+(?:end|finish|close)\b", re.I)
 _MIDDLE = re.compile(r"\b(?:in|at|around)\s+the\s+middle\b|\bhalfway\b|\bmidway\b", re.I)
 
 
