@@ -139,6 +139,8 @@ def test_a_colour_of_the_picture_is_placed_in_time(colour_clip, tmp_path):
         ("When does the red background first appear?", ["At 0.5 seconds.", "At 1.4 seconds.", "At 2.7 seconds."], "B"),
         ("When does the red backdrop go away?", ["At 1.4 s", "At 2.7 s", "At 3.5 s"], "B"),
         ("For how many seconds is the screen red?", ["About 1.3 seconds.", "About 2.5 seconds."], "A"),
+        ("How many times does the screen turn blue?", None, "1"),
+        ("How many seconds long is the video?", ["2.", "4.", "8."], "B"),
     ])
     state = _ask(colour_clip, tmp_path, "When is the picture white?")
     assert temporal_iou(parse_spans(state.answer), [(0.0, 1.4)]) >= 0.8, state.answer
@@ -172,6 +174,7 @@ def test_muted_backgrounds_and_fades_are_named_as_a_viewer_names_them(muted_clip
                                                                  "It stays dark."], "B"),
         ("How does the picture change over the last two seconds?", ["It fades from white to black.", "It fades from black to white."], "A"),
         ("How does the video begin?", ["It fades out to black.", "It fades in from black.", "It starts on a white screen."], "B"),
+        ("How many times does the screen fade to black?", None, "1"),  # a fade is no cut: counted on the frames
     ])
 
 
@@ -192,6 +195,7 @@ def test_a_web_address_is_read_where_the_question_points(notice_clip, tmp_path):
         ("What year does the copyright line at the end give?", None, "2021"),
         ("What is the name of the website shown at the end?", ["EXAMPLE.COM.", "EXAMPLE.ORG."], "B"),
         ("At what time is the web address first shown?", ["0.5 s", "2 s", "3.5 s"], "B"),
+        ("What is written in the bottom left corner of the screen?", ["www.example.org.", "(c) 2021 Ada Lovelace.", "CHAPTER ONE."], "B"),
     ])
     state = _ask(notice_clip, tmp_path, "Which web address is shown at the start of the clip?", ["EXAMPLE.COM.", "SAMPLE.NET.", "EXAMPLE.ORG."])
     assert guessed(state), state.answer  # the title card holds no address: read there, nothing decides
@@ -251,6 +255,8 @@ def test_questions_about_people_and_things_stay_general(question, options):
     ("What email address is given in the credits?", None, "read"),
     ("When does the website first appear?", None, "text_event"),
     ("How long is the background blue?", None, "when"),
+    ("What is the PTS value at the end of the video?", None, "read_at"),
+    ("What is the duration of the clip?", ["3 s", "10 s"], "length"),
     ("What is the order of the scenes?", ["white, blue, red", "white, red, blue"], "sequence"),
 ])
 def test_questions_about_the_picture_get_the_plan_that_measures_it(question, options, kind):

@@ -15,7 +15,7 @@ import re
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.choice import asked_colour, time_options, yes_no_options
 from vagent.agent.scripted.evidence import Evidence, Move, fmt_number
-from vagent.agent.scripted.pixels import brightness, colour_name, dominant_color
+from vagent.agent.scripted.pixels import colour_name, dominant_color, looks
 from vagent.agent.scripted.question import asked_type
 from vagent.answers import LETTERS
 
@@ -54,6 +54,8 @@ class CountPlan(Evidence):
     def _answer_count(self) -> tuple[str, str]:
         if self._counts_colours():
             return self._answer_colour_count()
+        if re.search(r"\btimes\b", self.c.question.lower()) and (into := asked_colour(self.c.question)) is not None:
+            return self._answer_entries(into)  # "how many times does the screen go dark / fade to black"
         window = self._window()
         asks_scenes = self._asks_scenes()
         if window and self.ok("detect_scenes"):
@@ -97,6 +99,18 @@ class CountPlan(Evidence):
         return (f"The background colour of the {len(frames)} frames I saw, by nearest colour name: {seen}; that is "
                 f"{len(distinct)} different colour(s) ({', '.join(distinct)}).", str(len(distinct)))
 
+    def _answer_entries(self, into: str) -> tuple[str, str]:
+        """How many times the frames across the window (or video) become ``into`` (a colour, bright or dark)
+        after not being it: a fade is no cut, so the frames decide, not the scene list."""
+        window = self._window() or (0.0, self.c.duration)
+        frames = [(t, looks(im, into)) for t, im in self.frames() if window[0] - 1e-6 <= t <= window[1] + 1e-6]
+        if len(frames) < 2:
+            return f"I saw too few frames to tell when the picture becomes {into}; I answer unknown.", "unknown"
+        entries = [t for (_, was), (t, now) in zip(frames, frames[1:]) if now and not was]
+        seen = ", ".join(f"{t:.2f}s" for t in entries) or "never"
+        return (f"Of the {len(frames)} frames I saw, the picture becomes {into} (after not being {into}) at: {seen}; that is "
+                f"{len(entries)} time(s) (a change between two frames I saw would be missed).", str(len(entries)))
+
     # ---------------------------------------------------------- change: scene cuts in a window
     def _step_change(self) -> Move:
         if self.stage == 0:
@@ -112,9 +126,7 @@ class CountPlan(Evidence):
         inside = [im for t, im in self.frames() if start + 1e-6 < t < end - 1e-6]
         if not inside:
             return None
-        if into in ("bright", "dark"):
-            return sum((brightness(im) >= 0.5) == (into == "bright") for im in inside) > len(inside) / 2
-        return sum(colour_name(im) == into for im in inside) > len(inside) / 2
+        return sum(looks(im, into) for im in inside) > len(inside) / 2
 
     def _cuts_into(self, cuts: list[float]) -> tuple[list[float], str]:
         """The cuts after which the picture is the colour (or brightness) the question names, and what was done."""

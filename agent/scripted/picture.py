@@ -124,6 +124,20 @@ def claimed_order(question: str) -> list[str] | None:
     return named if re.search(r"\b(?:before|earlier than|prior to|precedes?|first|then|followed by)\b", question, re.I) else None
 
 
+_VIDEO_LENGTH = re.compile(r"\bhow long is (?:the|this) (?:whole |entire )?(?:video|clip|footage|film)\b|\b(?:length|duration|running time) "
+                           r"of (?:the|this) (?:whole |entire )?(?:video|clip|footage|film)\b|\bhow (?:long|many seconds|many minutes) "
+                           r"does (?:the|this) (?:video|clip|footage|film) (?:last|run)\b|\bhow many (?:seconds|minutes) long\b", re.I)
+
+
+def asks_video_length(question: str) -> bool:
+    """Whether the question asks how long the video itself is (given with the question, as its duration).
+
+    >>> asks_video_length("How many seconds long is the video?"), asks_video_length("How long is the screen red?")
+    (True, False)
+    """
+    return bool(_VIDEO_LENGTH.search(question))
+
+
 def asks_how_long(question: str) -> bool:
     """Whether the question asks for a duration ("how long", "for how many seconds")."""
     return bool(_HOW_LONG.search(question))

@@ -85,7 +85,7 @@ class ScriptedPolicy:
     def _decide(self, convo: Conversation, names: set[str]) -> Move:
         kind = classify_question(convo.question, convo.options)
         if not self.use_tools or not names:
-            if kind == "sequence" or kind == "when" and picture_target(convo.question):  # the picture, measured on the overview
+            if kind in ("sequence", "length") or kind == "when" and picture_target(convo.question):  # measured on the overview frames
                 return Plan(convo).conclude(kind, "Without tools I have only the overview frames.")
             return Overview(convo).move(kind)
         plan = Plan(convo, names, self._rng(convo), self.temperature, self.oracle)

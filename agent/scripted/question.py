@@ -12,7 +12,7 @@ from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
 from vagent.agent.scripted.choice import bare_colour, part_options, sequence_options, time_options, yes_no_options
 from vagent.agent.scripted.labels import asks_printed
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, about_picture, asks_for_change, asks_for_colour, asks_how_long,
-                                           asks_order, asks_when, claimed_order, counts_picture, picture_target)
+                                           asks_order, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
 from vagent.agent.scripted.timeexpr import time_ref
 
 TIME_IN_Q = re.compile(r"t\s*=\s*(\d+(?:\.\d+)?)\s*s|\bat\s+(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds)\b", re.I)
@@ -93,9 +93,14 @@ def asked_type(question: str, options: list[str] | None) -> str:
 
 
 def asks_for_text(question: str) -> bool:
-    """Whether the question is about text on screen."""
+    """Whether the question is about text on screen (or a value printed there: "the PTS value").
+
+    >>> asks_for_text("What is the PTS value at the end?"), asks_for_text("What is the man holding?")
+    (True, False)
+    """
     return bool(re.search(r"\b(number|digits?|code|text|written|writing|word|read|caption|title|sign|label|says?|"
-                          r"message|score|counter|timer|clock)\b", question.lower()))
+                          r"message|score|counter|timer|clock|printed|readings?|readout)\b", question.lower())
+                or re.search(r"\b[A-Z]{2,}\s+values?\b", question))
 
 
 _REGIONS = [
@@ -146,8 +151,8 @@ _THINGS_COLOUR = re.compile(r"\bcolou?rs?\s+of\s+(?:the|a|an|his|her|their|its|e
 
 
 def classify_question(question: str, options: list[str] | None = None) -> str:
-    """``when``, ``where``, ``count``, ``first``, ``sequence``, ``text_event``, ``text_order``, ``read_at``,
-    ``change``, ``look_at``, ``read`` or ``general``: which plan answers the question.
+    """``when``, ``where``, ``count``, ``first``, ``sequence``, ``length``, ``text_event``, ``text_order``,
+    ``read_at``, ``change``, ``look_at``, ``read`` or ``general``: which plan answers the question.
 
     >>> classify_question("When does the red triangle appear in the video?")
     'when'
@@ -165,6 +170,8 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
     if colours and None not in colours and len(set(colours)) == len(colours) and re.search(r"\b(first|earliest|last|final)\b", q) \
             and picture:
         return "first"
+    if asks_video_length(question):
+        return "length"  # the video's own duration
     if counts_picture(question):
         return "count"  # of picture changes, or of colours (counting.py tells which)
     if re.search(r"\bwhere\b", q) and TIME_IN_Q.search(question) and OBJECT.search(question):

@@ -38,6 +38,12 @@ class ReadPlan(SpeechPlan, Evidence):
                 return Move(f"The question asks for a {asked_kind(self.c.question)} printed on screen; I read the whole "
                             "frame at four times across the video and keep the line of that kind.", self.read_calls(times))
             return self.conclude("read")
+        if (box := region(self.c.question)) is not None:  # the part of the frame it names: read there across the video
+            if self.stage == 0:
+                times = list(np.linspace(0.1 * self.c.duration, 0.9 * self.c.duration, 4))
+                return Move("The question names a part of the frame; I read the text there at four times across the video.",
+                            self.read_calls(times, box))
+            return self.conclude("read")
         if self.stage == 0 and not self.evidence():
             return Move("Text shown briefly may sit between the overview frames. The scene list tells me where the "
                         "picture changes, which is where a caption is likely.", [ToolCall("detect_scenes", {})])
@@ -76,6 +82,13 @@ class ReadPlan(SpeechPlan, Evidence):
         if asked_kind(self.c.question) is not None and (picked := pick_value(self.c.question, [t for t, _ in self.ocr()])):
             line, value = picked
             return self.shaped(value, f'Of the lines read, "{line}" holds the {asked_kind(self.c.question)} asked for:')
+        if (box := region(self.c.question)) is not None and (lines := [x for _, read in self.reads(box) for x in read]):
+            named = options_named(self.c.options, lines)
+            if len(named) == 1:
+                (pick, line), = named.items()
+                return f'In the part of the frame asked about, "{line}" is read: option {LETTERS[pick]}.', LETTERS[pick]
+            line = max(lines, key=lambda x: (lines.count(x), len(x)))  # the line read most often there
+            return self.shaped(line, "In the part of the frame asked about,")
         words = self._ocr_words()
         if not words:
             why = ("read_text found no legible text" if self.ok("read_text") else

@@ -1,6 +1,6 @@
 """``when``: the time span in which a coloured object is on screen, or in which the picture as a whole
 is a colour or bright / dark ("the red background", "the screen is dark": measured on the whole frame,
-not as a blob in it).
+not as a blob in it); how long it is; and ``length``, how long the video is (its duration).
 
 detect_scenes (+ search_clips) -> crop_clip per scene -> crop_clip at the boundaries -> span (placed
 among the options' times or parts of the video by ``Plan.to_option``).
@@ -88,6 +88,13 @@ class WhenPlan(Evidence):
             return Move(f"The {phrase} is in none of the frames so far; I sample the whole video densely.",
                         [self.crop(0, self.c.duration, 16)])
         return self.conclude("when")
+
+    def _step_length(self) -> Move:
+        return self.conclude("length")
+
+    def _answer_length(self) -> tuple[str, str]:
+        """How long the video is: its duration, given with the question."""
+        return f"The video's duration, given with the question, is {self.c.duration:.2f} s.", fmt_number(round(self.c.duration, 2))
 
     def _answer_when(self) -> tuple[str, str]:
         _, phrase = self._when_target()
