@@ -270,8 +270,11 @@ def test_a_name_is_read_from_the_notice_not_the_address_beside_it():
 
 
 def test_options_that_name_parts_of_the_video_are_placed_by_time():
-    from vagent.agent.scripted.choice import part_option
+    from vagent.agent.scripted.choice import part_option, parts_option
 
     parts = ["Towards the end of the clip.", "Throughout the whole clip.", "Early on.", "Around the middle."]
     spans = ((0.5, 1.0), (2.5, 4.5), (8.0, 8.6), (0.0, 9.0))  # the second starts early but is mostly in the middle
     assert [part_option(parts, a, b, 9.0) for a, b in spans] == [2, 3, 0, 1]
+    halves = ["In the second half.", "From start to finish.", "In the first half."]
+    assert [parts_option(halves, [span], 9.0) for span in ((0.5, 2.0), (6.0, 8.0), (0.0, 9.0))] == [2, 0, 1]
+    assert parts_option(parts, [(0.5, 1.0), (8.0, 8.6)], 9.0) is None  # shown early and late: no one part holds both

@@ -67,9 +67,12 @@ def yes_no_options(options: list[str]) -> tuple[int, int] | None:
 
 
 _UNSURE = re.compile(r"\bnot sure\b|\bdon'?t know\b|\bunknown\b|\bcannot be (?:determined|inferred)\b|\bunsure\b", re.I)
-_PARTS = [(r"\bthroughout\b|\bentire\b|\bwhole\b|\ball the time\b", (0.0, 1.0)),
-          (r"\bbeginning\b|\bstart\b|\bopening\b|\bearly\b", (0.0, 1 / 3)),
-          (r"\bmiddle\b|\bhalfway\b|\bmidway\b", (1 / 3, 2 / 3)), (r"\bend\b|\bfinal\b|\blate\b|\bclosing\b", (2 / 3, 1.0))]
+_PARTS = [(r"\bthroughout\b|\bentire\b|\bwhole\b|\ball the time\b|\ball along\b|\bfrom (?:the )?(?:start|beginning) to (?:the )?"
+           r"(?:finish|end)\b", (0.0, 1.0)),
+          (r"\bfirst half\b", (0.0, 0.5)), (r"\b(?:second|latter|last) half\b", (0.5, 1.0)),
+          (r"\bbeginning\b|\bstart\b|\bopening\b|\bearly\b|\bearlier part\b", (0.0, 1 / 3)),
+          (r"\bmiddle\b|\bhalfway\b|\bmidway\b|\bcent(?:re|er) of the\b", (1 / 3, 2 / 3)),
+          (r"\bend\b|\bfinal\b|\blate\b|\blatter\b|\blater part\b|\bclosing\b|\blast part\b", (2 / 3, 1.0))]
 
 
 def part_options(options: list[str]) -> list[tuple[float, float]] | None:
@@ -78,6 +81,8 @@ def part_options(options: list[str]) -> list[tuple[float, float]] | None:
 
     >>> part_options(["At the beginning of the video.", "In the middle of the video.", "Throughout the entire video."])
     [(0.0, 0.3333333333333333), (0.3333333333333333, 0.6666666666666666), (0.0, 1.0)]
+    >>> part_options(["In the first half.", "In the second half.", "From start to finish."])
+    [(0.0, 0.5), (0.5, 1.0), (0.0, 1.0)]
     """
     parts = []
     for option in options:
