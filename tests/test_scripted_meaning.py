@@ -168,6 +168,9 @@ def test_muted_backgrounds_and_fades_are_named_as_a_viewer_names_them(muted_clip
         ("What order do the background colours come in?", ["Red, green, gray.", "Gray, red, green.", "Green, gray, red."], "B"),
         ("Which background colour appears first in the video?", ["Red", "Green", "Gray"], "C"),
         ("What colour does the backdrop turn to last?", ["Green.", "Red.", "Gray."], "A"),
+        # the moment a colour names, then the text there
+        ("What frame number is displayed when the background turns green?", None, "21"),
+        ("Which frame number is on screen once the backdrop is red?", ["1.", "11.", "21."], "B"),
     ])
     _assert_answers(fade_clip, tmp_path / "fade", [
         ("How does the brightness change in the first second?", ["It goes from bright to dark.", "It goes from dark to bright.",
@@ -196,6 +199,8 @@ def test_a_web_address_is_read_where_the_question_points(notice_clip, tmp_path):
         ("What is the name of the website shown at the end?", ["EXAMPLE.COM.", "EXAMPLE.ORG."], "B"),
         ("At what time is the web address first shown?", ["0.5 s", "2 s", "3.5 s"], "B"),
         ("What is written in the bottom left corner of the screen?", ["www.example.org.", "(c) 2021 Ada Lovelace.", "CHAPTER ONE."], "B"),
+        # the option first read once the title has gone (not the first line read then, the copyright line)
+        ('Which of these comes up after "CHAPTER ONE" disappears?', ["THE END", "www.example.org", "CHAPTER TWO"], "B"),
     ])
     state = _ask(notice_clip, tmp_path, "Which web address is shown at the start of the clip?", ["EXAMPLE.COM.", "SAMPLE.NET.", "EXAMPLE.ORG."])
     assert guessed(state), state.answer  # the title card holds no address: read there, nothing decides
@@ -230,6 +235,7 @@ def test_the_answer_box_says_when_an_answer_is_a_guess(colour_clip, tmp_path):
     ("What is being built at the construction site shown here?", None),
     ("During which part of the video does the woman in the red coat dance?", ["At the start.", "In the middle.", "At the end."]),
     ("What is the colour of the car that crosses the line first?", ["Red.", "Black.", "White."]),
+    ("What colour is the bus at the start?", ["Red", "Blue"]),
     ("Does the man in red arrive before the woman in blue?", ["Yes", "No"]),
 ])
 def test_questions_about_people_and_things_stay_general(question, options):
@@ -257,6 +263,7 @@ def test_questions_about_people_and_things_stay_general(question, options):
     ("How long is the background blue?", None, "when"),
     ("What is the PTS value at the end of the video?", None, "read_at"),
     ("What is the duration of the clip?", ["3 s", "10 s"], "length"),
+    ("Which of these colours shows more at 1 second?", ["blue", "red"], "look_at"),
     ("What is the order of the scenes?", ["white, blue, red", "white, red, blue"], "sequence"),
 ])
 def test_questions_about_the_picture_get_the_plan_that_measures_it(question, options, kind):

@@ -16,7 +16,7 @@ from PIL import Image
 
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.colour import ColourPlan
-from vagent.agent.scripted.evidence import Move, clean_code, matches
+from vagent.agent.scripted.evidence import Move, clean_code, matches, options_named
 from vagent.agent.scripted.labels import asked_kind, line_of_kind
 from vagent.agent.scripted.question import asked_type, named_text, order_word, region
 from vagent.answers import LETTERS
@@ -109,6 +109,8 @@ class OrderPlan(ColourPlan):
         first, last = min(hits), max(hits)
         before = [t for t in times if t < first]
         after = [t for t in times if t > last]
+        if kind == "choice" and order in ("after", "before") and (found := self._option_beside(flags, order, first, last)):
+            return found
         if order == "when" and kind != "span":  # what else is on screen while it is shown
             during = [(t, [x for x in lines if not self._is_wanted(x)]) for t, hit, lines in flags if hit]
             during = [(t, lines) for t, lines in during if lines]
@@ -141,6 +143,26 @@ class OrderPlan(ColourPlan):
         if kind == "choice":
             return self.unsure_choice(f"I read no text {where}")
         return f"I read no text {where}; I answer unknown.", "unknown"
+
+    def _option_beside(self, flags: list[tuple[float, bool, list[str]]], order: str, first: float, last: float) -> tuple[str, str] | None:
+        """The one option read first on the asked side of the text (after it shows, or after it goes for "disappears";
+        before it shows) that was not on screen on the other side; None when no single option is."""
+        wanted, _ = self._event()
+        gone = order == "after" and bool(re.search(r"\b(?:disappear|vanish|gone|goes away|leaves|ends?|stops?)\w*", self.c.question, re.I))
+        anchor = last if gone else first
+        reads = [(t, [x for x in lines if not self._is_wanted(x)]) for t, _, lines in flags]
+        later = order == "after"
+        other_side = {i for t, lines in reads if (t <= anchor if later else t >= anchor) for i in options_named(self.c.options, lines)}
+        side = [(t, lines) for t, lines in reads if (t > anchor if later else t < anchor)]
+        for t, lines in side if later else side[::-1]:
+            fresh = {i: x for i, x in options_named(self.c.options, lines).items() if i not in other_side}
+            if len(fresh) > 1:
+                return None
+            if fresh:
+                (pick, line), = fresh.items()
+                return (f'"{wanted}" is read from {first:.2f}s to {last:.2f}s; at t={t:.2f}s "{line}" is read, which was not '
+                        f"on screen {'before' if later else 'after'} {anchor:.2f}s: option {LETTERS[pick]}.", LETTERS[pick])
+        return None
 
     def _zoomed_side(self, order: str, first: float, last: float) -> list[tuple[float, Image.Image]]:
         frames = [(float(r.data.get("time", r.arguments.get("time", 0))), r.images[0][1]) for r in self.ok("zoom_frame")]

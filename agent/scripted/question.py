@@ -146,8 +146,9 @@ def orders_written(question: str, options: list[str] | None) -> bool:
 
 _VIDEO_COURSE = re.compile(r"\b(?:the|this)\s+(?:video|clip|footage|film)\s+(?:begin|start|open|end|finish|close|chang|progress)\w*", re.I)
 """The video itself as the subject of how it begins, ends or changes: its picture."""
-_THINGS_COLOUR = re.compile(r"\bcolou?rs?\s+of\s+(?:the|a|an|his|her|their|its|each|every)\s+(?!video|clip|footage)\w+", re.I)
-"""A thing's colour ("the colour of the car"), which the picture's colours do not answer."""
+_THINGS_COLOUR = re.compile(r"\bcolou?rs?\s+(?:of|is|are|was|were)\s+(?:the|a|an|his|her|their|its|each|every|that|this)\s+"
+                            r"(?!video|clip|footage|picture|screen|background|backdrop|frame|image|scene|shot)\w+", re.I)
+"""A thing's colour ("the colour of the car", "what colour is the bus"), which the picture's colours do not answer."""
 
 
 def classify_question(question: str, options: list[str] | None = None) -> str:
@@ -192,13 +193,14 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
     if re.search(r"\b(first|earlier|earliest|last|later|latest)\b", q) and orders_written(question, options):
         return "text_order"
     has_time = time_ref(question, 1e9) is not None
-    if has_time and asks_for_text(question):
-        return "read_at"
+    if asks_for_text(question) and (has_time or picture_target(question) and re.search(r"\b(?:when|once|while|as soon as)\b", q)):
+        return "read_at"  # text at a time, or at the moment the picture is a colour ("when the background is green")
     when_options = asks_when("", options)  # options that are times or parts of the video ask "when"
     if asks_for_change(question) and (when_options or re.search(r"^\s*when\b|\bwhat (time|second)\b|\bat what\b|\bwhich second\b|\bis there\b|\bdoes the (picture|shot|scene)\b", q)):
         return "change"
-    if has_time and asks_for_colour(question) and by_meaning(question, options) == "look_at":
-        return "look_at"  # the colour of the picture, not of a thing in it
+    if has_time and asks_for_colour(question) and (by_meaning(question, options) == "look_at" or colours and None not in colours
+                                                   and not _THINGS_COLOUR.search(question)):
+        return "look_at"  # the colour of the picture ("which of these colours shows more at 1 s"), not of a thing in it
     if not options and re.search(r"\b(code|text|written|word|read|caption|sign|label|says?)\b", q):
         return "read"
     return by_meaning(question, options)

@@ -14,9 +14,11 @@ from vagent.agent.palette import CORNER_BOXES
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.evidence import Evidence, Move, clean_code, first_number, options_named
 from vagent.agent.scripted.labels import asked_kind, pick_value
-from vagent.agent.scripted.pixels import text_likeness
+from vagent.agent.scripted.picture import picture_target
+from vagent.agent.scripted.pixels import looks, text_likeness
 from vagent.agent.scripted.question import asked_type, region
 from vagent.agent.scripted.speech import SpeechPlan, asks_speech
+from vagent.agent.scripted.timeexpr import TimeRef
 from vagent.answers import LETTERS
 
 
@@ -99,9 +101,23 @@ class ReadPlan(SpeechPlan, Evidence):
         return f'The text reads "{word}" (OCR confidence {score:.2f}).', word
 
     # ---------------------------------------------------------- read_at: the text at a named time
-    def _step_read_at(self) -> Move:
+    def _read_ref(self) -> TimeRef | None:
+        """The time the question names, else the moment of the picture event it names ("when the background
+        is green"): the first frame in that colour among frames sampled across the video (None until then)."""
         ref = self.tref()
-        if self.stage == 0:
+        if ref is not None or (colour := picture_target(self.c.question)) is None or not self.tried("crop_clip"):
+            return ref
+        shown = [t for t, im in self.frames() if looks(im, colour)]
+        return TimeRef(shown[0], shown[0], shown[0], f"the first frame that is {colour}, {shown[0]:.2f}s") if shown else None
+
+    def _step_read_at(self) -> Move:
+        ref = self._read_ref()
+        if ref is None:  # a moment named by the picture: find it first
+            if self.stage == 0:
+                return Move(f"The question points at when the picture is {picture_target(self.c.question)}; I sample frames "
+                            "across the video to find that moment.", [self.crop(0, self.c.duration, 16)])
+            return self.conclude("read_at")
+        if not self.tried("read_text"):
             if ref.t is not None:
                 times, why = [ref.t, ref.t - 0.5, ref.t + 0.5], "and half a second either side, in case the text changes there"
             else:
@@ -113,7 +129,10 @@ class ReadPlan(SpeechPlan, Evidence):
         return self.conclude("read_at")
 
     def _answer_read_at(self) -> tuple[str, str]:
-        ref = self.tref()
+        ref = self._read_ref()
+        if ref is None:
+            why = f"I never saw the picture {picture_target(self.c.question)}, so I do not know when to read"
+            return self.unsure_choice(why) if self.c.options else (f"{why}; I answer unknown.", "unknown")
         target = ref.t if ref.t is not None else (ref.start + ref.end) / 2
         reads = [(t, lines) for t, lines in self.reads(region(self.c.question)) if lines]
         if not reads:
