@@ -8,12 +8,12 @@ import re
 
 from PIL import Image
 
+from vagent.agent.palette import COLOR_HUES
 from vagent.agent.scripted.choice import asked_colour, option_colour, yes_no_options
 from vagent.agent.scripted.evidence import Evidence, Move
 from vagent.agent.scripted.pixels import brightness, colour_distance, colour_name, colour_shares, median_colour
 from vagent.agent.scripted.timeexpr import TimeRef
 from vagent.answers import LETTERS
-
 
 COVERS = 0.25
 """The share of the picture an option colour must cover to answer by its share; below it, the background's
@@ -84,7 +84,8 @@ class ColourPlan(Evidence):
         hsv = median_colour(frames[len(frames) // 2][1])
         dist = sorted((colour_distance(hsv, o), i) for i, o in enumerate(options) if o not in ("bright", "dark"))
         seen = f"hue {hsv[0]:.0f}°, saturation {hsv[1]:.2f}, value {hsv[2]:.2f}"
-        if not dist or (len(dist) > 1 and dist[1][0] - dist[0][0] < 0.1):
+        hues_only = all(o in COLOR_HUES for o in options)
+        if not dist or (len(dist) > 1 and dist[1][0] - dist[0][0] < 0.1) or (hues_only and hsv[1] < 0.15):  # a gray has no hue
             return self.unsure_choice(f"The background {where} measures {seen}, no clearer one option colour than another")
         pick = dist[0][1]
         return (f"No option colour covers much of the frames {where}; the background measures {seen}, nearest to "
@@ -114,7 +115,8 @@ class ColourPlan(Evidence):
         shares = self._shares(frames)
         scored = [(shares.get(o, 0.0), i) for i, o in enumerate(options)]
         share, pick = max(scored)
-        if share < COVERS:  # no option colour covers much of the picture (a muted background): its measured colour decides
+        grayish = median_colour(frames[len(frames) // 2][1])[1] < 0.15  # a gray background has no hue to decide by
+        if share < COVERS and not (grayish and share > 0.02):  # no option colour covers much (a muted background): its colour decides
             return self._nearest_colour(frames, options, where)
         return (f"In the frames {where}, {options[pick]} covers {share:.0%} of the picture, the most of the option "
                 f"colours: option {LETTERS[pick]}.", LETTERS[pick])
