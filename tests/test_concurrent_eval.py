@@ -163,3 +163,49 @@ def test_concurrent_eval_against_transformers_serve(transformers_server, tiny_mo
     assert sorted(r["task_id"] for r in records) == ["t0", "t1", "t2", "t3"]
     assert all("error" not in " ".join(r["end_reasons"]) for r in records), records  # every turn got an answer
     assert summary["throughput"]["concurrency"] == 4 and summary["throughput"]["tokens"] > 0
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (Linux /proc)."""
+    found, todo = set(), [pid]
+    while todo:
+        for children in Path(f"/proc/{todo.pop()}/task").glob("*/children"):
+            for child in map(int, children.read_text().split()):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+    return found
+
+
+@pytest.mark.slow
+def test_a_terminated_scripted_eval_keeps_its_results_and_leaves_no_processes(test_videos, tmp_path):
+    """SIGTERM to ``vagent eval --concurrency 2`` (task processes) is handled like Ctrl-C: the finished
+    tasks stay in results.jsonl and no task process or fork server outlives the command."""
+    tasks, out = _tasks(tmp_path, test_videos["cfr_mp4"].path, 8), tmp_path / "out"
+    command = [sys.executable, "-m", "vagent", "eval", str(tasks), "--out", str(out), "--model", "scripted", "-c", "2",
+               "--max-turns", "2", "--cache-dir", str(tmp_path / "cache"), *CLIP]
+    log = tmp_path / "eval.log"  # a file, not a pipe: processes that outlive the command would hold a pipe open
+    with log.open("w") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 240
+        while not ((out / "results.jsonl").is_file() and (out / "results.jsonl").read_text().strip()):
+            assert process.poll() is None and time.monotonic() < deadline, "no task finished"
+            time.sleep(0.1)
+        workers = _descendants(process.pid)
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        deadline = time.monotonic() + 15  # the fork server and resource tracker leave once the command is gone
+        while [pid for pid in workers if Path(f"/proc/{pid}").exists()] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+        for pid in left:  # never leave them to the rest of the suite
+            os.kill(pid, signal.SIGKILL)
+    assert workers, "the tasks did not run in processes"
+    assert code == 130, log.read_text()[-2000:]
+    assert not left, "task processes outlived the command"
+    assert (out / "results.jsonl").read_text().splitlines()  # finished work kept

@@ -351,7 +351,16 @@ def example(
         fail(str(exc))
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM is handled as Ctrl-C is: finished work is kept and worker processes are shut down
+    (left to the default, a killed ``eval --concurrency`` would leave its task processes running)."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:  # pragma: no cover - console entry
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except KeyboardInterrupt:
