@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from vagent.env.synthetic_speech import mix, speak, write_talk_video
 from vagent.tools.index import IndexSettings, load_or_build
@@ -44,15 +45,6 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
 
 
-def edit_distance(ref: list[str], hyp: list[str]) -> int:
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1]
-
-
 def wer_table(folder: Path) -> dict[str, float]:
     errors = total = 0
     audio = seconds = 0.0
@@ -62,7 +54,7 @@ def wer_table(folder: Path) -> dict[str, float]:
         video = write_talk_video(folder / f"s{i}.mp4", PICTURE, mix([(0.5, samples)], length), length)
         text = transcribe_video(video, SpeechSettings())
         heard = " ".join(line.text for line in text.lines)
-        errors += edit_distance(words(sentence), words(heard))
+        errors += Levenshtein.distance(words(sentence), words(heard))  # word edits
         total += len(words(sentence))
         audio += text.audio_seconds
         seconds += text.seconds

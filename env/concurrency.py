@@ -13,12 +13,11 @@ in-process tools. Any other policy runs one task at a time (:func:`task_workers`
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
-from vagent.tools.processes import Caller, enter_worker, worker_context
+from vagent.tools.processes import Caller, cores, enter_worker, worker_context
 
 Item = TypeVar("Item")
 
@@ -75,8 +74,7 @@ def task_processes(processes: int, run: Any, preload: tuple[str, ...] = ()) -> P
 
 def _start_task_process(run: Any, processes: int, caller: Caller) -> None:
     global _RUN
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    enter_worker(caller, cores // processes)
+    enter_worker(caller, cores() // processes)
     _RUN = run
 
 

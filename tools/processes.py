@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 
@@ -35,6 +36,11 @@ PRELOAD = (
 """Modules the fork server imports for every worker (the tools' dependencies)."""
 
 _preloaded: list[str] = []
+
+
+def cores() -> int:
+    """The cores this process may use (its CPU affinity where the platform has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def worker_context(extra_preload: tuple[str, ...] = ()) -> BaseContext:
@@ -82,7 +88,5 @@ def share_cores(threads: int) -> None:
     from threadpoolctl import threadpool_limits  # BLAS/OpenMP pools the fork server already started
 
     threadpool_limits(limits=int(count))
-    import sys
-
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(int(count))

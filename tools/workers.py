@@ -37,7 +37,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from vagent.tools.processes import Caller, enter_worker, worker_context
+from vagent.tools.processes import Caller, cores, enter_worker, worker_context
 from vagent.tools.registry import TOOL_NAMES, ToolLimits, VideoTools
 from vagent.tools.video_index import IndexSettings
 from vagent.types import Observation, TimedImage
@@ -48,10 +48,6 @@ MAX_OPEN_PER_WORKER = 16
 """Videos a worker keeps open (decoder, index); the least recently used is closed beyond that."""
 
 
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def default_tool_workers() -> int:
     """``tool_workers`` when none is set: ``$VAGENT_TOOL_WORKERS`` if set (0 = in-process), else one
     worker per core this process may use, at most 8."""
@@ -60,7 +56,7 @@ def default_tool_workers() -> int:
         if not value.isdigit():
             raise ValueError(f"VAGENT_TOOL_WORKERS must be a whole number >= 0, got {value!r}")
         return int(value)
-    return max(1, min(_cores(), 8))
+    return max(1, min(cores(), 8))
 
 
 _SHARED: dict[int, ToolPool] = {}
@@ -268,7 +264,7 @@ class ToolPool:
             raise ValueError(f"timeouts must be > 0 seconds, got {call_timeout_s}, {open_timeout_s}")
         self.call_timeout_s, self.open_timeout_s = float(call_timeout_s), float(open_timeout_s)
         self.max_pending = max_pending or 64 * workers
-        self.threads_per_worker = max(1, _cores() // workers)
+        self.threads_per_worker = max(1, cores() // workers)
         self._context, self.caller = worker_context(), Caller()
         self._cond = threading.Condition()
         self._pending: list[_Job] = []

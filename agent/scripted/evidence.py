@@ -17,6 +17,7 @@ from typing import Any
 
 from PIL import Image
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.chat import Conversation, Result, succeeded
@@ -71,15 +72,6 @@ def clean_code(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", text).upper()
 
 
-def edit_distance(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
-
-
 def matches(line: str, wanted: str) -> bool:
     """``wanted`` appears in an OCR line, allowing one misread character per five.
 
@@ -92,7 +84,7 @@ def matches(line: str, wanted: str) -> bool:
     if b in a:
         return True
     slack = max(1, len(b) // 5) if len(b) >= 4 else 0
-    return slack > 0 and any(edit_distance(a[i:i + len(b)], b) <= slack for i in range(0, max(1, len(a) - len(b) + 1)))
+    return slack > 0 and any(Levenshtein.distance(a[i:i + len(b)], b) <= slack for i in range(0, max(1, len(a) - len(b) + 1)))
 
 
 def options_named(options: list[str], lines: list[str]) -> dict[int, str]:
