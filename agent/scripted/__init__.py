@@ -26,7 +26,9 @@ The package, one module per job:
 ``order``     which colour / text comes first or last; what is on screen after / before a text
 ``sequence``  which option's course of colours ("From gray to red.") the picture goes through
 ``where``     a coloured object's box at a time
-``general``   anything else: search, frames, OCR, per-option search
+``survey``    ``general``, anything else: scenes, frames and reads across the whole video, answered in the
+              shape of the question and options (``claims``: what options claim, what a count counts;
+              ``timeline``: colours, brightness, cuts and texts in time); ``general``: its search fallback
 ``overview``  ``use_tools=False``: answers from the overview frames alone
 ``oracle``    ``oracle=task``: active annotation for training data (see there)
 

@@ -18,13 +18,13 @@ from vagent.agent.scripted.choice import (nearest_number_option, nearest_time_op
                                           parts_option, text_option, time_options)
 from vagent.agent.scripted.counting import CountPlan
 from vagent.agent.scripted.evidence import Move
-from vagent.agent.scripted.general import GeneralPlan
 from vagent.agent.scripted.oracle import Oracle
 from vagent.agent.scripted.overview import Overview
 from vagent.agent.scripted.picture import asked_moment, picture_target
 from vagent.agent.scripted.question import classify_question
 from vagent.agent.scripted.reading import ReadPlan
 from vagent.agent.scripted.sequence import SequencePlan
+from vagent.agent.scripted.survey import SurveyPlan
 from vagent.agent.scripted.timeexpr import times_in
 from vagent.agent.scripted.when import WhenPlan
 from vagent.agent.scripted.where import WherePlan
@@ -94,7 +94,7 @@ class ScriptedPolicy:
         return plan.step(kind)
 
 
-class Plan(WhenPlan, ReadPlan, CountPlan, SequencePlan, WherePlan, GeneralPlan, Oracle):
+class Plan(WhenPlan, ReadPlan, CountPlan, SequencePlan, WherePlan, SurveyPlan, Oracle):
     """One turn of the tool-using plan, recomputed from the conversation: ``_step_<kind>`` chooses the
     next tool calls (or concludes), ``_answer_<kind>`` answers from the evidence so far."""
 

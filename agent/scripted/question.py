@@ -10,6 +10,7 @@ import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
 from vagent.agent.scripted.choice import bare_colour, part_options, sequence_options, time_options, yes_no_options
+from vagent.agent.scripted.claims import Claim, claim_options, counted, item_orders, option_claim, ordinal, picture_colour
 from vagent.agent.scripted.labels import asks_printed
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, about_picture, asks_for_change, asks_for_colour, asks_how_long,
                                            asks_order, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
@@ -151,6 +152,48 @@ _THINGS_COLOUR = re.compile(r"\bcolou?rs?\s+(?:of|is|are|was|were)\s+(?:the|a|an
 """A thing's colour ("the colour of the car", "what colour is the bus"), which the picture's colours do not answer."""
 
 
+def survey_shape(question: str, options: list[str] | None) -> str | None:
+    """What makes a question one for the survey (:mod:`~vagent.agent.scripted.survey`), which answers
+    from a timeline of the whole video, rather than for a plan that measures one thing: options
+    that claim changes or order the same items, an option saying the thing never appears, a count of
+    picture parts or of times a colour shows, how long a colour lasts, the n-th cut (or the one
+    before / after a time), the value printed when a colour starts, the text of a region among options.
+
+    >>> survey_shape("How many video clips were used to compose this video?", None)
+    'count of parts'
+    >>> survey_shape("When was the third scene change in the video?", ["0:01", "0:03"]), survey_shape("When is the first cut?", None)
+    ('n-th cut', None)
+    >>> survey_shape("how is the screen changed in the middle", ["became darker", "turned red", "cut to another scene"])
+    'options claim changes'
+    """
+    options = options or []
+    colour = picture_colour(question)
+    if claim_options(options) is not None and sequence_options(options, asks_order(question)) is None:  # courses: the sequence plan
+        return "options claim changes"
+    if (orders := item_orders(options)) and not all(bare_colour(x) for x in orders[0]):
+        return "options order items"
+    if any((c := option_claim(o)) is not None and c.kind == "never" for o in options):
+        return "an option says it never appears"
+    if (what := counted(question)) == "parts" and not re.search(r"\b(?:cuts?|transitions?)\b", question, re.I) \
+            or what == "times" and colour is not None and not asks_for_change(question):
+        return f"count of {what}"
+    cut_words = re.search(r"\b(?:cuts?|transitions?|scene changes?|shot changes?)\b", question, re.I)
+    moment = (ref := time_ref(question, 1e9)) is not None and ref.t is not None
+    if cut_words and ((n := ordinal(question)) not in (None, 1, -1) or moment and re.search(r"\b(?:before|after)\b", question, re.I)):
+        return "n-th cut"
+    if asks_how_long(question) and not asks_video_length(question) and picture_target(question) is None \
+            and (colour is not None or named_text(question)) \
+            and not re.search(r"\bhow many seconds (?:in|into)\b", question, re.I):
+        return "how long it lasts"
+    if colour is not None and re.search(r"\bfirst\b", question, re.I) and asks_for_text(question) and not options:
+        return "value when a colour starts"
+    if options and region(question) is not None and asks_for_text(question) and time_ref(question, 1e9) is None:
+        return "text of a region"
+    if yes_no_options(options) and option_claim(question) == Claim("no_cut"):
+        return "asks whether it is one shot"
+    return None
+
+
 def classify_question(question: str, options: list[str] | None = None) -> str:
     """``when``, ``where``, ``count``, ``first``, ``sequence``, ``length``, ``text_event``, ``text_order``,
     ``read_at``, ``change``, ``look_at``, ``read`` or ``general``: which plan answers the question.
@@ -165,6 +208,8 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
     'text_event'
     """
     q = question.lower()
+    if survey_shape(question, options) is not None:
+        return "general"
     colours = [bare_colour(o) for o in options or []]
     picture = about_picture(question) or _VIDEO_COURSE.search(question) or (_intent(question) != "general"
                                                                              and not _THINGS_COLOUR.search(question))

@@ -1,0 +1,201 @@
+"""What an option claims about the picture, and what a question asks for, in the shapes the survey
+(:mod:`~vagent.agent.scripted.survey`) answers from a timeline of the whole video: options that
+describe a change ("became darker", "turned green", "cut to another scene", "stayed red"), options
+that order the same items ("Send Spike, Enter Password, ..."), an option saying the thing never
+appears, counts of picture parts, durations, the n-th event and the window after an event. Shapes,
+not phrasings: each is read from the words that carry it, whatever the rest of the sentence says.
+Pure functions (doctested).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vagent.agent.scripted.choice import COLOUR_WORDS, _SYNONYMS, asked_colour, option_colour
+from vagent.agent.scripted.picture import about_picture
+
+_C = "|".join(COLOUR_WORDS)
+_NO_CUT = re.compile(r"\bcontinuous\b|\bsingle (?:shot|take)\b|\bone (?:shot|take)\b|\buninterrupted\b|\bno (?:cuts?|edits?)\b"
+                     r"|\bwithout (?:any |a )?(?:cuts?|edits?)\b|\bnever cuts?\b", re.I)
+_CUT = re.compile(r"\bcuts?\b|\banother (?:scene|shot|view|angle|camera)\b|\bswitch\w* (?:to|scenes|shots|camera)|\bchang\w* (?:the )?(?:scene|shot)"
+                  r"|\bnew (?:scene|shot)\b|\btransition\w*|\bedit(?:s|ed)?\b", re.I)
+_TEXT = re.compile(r"\b(?:text|words?|captions?|titles?|messages?|writing|letters|subtitles?)\b", re.I)
+_APPEARS = re.compile(r"\b(?:appear\w*|show\w* up|pop\w* up|came up|comes? up|displayed|shown|added)\b", re.I)
+_TURNS_TO = re.compile(rf"\bfad\w*\s+(?:out\s+)?(?:to|into)\s+({_C})\b", re.I)
+_DARKER = re.compile(r"\bdark(?:er|ens?|ened|ening)\b|\bdimm?(?:er|ed|s|ing)?\b|\bfad\w*\s+out\b|\bless bright\b", re.I)
+_BRIGHTER = re.compile(r"\bbright(?:er|ens?|ened|ening)\b|\blight(?:er|ens?|ened|ening)\b|\bfad\w*\s+in\b|\bless dark\b", re.I)
+_STAYS = re.compile(r"\bstay\w*|\bremain\w*|\bthe same\b|\bunchanged\b|\bno change\b|\bdoes(?:n't| not) change\b|\bkeeps?\b|\bsteady\b", re.I)
+_TURNS = re.compile(r"\bturn\w*|\bchang\w*|\bbec[oa]me\w*|\bwent\b|\bgo(?:es)?\b|\bswitch\w*|\bflash\w*", re.I)
+_NEVER = re.compile(r"\bnever\b|\bno\b.*\b(?:appear\w*|shown|visible|screen|such)\b|\bdoes(?:n't| not) (?:appear|show|occur|happen)\b"
+                    r"|\bnot (?:appear\w*|shown|visible|present)\b|\bthere (?:is|are) no\b|\bat no (?:time|point)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What an option says happens: ``kind`` is ``darker``, ``brighter``, ``turns`` (to ``colour``),
+    ``stays`` (``colour`` or any), ``text`` (text appears), ``cut``, ``no_cut`` or ``never``."""
+    kind: str
+    colour: str | None = None
+
+
+def option_claim(option: str) -> Claim | None:
+    """The claim an option makes about the picture, or None when it makes none of these.
+
+    >>> option_claim("turned gray again"), option_claim("faded to black"), option_claim("became darker")
+    (Claim(kind='turns', colour='gray'), Claim(kind='turns', colour='black'), Claim(kind='darker', colour=None))
+    >>> option_claim("stayed red until the end"), option_claim("neither, it stays the same"), option_claim("text appeared")
+    (Claim(kind='stays', colour='red'), Claim(kind='stays', colour=None), Claim(kind='text', colour=None))
+    >>> option_claim("cut to another scene"), option_claim("one continuous shot"), option_claim("There is no red screen appearing.")
+    (Claim(kind='cut', colour=None), Claim(kind='no_cut', colour=None), Claim(kind='never', colour=None))
+    >>> option_claim("lighter"), option_claim("bright") is None, option_claim("He waves.") is None
+    (Claim(kind='brighter', colour=None), True, True)
+    """
+    o = option.strip().rstrip(".").lower()
+    if _NEVER.search(o):
+        return Claim("never")
+    if _NO_CUT.search(o):
+        return Claim("no_cut")
+    if m := _TURNS_TO.search(o):
+        return Claim("turns", _SYNONYMS.get(m.group(1), m.group(1)))
+    colour = option_colour(re.sub(r"\b(?:light|dark|bright)\w*\b", " ", o))
+    if _STAYS.search(o):
+        return Claim("stays", colour)
+    if colour is not None and (_TURNS.search(o) or re.fullmatch(rf"\s*(?:to\s+)?(?:{_C})\s*", o)):
+        return Claim("turns", colour)
+    if _TEXT.search(o) and _APPEARS.search(o):
+        return Claim("text")
+    if _DARKER.search(o):
+        return Claim("darker")
+    if _BRIGHTER.search(o):
+        return Claim("brighter")
+    if _CUT.search(o):
+        return Claim("cut")
+    return None
+
+
+def claim_options(options: list[str]) -> list[Claim | None] | None:
+    """Each option's claim, when at least two options make one and no two make the same (an "unsure"
+    option may make none), else None.
+
+    >>> claim_options(["it cuts away", "one continuous shot"])
+    [Claim(kind='cut', colour=None), Claim(kind='no_cut', colour=None)]
+    >>> claim_options(["Red.", "Blue."]) is None, claim_options(["He sits.", "He waves."]) is None
+    (True, True)
+    """
+    claims = [option_claim(o) for o in options]
+    made = [c for c in claims if c is not None]
+    if len(made) < 2 or len(set(made)) < len(made) or len(made) < len(options) - 1:
+        return None
+    if all(c.kind == "turns" for c in made) and all(re.fullmatch(rf"\s*(?:the\s+)?(?:{_C})\W*", o.lower()) for o in options):
+        return None  # bare colours: a colour question, not a change
+    return claims
+
+
+_SPLIT = re.compile(r"\s*(?:,|;|->|→|\bthen\b|\band then\b|\bfollowed by\b|>)\s*", re.I)
+
+
+def item_orders(options: list[str]) -> list[list[str]] | None:
+    """Each option's items in order, when every option orders the same items (three or more, or two
+    written with "then" / "->"), else None.
+
+    >>> item_orders(["Enter Password, Send Spike.", "Send Spike, Enter Password."])
+    [['Enter Password', 'Send Spike'], ['Send Spike', 'Enter Password']]
+    >>> item_orders(["Red, then blue.", "Blue, then red."]) is not None, item_orders(["Paris.", "Rome."]) is None
+    (True, True)
+    """
+    orders = [[p.strip(" .\"'") for p in _SPLIT.split(o.strip().rstrip(".")) if p.strip(" .\"'")] for o in options]
+    if len(options) < 2 or any(len(o) < 2 for o in orders):
+        return None
+    keys = [sorted(p.lower() for p in o) for o in orders]
+    if any(k != keys[0] for k in keys) or len({tuple(p.lower() for p in o) for o in orders}) < len(orders):
+        return None
+    return orders
+
+
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "last": -1, "final": -1}
+_EVENT_WORDS = r"(?:cut|change|transition|switch|scene|shot|time|clip|part|screen|frame|picture|image|fade|flash|appearance)"
+
+
+def ordinal(question: str) -> int | None:
+    """The n-th event a question asks for (1, 2, 3, ...; -1 for the last), else None; "second" as a
+    unit ("2 second mark", "a second") is no ordinal.
+
+    >>> ordinal("When was the third scene change?"), ordinal("the screen turns white for the second time"), ordinal("the last cut")
+    (3, 2, -1)
+    >>> ordinal("What is at the 2 second mark?") is None, ordinal("about a second in") is None
+    (True, True)
+    """
+    for m in re.finditer(r"\b(first|second|third|fourth|fifth|sixth|last|final)\b", question, re.I):
+        before = question[:m.start()].rstrip().lower()
+        after = question[m.end():m.end() + 40].lower()
+        if m.group(1).lower() == "second" and (re.search(r"(?:\d|\ba|\bone|\bhalf|\bper)$", before) or re.match(r"\s*(?:mark|in\b|into|s\b)", after)):
+            continue
+        if re.match(rf"\s*(?:\w+\s+){{0,2}}{_EVENT_WORDS}", after) or re.search(r"\bthe$|\bits$", before):
+            return _ORDINALS[m.group(1).lower()]
+    return None
+
+
+_COUNT = re.compile(r"\bhow many\s+((?:[\w'-]+\W*){1,4})|\b(?:number|count) of\s+((?:[\w'-]+\W*){1,4})", re.I)
+_PARTS = re.compile(r"\b(?:video\s+)?(?:clips?|shots?|scenes?|pictures?|images?|photos?|photographs?|segments?|parts?|sections?"
+                    r"|sequences?|takes?|views?|screens?)\b", re.I)
+_CHANGES = re.compile(r"\b(?:cuts?|transitions?|changes?|switch\w*|edits?)\b", re.I)
+
+
+def counted(question: str) -> str | None:
+    """What a count question counts of the picture: ``parts`` (shots, clips, pictures), ``changes``
+    (cuts, transitions), ``times`` (how often something is shown), else None (people, objects).
+
+    >>> counted("How many video clips were used to compose this video?"), counted("How many cuts are there?")
+    ('parts', 'changes')
+    >>> counted("How many times is a white screen visible?"), counted("How many people are there?") is None
+    ('times', True)
+    """
+    m = _COUNT.search(question)
+    if not m:
+        return None
+    words = m.group(1) or m.group(2)
+    if re.match(r"\s*(?:seconds?|minutes?|frames? (?:long|in)|s\b)", words, re.I):
+        return None  # a duration or a moment, not a count
+    if _CHANGES.search(words):
+        return "changes"
+    if re.match(r"\s*(?:different\s+|separate\s+|distinct\s+)?(?:video\s+)?(?:\w+\s+)?" + _PARTS.pattern, words, re.I) and _PARTS.search(words):
+        return "parts"
+    if re.match(r"\s*times\b", words, re.I):
+        return "times"
+    return None
+
+
+_AFTER_EVENT = re.compile(rf"\bafter\s+(?:it|the\s+\w+|that)?\s*(?:\w+\s+)?(?:turn\w*|went|goes|became|becomes|was|is|changed\s+to|"
+                          rf"faded\s+to)\s+({_C})\b|\bafter\s+the\s+({_C})\s+(?:part|screen|background|section|scene|frames?)\b", re.I)
+
+
+def colour_after(question: str) -> str | None:
+    """The colour after whose appearance the question asks what happens ("after it turned red").
+
+    >>> colour_after("what did the background do after it turned red"), colour_after("What happens after the green part?")
+    ('red', 'green')
+    >>> colour_after("What happens after the man leaves?") is None
+    True
+    """
+    m = _AFTER_EVENT.search(question)
+    if not m:
+        return None
+    word = (m.group(1) or m.group(2)).lower()
+    return _SYNONYMS.get(word, word)
+
+
+_PART = re.compile(r"\b(?:parts?|sections?|bits?|segments?|portions?|stretch(?:es)?)\b", re.I)
+
+
+def picture_colour(question: str) -> str | None:
+    """The colour of the picture (or of a part of the video) the question is about, else None.
+
+    >>> picture_colour("how long does the red part last?"), picture_colour("How many white screens are there?")
+    ('red', 'white')
+    >>> picture_colour("What colour is the man's tie?") is None
+    True
+    """
+    if colour := colour_after(question):
+        return colour
+    return asked_colour(question) if about_picture(question) or _PART.search(question) else None

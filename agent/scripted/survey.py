@@ -1,0 +1,314 @@
+"""``general``: a question no specific plan took. It surveys the whole video, then answers from the
+timeline (:mod:`~vagent.agent.scripted.timeline`) in the shape the question and options have
+(:mod:`~vagent.agent.scripted.claims`): options that order items, text in a named region, a count of
+picture parts or changes, how long a colour lasts, the n-th cut or colour, the frame value printed
+when a colour starts, options that claim a change, and an option saying the thing never appears.
+When no shape decides, the search answer (:mod:`~vagent.agent.scripted.general`) is the last resort.
+
+detect_scenes + crop_clip across the video (+ search_clips) -> a second crop, a frame per scene,
+read_text early/middle/late in each scene (and in the region asked) -> closer reads and frames where
+a text or colour starts -> read_text where the colour starts (a value asked there) -> answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vagent.agent.protocol import ToolCall
+from vagent.agent.scripted.choice import asked_colour, nearest_number_option, nearest_time_option, parts_option, time_options, yes_no_options
+from vagent.agent.scripted.claims import Claim, claim_options, colour_after, counted, item_orders, option_claim, ordinal, picture_colour
+from vagent.agent.scripted.evidence import Move, fmt_number
+from vagent.agent.scripted.general import GeneralPlan
+from vagent.agent.scripted.labels import pick_value
+from vagent.agent.scripted.picture import ASKS_WHEN, asks_how_long, asks_when
+from vagent.agent.scripted.question import asks_for_text, key_phrase, named_text, region
+from vagent.agent.scripted.timeline import Timeline, names
+from vagent.answers import LETTERS
+
+_SECONDS_IN = re.compile(r"\bhow many seconds (?:in|into)\b|\bat what (?:second|moment|point)\b|\bhow far in(?:to)?\b", re.I)
+_VALUE = re.compile(r"\b(?:number|value|reading|digits?|printed|written|displayed|shown|says?)\b", re.I)
+
+
+class SurveyPlan(GeneralPlan, Timeline):
+    # ---------------------------------------------------------- what the question needs
+    def _colour(self) -> str | None:
+        """The picture colour the question is about, if any (``white`` screen, ``red`` part)."""
+        return picture_colour(self.c.question)
+
+    def _texts(self) -> list[str]:
+        """Texts to find on screen: the items the options order, else the text the question names."""
+        orders = item_orders(self.c.options)
+        if orders:
+            return list(orders[0])
+        named = named_text(self.c.question)
+        return [named] if named and len(named) >= 3 else []
+
+    def _asks_value(self) -> bool:
+        return bool(_VALUE.search(self.c.question)) and asks_for_text(self.c.question) and not self.c.options
+
+    # ---------------------------------------------------------- steps
+    def _step_general(self) -> Move:
+        d = self.c.duration
+        if self.stage == 0:
+            calls = [ToolCall("detect_scenes", {}), self.crop(0, d, 16)]
+            if "search_clips" in self.names:
+                calls.append(ToolCall("search_clips", {"query": key_phrase(self.c.question), "top_k": 5}))
+            return Move("No specific plan fits this question, so I survey the whole video: its scenes and frames "
+                        "across it" + (", and search for the moments that match it." if len(calls) > 2 else "."), calls)
+        if self.stage == 1:
+            calls = [self.crop(d / 32, d - d / 32, 16)]
+            scenes = self.scenes()
+            if 1 < len(scenes) <= 16:
+                calls += [self.crop(a, b, 1) for a, b in scenes]
+            calls += self.read_calls(self.read_times())
+            if (box := region(self.c.question)) is not None:
+                calls += self.read_calls(self.read_times(8), box)
+            if (steered := self.evidence_scan()) is not None:
+                calls += steered[1]
+            hits = self.hits(key_phrase(self.c.question))
+            if hits:
+                calls += [self.crop(hits[0][0] - 1, hits[0][1] + 1, 6), *self.read_calls([(hits[0][0] + hits[0][1]) / 2])]
+                calls += [ToolCall("search_clips", {"query": o[:200], "top_k": 1}) for o in self.c.options[:6]]
+            found = (f"The detector lists {len(scenes)} scene(s). I look at more frames, one inside each scene, and read the "
+                     "screen early, in the middle and late in each scene." if self.ok("detect_scenes") else
+                     "I have no scene list (detect_scenes gave no result), so I look at more frames and read the screen at "
+                     "times across the video.")
+            return Move(found, calls)
+        if self.stage in (2, 3) and (calls := self._closer_calls()):
+            return Move("I look closer where a text or colour the question is about starts or ends.", calls)
+        if self.stage <= 4 and self._asks_value() and (colour := self._colour()) and (runs := self.runs(colour)):
+            calls = self.read_calls([runs[0][0]])
+            if calls:
+                return Move(f"The picture is first {colour} from {runs[0][0]:.2f}s; I read the screen on that frame.", calls)
+        return self.conclude("general")
+
+    def _closer_calls(self) -> list[ToolCall]:
+        calls: list[ToolCall] = []
+        for text in self._texts():
+            gap = self.text_gap(text)
+            seen, _ = self.text_times(text)
+            if gap:
+                a, b = gap
+                calls += self.read_calls([a + (b - a) * i / 7 for i in range(1, 7)])
+            elif not seen:
+                calls += self.read_calls([self.c.duration * (i + 0.25) / 12 for i in range(12)])
+        if (colour := self._colour()) is not None:
+            which = ordinal(self.c.question) or 1
+            for a, b in self.boundaries(colour, which)[:2]:
+                calls.append(self.crop(a, b, 8))
+        return calls[:24]
+
+    # ---------------------------------------------------------- answers
+    def _answer_general(self) -> tuple[str, str]:
+        for answer in (self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_one_shot, self._by_claims,
+                       self._by_never, self._by_moment, self._by_value_at_colour):
+            found = answer()
+            if found is not None:
+                return found
+        return self._answer_by_search()
+
+    def _by_item_order(self) -> tuple[str, str] | None:
+        orders = item_orders(self.c.options)
+        if not orders:
+            return None
+        first = {item: self.text_times(item)[0] for item in orders[0]}
+        seen = {item: times[0] for item, times in first.items() if times}
+        said = ", ".join(f'"{item}" first read at {t:.2f}s' for item, t in sorted(seen.items(), key=lambda kv: kv[1]))
+        fits = [i for i, order in enumerate(orders) if [x for x in order if x in seen] == sorted(seen, key=seen.get)]
+        if len(seen) >= len(orders[0]) - 1 and len(fits) == 1:
+            missing = [x for x in orders[0] if x not in seen]
+            note = f" ({missing[0]!r} I never read; only one option fits the rest)" if missing else ""
+            return f"On screen: {said}{note}. That is the order of option {LETTERS[fits[0]]}.", LETTERS[fits[0]]
+        return self.unsure_choice(f"On screen: {said or 'none of the items read'}; that does not single out one order")
+
+    def _by_region_text(self) -> tuple[str, str] | None:
+        box = region(self.c.question)
+        if box is None or not asks_for_text(self.c.question) and not re.search(r"\bwritten|\bsays?\b|\bshown\b", self.c.question, re.I):
+            return None
+        lines = [line for _, found in self.reads(box) for line in found]
+        if not lines:
+            return None
+        counts: dict[str, int] = {}
+        for line in lines:
+            counts[line] = counts.get(line, 0) + 1
+        if self.c.options:
+            score = [sum(names(line, o.rstrip(".")) for line in lines) for o in self.c.options]
+            best = max(range(len(score)), key=score.__getitem__)
+            if score[best] and score.count(score[best]) == 1:
+                return f'In that region I read "{lines[0]}" ({len(lines)} line(s) in all); option {LETTERS[best]} is written there.', LETTERS[best]
+            return None
+        common = max(counts, key=counts.get)
+        return f'In that region the line read most often is "{common}".', common
+
+    def _by_count(self) -> tuple[str, str] | None:
+        what = counted(self.c.question)
+        if what is None:
+            return None
+        if what in ("times", "parts") and (colour := self._colour()) is not None:  # "white screens", "red parts"
+            runs = self.runs(colour)
+            think = f"The picture is {colour} {len(runs)} time(s): " + ", ".join(f"{a:.2f}s-{b:.2f}s" for a, b in runs) + "."
+            value = len(runs)
+        elif what in ("parts", "changes") and self.ok("detect_scenes"):
+            ref = self.tref()
+            a, b = (ref.start, ref.end) if ref is not None and ref.end > ref.start else (0.0, self.c.duration)
+            cuts = self.cuts(a, b)
+            value = len(cuts) + 1 if what == "parts" else len(cuts)
+            think = (f"The scene detector lists {len(cuts)} cut(s) between {a:.2f}s and {b:.2f}s, so {value} "
+                     f"{'part(s)' if what == 'parts' else 'change(s)'}.")
+        else:
+            return None
+        return self._number_answer(think, float(value))
+
+    def _by_duration(self) -> tuple[str, str] | None:
+        if not asks_how_long(self.c.question) or _SECONDS_IN.search(self.c.question):
+            return None
+        if (colour := self._colour()) is not None and (runs := self.runs(colour)):
+            which = ordinal(self.c.question) or 1
+            if len(runs) >= abs(which):
+                a, b = runs[which - 1 if which > 0 else which]
+                return self._number_answer(f"The picture is {colour} from {a:.2f}s until {b:.2f}s: {b - a:.2f} s.", round(b - a, 2))
+        for text in self._texts():
+            seen, unseen = self.text_times(text)
+            if seen:
+                end = min((t for t in unseen if t > seen[-1]), default=self.c.duration)
+                return self._number_answer(f'"{text}" is read from {seen[0]:.2f}s and gone by {end:.2f}s.', round(end - seen[0], 2))
+        return None
+
+    def _by_one_shot(self) -> tuple[str, str] | None:
+        """A yes / no question whether the video (or the window asked) is one shot, without a cut."""
+        pair = yes_no_options(self.c.options)
+        if pair is None or option_claim(self.c.question) != Claim("no_cut") or not self.ok("detect_scenes"):
+            return None
+        ref = self.tref()
+        cuts = self.cuts(ref.start + 1e-3, ref.end) if ref is not None else self.cuts(1e-3)
+        pick = pair[1] if cuts else pair[0]
+        return f"The scene detector lists {len(cuts)} cut(s) there, so option {LETTERS[pick]}.", LETTERS[pick]
+
+    def _by_claims(self) -> tuple[str, str] | None:
+        claims = claim_options(self.c.options)
+        if claims is None:
+            return None
+        ref, colour = self.tref(), colour_after(self.c.question)
+        a, b, where = (ref.start, ref.end, f"between {ref.start:.2f}s and {ref.end:.2f}s") if ref else (0.0, self.c.duration, "in the video")
+        nxt = None
+        if colour is not None:
+            start, end, nxt = self.labels_after(colour)
+            if start < 0:
+                return None
+            a, b, where = start, self.c.duration, f"after it turns {colour} at {start:.2f}s"
+        trend, cuts = self.trend(a, b), self.cuts(a + 1e-3, b)
+        subject = asked_colour(self.c.question) or (named_text(self.c.question) or "")
+        reads = [lines for t, lines in self.reads() if a - 1e-6 <= t <= b + 1e-6]
+        truths = []
+        for claim in claims:
+            if claim is None:
+                truths.append(False)
+            elif claim.kind == "never":
+                truths.append(bool(subject) and not (self.runs(subject) if asked_colour(self.c.question) else self.text_times(subject)[0]))
+            elif claim.kind in ("cut", "no_cut"):
+                truths.append(self.ok("detect_scenes") and bool(cuts) == (claim.kind == "cut"))
+            elif claim.kind == "turns":
+                truths.append(nxt == claim.colour if colour else any(self.runs(claim.colour)) and bool(self.runs(claim.colour)[0][0] > a + 1e-6))
+            elif claim.kind == "stays":
+                truths.append(colour is not None and nxt is None and claim.colour in (None, colour)
+                              or colour is None and trend is not None and abs(trend) < 0.03 and not cuts)
+            elif claim.kind == "text":
+                truths.append(len(reads) >= 2 and not reads[0] and bool(reads[-1]))
+            else:
+                truths.append(trend is not None and (trend <= -0.08 if claim.kind == "darker" else trend >= 0.08))
+        said = (f"{where}: brightness changes by {trend:+.2f}" if trend is not None else where) + f", {len(cuts)} cut(s)"
+        said += f", next colour {nxt}" if colour else ""
+        true = [i for i, t in enumerate(truths) if t]
+        if len(true) == 1:
+            return f"Measured {said}; only option {LETTERS[true[0]]} ({self.c.options[true[0]]!r}) holds.", LETTERS[true[0]]
+        return self.unsure_choice(f"Measured {said}; {'no option' if not true else 'several options'} hold(s)")
+
+    def _never_options(self) -> list[int]:
+        return [i for i, o in enumerate(self.c.options) if (c := option_claim(o)) is not None and c.kind == "never"]
+
+    def _by_never(self) -> tuple[str, str] | None:
+        """An option says the thing asked about never appears: it holds when no frame or read shows it."""
+        never = self._never_options()
+        colour, texts = self._colour(), self._texts()
+        if len(never) != 1 or colour is None and not texts:
+            return None
+        if colour is not None:
+            shown = self.runs(colour)
+            said = f"no frame of the {len(self.frames())} I saw is {colour}" if not shown else f"the picture is {colour} from {shown[0][0]:.2f}s"
+        else:
+            shown = [t for text in texts for t in self.text_times(text)[0]]
+            said = f"no read of the screen writes {texts[0]!r}" if not shown else f"{texts[0]!r} is read at {shown[0]:.2f}s"
+        if shown:
+            return None  # it does appear: the other answers place it among the other options
+        return f"{said[0].upper()}{said[1:]}, so option {LETTERS[never[0]]} ({self.c.options[never[0]]!r}) holds.", LETTERS[never[0]]
+
+    def _by_moment(self) -> tuple[str, str] | None:
+        q = self.c.question
+        if not (asks_when(q, self.c.options) or _SECONDS_IN.search(q) or re.search(r"\bwhen\b", q, re.I)):
+            return None
+        which, ref = ordinal(q), self.tref()
+        if re.search(r"\b(?:cuts?|transitions?|scene changes?|shot changes?|changes? of (?:scene|shot))\b", q, re.I) and self.ok("detect_scenes"):
+            cuts = self.cuts()
+            if ref is not None and re.search(r"\bbefore\b", q, re.I):
+                cuts = [t for t in cuts if t < ref.start]
+                pick = cuts[-1] if cuts else None
+            elif ref is not None and re.search(r"\bafter\b", q, re.I):
+                pick = next((t for t in cuts if t > ref.end), None)
+            else:
+                n = which or 1
+                pick = cuts[n - 1 if n > 0 else n] if len(cuts) >= abs(n) else None
+            if pick is None:
+                return None
+            return self._time_answer(f"The scene detector's cuts are at {', '.join(f'{t:.2f}s' for t in self.cuts())}; the one asked is at {pick:.2f}s.", pick)
+        if (colour := self._colour()) is not None:
+            runs = self.runs(colour)
+            n = which or 1
+            if len(runs) >= abs(n):
+                a, b = runs[n - 1 if n > 0 else n]
+                return self._time_answer(f"The picture is {colour} at " + ", ".join(f"{x:.2f}s-{y:.2f}s" for x, y in runs) + ".", a, (a, b))
+            return None
+        for text in self._texts():
+            seen, _ = self.text_times(text)
+            if seen:
+                return self._time_answer(f'"{text}" is first read on screen at {seen[0]:.2f}s.', seen[0])
+        return None
+
+    def _by_value_at_colour(self) -> tuple[str, str] | None:
+        colour = self._colour()
+        if not self._asks_value() or colour is None or not (runs := self.runs(colour)):
+            return None
+        at = [lines for t, lines in self.reads() if abs(t - round(runs[0][0], 2)) < 0.011]
+        picked = pick_value(self.c.question, at[0]) if at else None
+        if picked is None:
+            return None
+        line, value = picked
+        number = re.search(r"-?\d+(?:\.\d+)?", value)
+        return f'The picture is first {colour} at {runs[0][0]:.2f}s, where the screen reads "{line}".', number.group(0) if number else value
+
+    # ---------------------------------------------------------- shaping
+    def _number_answer(self, think: str, value: float) -> tuple[str, str]:
+        if self.c.options:
+            pick = nearest_number_option(self.c.options, value)
+            if pick is None:
+                return self.unsure_choice(f"{think} No option is nearest {fmt_number(value)}")
+            return f"{think} Option {LETTERS[pick]} is {self.c.options[pick]!r}.", LETTERS[pick]
+        return think, fmt_number(value)
+
+    def _time_answer(self, think: str, t: float, span: tuple[float, float] | None = None) -> tuple[str, str]:
+        if self.c.options:
+            kept = [i for i in range(len(self.c.options)) if i not in self._never_options()]  # it was seen: not "never"
+            options = [self.c.options[i] for i in kept]
+            if time_options(options) is not None:
+                pick = nearest_time_option(options, t)
+            elif yes_no_options(options) is None:
+                pick = parts_option(options, [span or (t, t)], self.c.duration)
+            else:
+                pick = None
+            pick = kept[pick] if pick is not None else None
+            if pick is None:
+                return self.unsure_choice(f"{think} That does not single out one option")
+            return f"{think} That is option {LETTERS[pick]} ({self.c.options[pick]!r}).", LETTERS[pick]
+        if ASKS_WHEN.search(self.c.question) and not _SECONDS_IN.search(self.c.question):
+            a, b = span or (max(0.0, t - 0.2), min(self.c.duration, t + 0.2))
+            return think, f"[{a:.2f}, {b:.2f}]"
+        return think, fmt_number(round(t, 2))

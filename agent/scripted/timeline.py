@@ -1,0 +1,118 @@
+"""The video as a timeline, from what the tools returned: the times the picture is a colour (runs of
+frames), its brightness across a window, the cuts, and when a text is on screen. The survey
+(:mod:`~vagent.agent.scripted.survey`) answers from it; every time here is a frame's or a read's
+time, so an answer names only what a tool showed.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz
+
+from vagent.agent.scripted.evidence import Evidence, clean_code
+from vagent.agent.scripted.pixels import brightness, colour_name, looks
+
+TREND = 0.08
+"""Smallest change of mean brightness (0-1) across a window that counts as darker or brighter."""
+
+
+def names(line: str, item: str) -> bool:
+    """Whether a line read on screen writes ``item`` (small misreads allowed; a short line inside a
+    longer item names nothing).
+
+    >>> names("> INITIATE SEARCH PROGRAM", "Initiate Search Program"), names("ER", "Enter Password")
+    (True, False)
+    """
+    seen, wanted = clean_code(line), clean_code(item)
+    if len(seen) < 3 or not wanted:
+        return False
+    return wanted in seen or fuzz.ratio(seen, wanted) >= 85 or len(seen) >= len(wanted) and fuzz.partial_ratio(wanted, seen) >= 88
+
+
+class Timeline(Evidence):
+    """Timeline reads over the evidence a plan has gathered (see :class:`Evidence`)."""
+
+    def runs(self, colour: str) -> list[tuple[float, float]]:
+        """When the picture is ``colour`` (or ``bright`` / ``dark``): from the first frame that looks it to
+        the first frame after that does not (the video's end when none does), in order."""
+        out: list[tuple[float, float]] = []
+        start = None
+        for t, image in self.frames():
+            if looks(image, colour):
+                start = t if start is None else start
+            elif start is not None:
+                out.append((start, t))
+                start = None
+        if start is not None:
+            out.append((start, max(self.c.duration, start)))
+        return out
+
+    def boundaries(self, colour: str, which: int = 1) -> list[tuple[float, float]]:
+        """Gaps between frames seen on either side of the ``which``-th run's start and end (where a
+        closer look would place them better)."""
+        runs = self.runs(colour)
+        if not runs or len(runs) < abs(which):
+            return []
+        start, end = runs[which - 1 if which > 0 else which]
+        times = [t for t, _ in self.frames()]
+        before = [t for t in times if t < start - 1e-6]
+        after = [t for t in times if t > start + 1e-6 and not (start <= t < end - 1e-6)]
+        gaps = []
+        if before:
+            gaps.append((before[-1], start))
+        last_in = max((t for t in times if start - 1e-6 <= t < end - 1e-6), default=start)
+        if end < self.c.duration - 1e-6 and after:
+            gaps.append((last_in, end))
+        return [(a, b) for a, b in gaps if b - a > 0.06]
+
+    def labels_after(self, colour: str) -> tuple[float, float | None, str | None]:
+        """Where the first ``colour`` run starts and ends, and what colour the picture has next (None
+        when the run lasts to the end or was not seen)."""
+        runs = self.runs(colour)
+        if not runs:
+            return -1.0, None, None
+        start, end = runs[0]
+        if end >= self.c.duration - 1e-6:
+            return start, None, None
+        nxt = next((im for t, im in self.frames() if t >= end - 1e-6), None)
+        return start, end, colour_name(nxt) if nxt is not None else None
+
+    def trend(self, start: float, end: float) -> float | None:
+        """Mean brightness of the last quarter of the frames in ``[start, end]`` minus the first quarter's."""
+        inside = [brightness(im) for t, im in self.frames() if start - 1e-6 <= t <= end + 1e-6]
+        if len(inside) < 2:
+            return None
+        k = max(1, len(inside) // 4)
+        return sum(inside[-k:]) / k - sum(inside[:k]) / k
+
+    def cuts(self, start: float = 0.0, end: float | None = None) -> list[float]:
+        """Scene starts (after the first) inside ``[start, end]``."""
+        end = self.c.duration if end is None else end
+        return [a for a, _ in self.scenes()[1:] if start - 1e-6 <= a <= end + 1e-6]
+
+    def text_times(self, item: str, box: list[float] | None = None) -> tuple[list[float], list[float]]:
+        """The read times at which ``item`` was on screen, and those at which it was not."""
+        seen, unseen = [], []
+        for t, lines in self.reads(box):
+            (seen if any(names(line, item) for line in lines) else unseen).append(t)
+        return seen, unseen
+
+    def text_gap(self, item: str) -> tuple[float, float] | None:
+        """The gap before the first read with ``item``, when it is wide: from the last read without it, or
+        the one before that when it is near (OCR misses a line now and then, and text may blink)."""
+        seen, unseen = self.text_times(item)
+        if not seen:
+            return None
+        before = [t for t in unseen if t < seen[0]]
+        if len(before) >= 2 and seen[0] - before[-2] <= 1.5:
+            before.pop()
+        return (before[-1], seen[0]) if before and seen[0] - before[-1] > 0.15 else None
+
+    def read_times(self, most: int = 12) -> list[float]:
+        """Times to read the screen at: early, middle and late in each scene (evenly across the video
+        when it has one scene or more than ``most`` / 3)."""
+        scenes = self.scenes()
+        if 1 < len(scenes) <= most // 3:
+            times = [a + f * (b - a) for a, b in scenes for f in (0.15, 0.5, 0.9)]
+        else:
+            times = [self.c.duration * (i + 0.5) / most for i in range(most)]
+        return [round(t, 2) for t in times]

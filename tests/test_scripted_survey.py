@@ -1,0 +1,94 @@
+"""The survey (``general``) answers questions no specific plan takes, from a timeline of the whole video,
+on real (generated) clips through the real tools: counts of coloured parts and of shots, how long a
+part lasts, the n-th colour or cut, what the picture does after it turns a colour, a value printed
+when a colour starts, an option saying something never appears, whether it is one shot, the order of
+messages, when a message comes up and what a corner says. The questions are written as a person
+would type them, not taken from the policy's patterns (nor from the held-out sets).
+
+Cards clip: 4.5 s at 10 fps, gray until 1 s, red until 2 s, gray until 3 s, red until 3.5 s, then
+green; a white "Frame = N" (N = frame index + 1) at the top left; hard cuts at every colour change.
+Messages clip: 4.5 s at 10 fps on a dark screen, "BOOT OK" until 1.5 s, "LOADING MAP" until 3 s, then
+"READY PLAYER"; "CH 7" in the top right corner throughout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from tests.test_scripted_meaning import _ask, _write_clip
+from vagent.agent.measures import guessed
+from vagent.agent.scripted import classify_question
+from vagent.answers import parse_number
+
+CARDS = [(0.0, (120, 120, 120)), (1.0, (210, 40, 40)), (2.0, (120, 120, 120)), (3.0, (210, 40, 40)), (3.5, (40, 170, 60))]
+MESSAGES = [(0.0, "BOOT OK"), (1.5, "LOADING MAP"), (3.0, "READY PLAYER")]
+
+
+@pytest.fixture(scope="module")
+def cards_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    def picture_at(t: float) -> Image.Image:
+        image = Image.new("RGB", (320, 180), [rgb for start, rgb in CARDS if t >= start - 1e-9][-1])
+        ImageDraw.Draw(image).text((12, 10), f"Frame = {round(t * 10) + 1}", fill="white", font=ImageFont.load_default(size=22))
+        return image
+    return _write_clip(tmp_path_factory.mktemp("cards") / "cards.mp4", picture_at, frames=45)
+
+
+@pytest.fixture(scope="module")
+def messages_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    def picture_at(t: float) -> Image.Image:
+        image = Image.new("RGB", (480, 270), (20, 24, 30))
+        draw = ImageDraw.Draw(image)
+        draw.text((60, 110), [text for start, text in MESSAGES if t >= start - 1e-9][-1], fill="white", font=ImageFont.load_default(size=36))
+        draw.text((400, 12), "CH 7", fill="white", font=ImageFont.load_default(size=24))
+        return image
+    return _write_clip(tmp_path_factory.mktemp("messages") / "messages.mp4", picture_at, frames=45)
+
+
+def _check(clip: Path, cache: Path, cases: list[tuple[str, list[str] | None, object]]) -> None:
+    for question, options, expected in cases:
+        state = _ask(clip, cache, question, options)
+        think = (state.steps[-1].get("action") or {}).get("think", "")
+        if isinstance(expected, float):  # a time or duration: within a frame or two
+            value = parse_number(state.answer or "")
+            assert value is not None and abs(value - expected) <= 0.15, (question, state.answer, think)
+        else:
+            assert state.answer == expected, (question, state.answer, think)
+        assert not guessed(state), (question, think)
+
+
+@pytest.mark.slow
+def test_the_timeline_of_colours_and_cuts(cards_clip, tmp_path):
+    _check(cards_clip, tmp_path, [
+        ("How many separate red sections does this clip have?", ["1", "2", "3", "4"], "B"),
+        ("for how long is the green part on screen, in seconds?", None, 1.0),
+        ("what happens to the picture right after it goes red for the first time?",
+         ["it turns blue", "it goes back to gray", "it fades to white", "it stays red"], "B"),
+        ("Which frame number can you read on the very first green frame?", None, "36"),
+        ("Does a yellow screen ever show up?", ["Yes, near the end.", "No, there is never a yellow screen.", "Yes, at the start."], "B"),
+        ("Is this one continuous shot?", ["yes", "no"], "B"),
+        ("When does the clip cut for the third time?", ["About 1 s.", "About 2 s.", "About 3 s.", "About 4 s."], "C"),
+        ("roughly when is the last cut before the 3.2 second mark", None, 3.0),
+    ])
+
+
+@pytest.mark.slow
+def test_the_timeline_of_messages(messages_clip, tmp_path):
+    _check(messages_clip, tmp_path, [
+        ("In what sequence do these messages show up?",
+         ["LOADING MAP, BOOT OK, READY PLAYER.", "BOOT OK, READY PLAYER, LOADING MAP.", "BOOT OK, LOADING MAP, READY PLAYER."], "C"),
+        ("how many seconds in does 'Ready Player' come up?", None, 3.0),
+        ("What does it say in the top right corner?", ["BOOT OK.", "CH 7.", "READY PLAYER.", "CH 9."], "B"),
+    ])
+
+
+@pytest.mark.parametrize("question, options", [
+    ("How many video clips is this made of?", ["1.", "2.", "3."]),
+    ("how is the picture changing towards the end", ["it gets darker", "it gets brighter", "a caption appears", "it cuts to a new shot"]),
+    ("In what order do the signs appear?", ["EXIT, OPEN, CLOSED.", "OPEN, CLOSED, EXIT.", "CLOSED, EXIT, OPEN."]),
+    ("When does a purple screen appear?", ["At the start.", "At the end.", "It never appears."]),
+])
+def test_shapes_the_survey_takes(question, options):
+    assert classify_question(question, options) == "general"
