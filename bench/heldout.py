@@ -15,6 +15,9 @@ followed sets A and B had been looked at, wording again from Video-MME / MVBench
 strings (source per question), options in the benchmarks' own formats (``"Three."``, parts of the
 video, ``not sure``), and ``metadata.seen`` says what the clip shows that gives the answer; committed
 on its own before its first run. Both files run by default.
+
+Each set's line also gives two baselines a reviewer asks for, over its choice questions (a free answer
+scores 0 in both): always the first option, and the expected score of a uniform draw among the options.
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ def main() -> None:
     args = parser.parse_args()
     scores: dict[str, list[float]] = defaultdict(list)
     guesses: dict[str, int] = defaultdict(int)
+    first: dict[str, float] = defaultdict(float)
+    chance: dict[str, float] = defaultdict(float)
     with tempfile.TemporaryDirectory() as tmp:
         settings = IndexSettings(clip_pretrained=None, cache_dir=Path(tmp) / "cache")
         for task in (task for questions in args.questions for task in load_tasks(questions)):
@@ -71,13 +76,17 @@ def main() -> None:
             score, guess = accuracy(state, task), guessed(state)
             scores[group].append(score)
             guesses[group] += guess
+            if task.answer_type == "choice":  # the baselines: always the first option, and a uniform draw
+                first[group] += float(task.answer == "A")
+                chance[group] += 1 / len(task.options)
             if args.show:
                 print(f"[{group}] {task.id:22} {score:.0f} answer={state.answer!r:12} gold={task.answer!r:8}"
                       f"{' (guess)' if guess else ''} ({classify_question(task.question, task.options)}) {task.question}",
                       flush=True)
     for group in sorted(scores):
         v = scores[group]
-        print(f"set {group}: {sum(v):.0f} of {len(v)} correct; {guesses[group]} answer(s) marked as guesses")
+        print(f"set {group}: {sum(v):.0f} of {len(v)} correct; {guesses[group]} answer(s) marked as guesses; baselines "
+              f"(free answers score 0): first option {first[group]:.0f}, chance {chance[group]:.1f} of {len(v)}")
 
 
 if __name__ == "__main__":

@@ -168,7 +168,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
     """
     options = options or []
     colour = picture_colour(question)
-    if claim_options(options) is not None and sequence_options(options, asks_order(question)) is None:  # courses: the sequence plan
+    courses = sequence_options(options, asks_order(question)) or []
+    if claim_options(options) is not None and sum(len(c) >= 2 for c in courses) < len(options) - 1:  # courses: the sequence plan
         return "options claim changes"
     if (orders := item_orders(options)) and not all(bare_colour(x) for x in orders[0]):
         return "options order items"
