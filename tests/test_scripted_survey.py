@@ -6,7 +6,8 @@ messages, when a message comes up and what a corner says. The questions are writ
 would type them, not taken from the policy's patterns (nor from the held-out sets).
 
 Cards clip: 4.5 s at 10 fps, gray until 1 s, red until 2 s, gray until 3 s, red until 3.5 s, then
-green; a white "Frame = N" (N = frame index + 1) at the top left; hard cuts at every colour change.
+green; a white "Frame = N" (N = frame index + 1) at the top left and "Clock T" (T the time, one decimal)
+at the bottom left; hard cuts at every colour change.
 Messages clip: 4.5 s at 10 fps on a dark screen, "BOOT OK" until 1.5 s, "LOADING MAP" until 3 s, then
 "READY PLAYER"; "CH 7" in the top right corner throughout.
 """
@@ -31,7 +32,9 @@ MESSAGES = [(0.0, "BOOT OK"), (1.5, "LOADING MAP"), (3.0, "READY PLAYER")]
 def cards_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     def picture_at(t: float) -> Image.Image:
         image = Image.new("RGB", (320, 180), [rgb for start, rgb in CARDS if t >= start - 1e-9][-1])
-        ImageDraw.Draw(image).text((12, 10), f"Frame = {round(t * 10) + 1}", fill="white", font=ImageFont.load_default(size=22))
+        draw = ImageDraw.Draw(image)
+        draw.text((12, 10), f"Frame = {round(t * 10) + 1}", fill="white", font=ImageFont.load_default(size=22))
+        draw.text((12, 140), f"Clock {t:.1f}", fill="white", font=ImageFont.load_default(size=22))
         return image
     return _write_clip(tmp_path_factory.mktemp("cards") / "cards.mp4", picture_at, frames=45)
 
@@ -81,6 +84,21 @@ def test_the_timeline_of_messages(messages_clip, tmp_path):
          ["LOADING MAP, BOOT OK, READY PLAYER.", "BOOT OK, READY PLAYER, LOADING MAP.", "BOOT OK, LOADING MAP, READY PLAYER."], "C"),
         ("how many seconds in does 'Ready Player' come up?", None, 3.0),
         ("What does it say in the top right corner?", ["BOOT OK.", "CH 7.", "READY PLAYER.", "CH 9."], "B"),
+    ])
+
+
+@pytest.mark.slow
+def test_questions_typed_without_options(cards_clip, messages_clip, tmp_path):
+    _check(cards_clip, tmp_path, [
+        ("between 3 and 4 seconds does it get lighter or darker?", None, "lighter"),  # its own alternatives, answered in words
+        ("when does the picture first change colour? answer in seconds", None, 1.0),
+        ("there's a cut shortly before the end, when is it, in seconds?", None, 3.5),
+        ("how long is the screen gray at the start, in seconds?", None, 1.0),  # the gray part there, not both
+        ("what does the clock say when the frame counter gets to thirty one?", None, "3.0"),
+    ])
+    _check(messages_clip, tmp_path, [
+        ("is there any writing anywhere in this clip?", None, "yes"),
+        ("Put these in the order they appear: (a) READY PLAYER (b) BOOT OK (c) LOADING MAP", ["(b)(c)(a)", "(a)(b)(c)", "(c)(a)(b)"], "A"),
     ])
 
 

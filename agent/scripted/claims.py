@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from vagent.agent.scripted.choice import COLOUR_WORDS, _SYNONYMS, asked_colour, option_colour
 from vagent.agent.scripted.picture import about_picture
+from vagent.agent.scripted.timeexpr import words_to_numbers
 
 _C = "|".join(COLOUR_WORDS)
 _NO_CUT = re.compile(r"\bcontinuous\b|\bsingle (?:shot|take)\b|\bone (?:shot|take)\b|\buninterrupted\b|\bno (?:cuts?|edits?)\b"
@@ -95,15 +96,24 @@ def claim_options(options: list[str]) -> list[Claim | None] | None:
 _SPLIT = re.compile(r"\s*(?:,|;|->|→|\bthen\b|\band then\b|\bfollowed by\b|>)\s*", re.I)
 
 
-def item_orders(options: list[str]) -> list[list[str]] | None:
-    """Each option's items in order, when every option orders the same items (three or more, or two
-    written with "then" / "->"), else None.
+_LISTED = re.compile(r"\(([a-h1-9])\)\s*(.+?)\s*(?=\([a-h1-9]\)|$)", re.S)
+
+
+def item_orders(options: list[str], question: str = "") -> list[list[str]] | None:
+    """Each option's items in order, when every option orders the same items (written out, or as the
+    labels of items the question lists: "(a) Enter Password. (b) Send Spike." with options "(b)(a)."),
+    else None.
 
     >>> item_orders(["Enter Password, Send Spike.", "Send Spike, Enter Password."])
     [['Enter Password', 'Send Spike'], ['Send Spike', 'Enter Password']]
+    >>> item_orders(["(b)(a).", "(a)(b)."], "In what order? (a) Enter Password. (b) Send Spike.")
+    [['Send Spike', 'Enter Password'], ['Enter Password', 'Send Spike']]
     >>> item_orders(["Red, then blue.", "Blue, then red."]) is not None, item_orders(["Paris.", "Rome."]) is None
     (True, True)
     """
+    listed = {label: text.strip().rstrip(".").strip() for label, text in _LISTED.findall(question)}
+    if listed and all(re.fullmatch(r"\s*(?:\([a-h1-9]\)\s*,?\s*)+\.?\s*", o) for o in options):
+        options = [", ".join(listed.get(label, label) for label in re.findall(r"\(([a-h1-9])\)", o)) for o in options]
     orders = [[p.strip(" .\"'") for p in _SPLIT.split(o.strip().rstrip(".")) if p.strip(" .\"'")] for o in options]
     if len(options) < 2 or any(len(o) < 2 for o in orders):
         return None
@@ -199,3 +209,57 @@ def picture_colour(question: str) -> str | None:
     if colour := colour_after(question):
         return colour
     return asked_colour(question) if about_picture(question) or _PART.search(question) else None
+
+
+_STATE_WORDS = {*COLOUR_WORDS, "lighter", "brighter", "darker", "dimmer", "light", "bright", "dark", "dim"}
+_ALTERNATIVES = re.compile(r"\b([a-z]+)(?:\s*,\s*([a-z]+))?,?\s+or\s+([a-z]+)\b", re.I)
+
+
+def implied_options(question: str) -> list[str] | None:
+    """The alternatives a question without options offers in its own words ("lighter or darker", "black,
+    grey or white") when each is a colour or a brightness, yes and no for a yes / no question, else None.
+
+    >>> implied_options("does this one get lighter or darker towards the end?"), implied_options("is it black, grey or white?")
+    (['lighter', 'darker'], ['black', 'grey', 'white'])
+    >>> implied_options("is the background green at the end?"), implied_options("what colour is it?") is None
+    (['yes', 'no'], True)
+    >>> implied_options("is it a cat or a dog?") is None, implied_options("more or less how long is it?") is None
+    (True, True)
+    """
+    for m in _ALTERNATIVES.finditer(question):
+        words = [w.lower() for w in m.groups() if w]
+        if all(w in _STATE_WORDS for w in words) and len(set(words)) == len(words):
+            return words
+    if re.match(r"\s*(?:is|are|was|were|does|do|did|has|have|can|could|will)\b", question, re.I) and not re.search(r"\bor\b", question, re.I):
+        return ["yes", "no"]  # a yes / no question
+    return None
+
+
+def asks_if_any(question: str) -> bool:
+    """Whether the question asks yes or no whether there is any of something ("is there any text?").
+
+    >>> asks_if_any("is there any writing or text anywhere in the clip?"), asks_if_any("Does any caption appear?")
+    (True, True)
+    >>> asks_if_any("What text is there?")
+    False
+    """
+    return bool(re.match(r"\s*(?:is|are|was|were|does|do|did|has|have|can|could)\b", question, re.I)
+                and re.search(r"\b(?:any|anything|anywhere|ever)\b", question, re.I))
+
+
+_AT_VALUE = re.compile(r"^(?P<asked>.*?)\b(?:when|once|as soon as|at the moment)\s+(?:the\s+|it\s+)?(?P<label>[\w\s]{1,30}?)\s+"
+                       r"(?:gets?\s+to|reach(?:es)?|hits?|shows?|reads?|is at|says|displays?|equals|is)\s+(?P<value>-?\d+(?:\.\d+)?)\b", re.I)
+
+
+def value_condition(question: str) -> tuple[str, str, float] | None:
+    """A value asked at the moment another printed value reaches a number ("what pts does it show when
+    the frame counter gets to twenty five?"): the part that asks, the other value's label words and the
+    number, else None.
+
+    >>> value_condition("what pts does it show when the frame counter gets to twenty five?")
+    ('what pts does it show ', 'frame counter', 25.0)
+    >>> value_condition("What is shown when the man sits down?") is None
+    True
+    """
+    m = _AT_VALUE.search(words_to_numbers(question))
+    return (m.group("asked"), m.group("label").strip(), float(m.group("value"))) if m else None

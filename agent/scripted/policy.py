@@ -16,6 +16,7 @@ from vagent.agent.protocol import render_action
 from vagent.agent.scripted.chat import Conversation, read_conversation
 from vagent.agent.scripted.choice import (nearest_number_option, nearest_time_option, number_options, part_options,
                                           parts_option, text_option, time_options)
+from vagent.agent.scripted.claims import implied_options
 from vagent.agent.scripted.counting import CountPlan
 from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.oracle import Oracle
@@ -83,6 +84,15 @@ class ScriptedPolicy:
         return random.Random(zlib.crc32(key.encode()))
 
     def _decide(self, convo: Conversation, names: set[str]) -> Move:
+        implied = None if convo.options else implied_options(convo.question)
+        if implied:  # "lighter or darker?" asked without options: its own alternatives are the options, answered in words
+            convo.options = implied
+            move = self._decide(convo, names)
+            if move.answer is not None and move.answer in LETTERS[:len(implied)]:
+                word = implied[LETTERS.index(move.answer)]
+                move.think = re.sub(rf"\boption {move.answer}\b", f'"{word}"', move.think)
+                move.answer = word
+            return move
         kind = classify_question(convo.question, convo.options)
         if not self.use_tools or not names:
             if kind in ("sequence", "length") or kind == "when" and picture_target(convo.question):  # measured on the overview frames

@@ -10,7 +10,8 @@ import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
 from vagent.agent.scripted.choice import bare_colour, part_options, sequence_options, time_options, yes_no_options
-from vagent.agent.scripted.claims import Claim, claim_options, counted, item_orders, option_claim, ordinal, picture_colour
+from vagent.agent.scripted.claims import (Claim, asks_if_any, claim_options, counted, item_orders, option_claim, ordinal, picture_colour,
+                                          value_condition)
 from vagent.agent.scripted.labels import asks_printed
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, about_picture, asks_for_change, asks_for_colour, asks_how_long,
                                            asks_order, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
@@ -76,6 +77,8 @@ def asked_type(question: str, options: list[str] | None) -> str:
     'span'
     >>> asked_type("What number is shown at 2 s?", None)
     'number'
+    >>> asked_type("when does it change? just the seconds please", None), asked_type("about when is it, in seconds?", None)
+    ('number', 'number')
     >>> asked_type("Which is it?", ["a", "b"]), asked_type("When does it first appear?", ["1 s", "3 s"])
     ('choice', 'span')
     """
@@ -86,6 +89,8 @@ def asked_type(question: str, options: list[str] | None) -> str:
         return "choice"
     if options and not ASKS_WHEN.search(q):
         return "number"  # the options are times: the plan answers a time, compared with them (see choice.py)
+    if re.search(r"\bin (?:seconds|secs)\b|\b(?:just|only) the (?:seconds?|number|time)\b|\bseconds,? please\b|\bas a number\b", q):
+        return "number"  # "when ...? just the seconds please": a moment as a number, not a span
     if ASKS_WHEN.search(q):
         return "span"
     if re.search(r"\bhow many\b|\bwhat (number|digit|count|score|year|value|price)\b|\bwhich (number|digit)\b|\bhow much\b|\bat what second\b|\bwhich second\b|^\s*what\s+\w+\s+number\b", q):
@@ -171,7 +176,7 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
     courses = sequence_options(options, asks_order(question)) or []
     if claim_options(options) is not None and sum(len(c) >= 2 for c in courses) < len(options) - 1:  # courses: the sequence plan
         return "options claim changes"
-    if (orders := item_orders(options)) and not all(bare_colour(x) for x in orders[0]):
+    if (orders := item_orders(options, question)) and not all(bare_colour(x) for x in orders[0]):
         return "options order items"
     if any((c := option_claim(o)) is not None and c.kind == "never" for o in options):
         return "an option says it never appears"
@@ -190,6 +195,10 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "value when a colour starts"
     if options and region(question) is not None and asks_for_text(question) and time_ref(question, 1e9) is None:
         return "text of a region"
+    if value_condition(question) is not None and asks_for_text(question):
+        return "a value when another reaches a number"
+    if (not options or yes_no_options(options)) and asks_if_any(question) and asks_for_text(question) and time_ref(question, 1e9) is None:
+        return "asks whether there is any text"
     if yes_no_options(options) and option_claim(question) == Claim("no_cut"):
         return "asks whether it is one shot"
     return None

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.choice import asked_colour, nearest_number_option, nearest_time_option, parts_option, time_options, yes_no_options
-from vagent.agent.scripted.claims import Claim, claim_options, colour_after, counted, item_orders, option_claim, ordinal, picture_colour
-from vagent.agent.scripted.evidence import Move, fmt_number
+from vagent.agent.scripted.choice import asked_colour, nearest_number_option, option_colour, nearest_time_option, parts_option, time_options, yes_no_options
+from vagent.agent.scripted.claims import (Claim, asks_if_any, claim_options, colour_after, counted, item_orders, option_claim, ordinal,
+                                          picture_colour, value_condition)
+from vagent.agent.scripted.evidence import Move, clean_code, fmt_number
 from vagent.agent.scripted.general import GeneralPlan
 from vagent.agent.scripted.labels import pick_value
 from vagent.agent.scripted.picture import ASKS_WHEN, asks_how_long, asks_when
@@ -26,6 +29,7 @@ from vagent.agent.scripted.timeline import Timeline, names
 from vagent.answers import LETTERS
 
 _SECONDS_IN = re.compile(r"\bhow many seconds (?:in|into)\b|\bat what (?:second|moment|point)\b|\bhow far in(?:to)?\b", re.I)
+_ENTERS = re.compile(r"\b(?:fad\w*|turn\w*|go(?:es)?|went|goes|bec[oa]me\w*|switch\w*|chang\w*|cuts?)\b", re.I)
 _VALUE = re.compile(r"\b(?:number|value|reading|digits?|printed|written|displayed|shown|says?)\b", re.I)
 
 
@@ -37,7 +41,7 @@ class SurveyPlan(GeneralPlan, Timeline):
 
     def _texts(self) -> list[str]:
         """Texts to find on screen: the items the options order, else the text the question names."""
-        orders = item_orders(self.c.options)
+        orders = item_orders(self.c.options, self.c.question)
         if orders:
             return list(orders[0])
         named = named_text(self.c.question)
@@ -82,8 +86,34 @@ class SurveyPlan(GeneralPlan, Timeline):
                 return Move(f"The picture is first {colour} from {runs[0][0]:.2f}s; I read the screen on that frame.", calls)
         return self.conclude("general")
 
+    def _counter_time(self) -> tuple[float, str] | None:
+        """When the printed value the question names reaches its number, from the values read so far (a
+        straight line through them: counters and clocks run at a steady rate), and how that was found."""
+        condition = value_condition(self.c.question)
+        if condition is None:
+            return None
+        _, label, wanted = condition
+        pairs = []
+        for t, lines in self.reads():
+            picked = pick_value(label, lines)
+            number = re.search(r"-?\d+(?:\.\d+)?", picked[1]) if picked else None
+            if number:
+                pairs.append((t, float(number.group(0))))
+        exact = [t for t, v in pairs if v == wanted]
+        if exact:
+            return exact[0], f'{label} reads {fmt_number(wanted)} at {exact[0]:.2f}s'
+        if len({t for t, _ in pairs}) < 2:
+            return None
+        slope, start = np.polyfit([t for t, _ in pairs], [v for _, v in pairs], 1)
+        if abs(slope) < 1e-9:
+            return None
+        t = self.clamp((wanted - start) / slope)
+        return t, f"{label} reads {', '.join(f'{fmt_number(v)} at {u:.2f}s' for u, v in pairs[:4])}: {fmt_number(wanted)} near {t:.2f}s"
+
     def _closer_calls(self) -> list[ToolCall]:
         calls: list[ToolCall] = []
+        if (found := self._counter_time()) is not None:
+            calls += self.read_calls([found[0]])
         for text in self._texts():
             gap = self.text_gap(text)
             seen, _ = self.text_times(text)
@@ -100,15 +130,15 @@ class SurveyPlan(GeneralPlan, Timeline):
 
     # ---------------------------------------------------------- answers
     def _answer_general(self) -> tuple[str, str]:
-        for answer in (self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_one_shot, self._by_claims,
-                       self._by_never, self._by_moment, self._by_value_at_colour):
+        for answer in (self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_one_shot, self._by_any_text, self._by_claims,
+                       self._by_colour_next, self._by_never, self._by_moment, self._by_value_at_value, self._by_value_at_colour):
             found = answer()
             if found is not None:
                 return found
         return self._answer_by_search()
 
     def _by_item_order(self) -> tuple[str, str] | None:
-        orders = item_orders(self.c.options)
+        orders = item_orders(self.c.options, self.c.question)
         if not orders:
             return None
         first = {item: self.text_times(item)[0] for item in orders[0]}
@@ -146,7 +176,15 @@ class SurveyPlan(GeneralPlan, Timeline):
             return None
         if what in ("times", "parts") and (colour := self._colour()) is not None:  # "white screens", "red parts"
             runs = self.runs(colour)
-            think = f"The picture is {colour} {len(runs)} time(s): " + ", ".join(f"{a:.2f}s-{b:.2f}s" for a, b in runs) + "."
+            think = f"The picture is {colour} " + (", ".join(f"{a:.2f}s-{b:.2f}s" for a, b in runs) or "in no frame I saw") + "."
+            if _ENTERS.search(self.c.question):  # "how many times does it fade / turn / go to black": entries, not an opening run
+                runs = [(a, b) for a, b in runs if a > self.frames()[0][0] + 1e-6]
+                think += f" It becomes {colour} {len(runs)} time(s) after not being {colour}."
+                if re.search(r"\bfad", self.c.question, re.I):
+                    times = [t for t, _ in self.frames()]
+                    cut_into = [a for a, _ in runs if any(max((t for t in times if t < a), default=a) < c <= a + 1e-6 for c in self.cuts())]
+                    runs = [(a, b) for a, b in runs if a not in cut_into]
+                    think += f" Of those, {len(cut_into)} come by a cut (the scene detector's), not a fade."
             value = len(runs)
         elif what in ("parts", "changes") and self.ok("detect_scenes"):
             ref = self.tref()
@@ -183,6 +221,20 @@ class SurveyPlan(GeneralPlan, Timeline):
         cuts = self.cuts(ref.start + 1e-3, ref.end) if ref is not None else self.cuts(1e-3)
         pick = pair[1] if cuts else pair[0]
         return f"The scene detector lists {len(cuts)} cut(s) there, so option {LETTERS[pick]}.", LETTERS[pick]
+
+    def _by_any_text(self) -> tuple[str, str] | None:
+        """Yes or no: is there any text on screen (any line of three or more letters or digits read)?"""
+        if not (asks_if_any(self.c.question) and asks_for_text(self.c.question)) or not self.ok("read_text"):
+            return None
+        reads = self.reads()
+        found = [(t, line) for t, lines in reads for line in lines if len(clean_code(line)) >= 3]
+        said = (f'I read "{found[0][1]}" at {found[0][0]:.2f}s' if found else
+                f"read_text found no line of text in {len(reads)} reads across the video")
+        yes = bool(found)
+        if (pair := yes_no_options(self.c.options)) is not None:
+            pick = pair[0] if yes else pair[1]
+            return f"{said}, so option {LETTERS[pick]}.", LETTERS[pick]
+        return (f"{said}, so yes." if yes else f"{said}, so no."), ("yes" if yes else "no")
 
     def _by_claims(self) -> tuple[str, str] | None:
         claims = claim_options(self.c.options)
@@ -226,6 +278,20 @@ class SurveyPlan(GeneralPlan, Timeline):
     def _never_options(self) -> list[int]:
         return [i for i, o in enumerate(self.c.options) if (c := option_claim(o)) is not None and c.kind == "never"]
 
+    def _by_colour_next(self) -> tuple[str, str] | None:
+        """What colour the picture has after a colour part ("what colour comes after the gray part?")."""
+        colour = colour_after(self.c.question)
+        if colour is None or not re.search(r"\b(?:what|which)\s+colou?r\b", self.c.question, re.I):
+            return None
+        start, end, nxt = self.labels_after(colour)
+        if nxt is None:
+            return None
+        think = f"The picture is {colour} from {start:.2f}s until {end:.2f}s, then {nxt}."
+        if self.c.options:
+            pick = [i for i, o in enumerate(self.c.options) if option_colour(o) == nxt]
+            return (f"{think} That is option {LETTERS[pick[0]]}.", LETTERS[pick[0]]) if len(pick) == 1 else self.unsure_choice(think)
+        return think, nxt
+
     def _by_never(self) -> tuple[str, str] | None:
         """An option says the thing asked about never appears: it holds when no frame or read shows it."""
         never = self._never_options()
@@ -249,7 +315,11 @@ class SurveyPlan(GeneralPlan, Timeline):
         which, ref = ordinal(q), self.tref()
         if re.search(r"\b(?:cuts?|transitions?|scene changes?|shot changes?|changes? of (?:scene|shot))\b", q, re.I) and self.ok("detect_scenes"):
             cuts = self.cuts()
-            if ref is not None and re.search(r"\bbefore\b", q, re.I):
+            if ref is not None and ref.end - ref.start > 0.2:  # "a bit before the end", "in the middle": the cuts in there
+                cuts = self.cuts(ref.start, ref.end)
+                n = which or 1
+                pick = cuts[n - 1 if n > 0 else n] if len(cuts) >= abs(n) else None
+            elif ref is not None and re.search(r"\bbefore\b", q, re.I):
                 cuts = [t for t in cuts if t < ref.start]
                 pick = cuts[-1] if cuts else None
             elif ref is not None and re.search(r"\bafter\b", q, re.I):
@@ -272,6 +342,18 @@ class SurveyPlan(GeneralPlan, Timeline):
             if seen:
                 return self._time_answer(f'"{text}" is first read on screen at {seen[0]:.2f}s.', seen[0])
         return None
+
+    def _by_value_at_value(self) -> tuple[str, str] | None:
+        """The value asked where another printed value reaches the number the question gives."""
+        found = self._counter_time()
+        if found is None:
+            return None
+        t, how = found
+        lines = [found_lines for u, found_lines in self.reads() if abs(u - t) < 0.011]
+        picked = pick_value(value_condition(self.c.question)[0], lines[0]) if lines else None
+        if picked is None:
+            return None
+        return self.shaped(picked[1], f'{how[0].upper()}{how[1:]}; there "{picked[0]}" is read, so')
 
     def _by_value_at_colour(self) -> tuple[str, str] | None:
         colour = self._colour()

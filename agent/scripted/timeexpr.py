@@ -39,6 +39,8 @@ def words_to_numbers(text: str) -> str:
     'at the 2 second mark, which one is red?'
     >>> words_to_numbers("half a second in"), words_to_numbers("the first three seconds"), words_to_numbers("a second into it")
     ('0.5 second in', 'the first 3 seconds', '1 second into it')
+    >>> words_to_numbers("when the counter gets to thirty one"), words_to_numbers("one of them")
+    ('when the counter gets to 31', 'one of them')
     >>> words_to_numbers("in the last second"), words_to_numbers("the first couple of seconds")
     ('in the last 1 second', 'the first 2 seconds')
     """
@@ -54,7 +56,8 @@ def words_to_numbers(text: str) -> str:
             return "1"
         return keep(m)
 
-    protected = re.sub(r"\bone\b", one, text, flags=re.I)
+    protected = re.sub(r"\b((?:twen|thir|for|fif|six|seven|eigh|nine)ty)[\s-]+one\b", r"\1-one", text, flags=re.I)  # "thirty one"
+    protected = re.sub(r"(?<!-)\bone\b", one, protected, flags=re.I)
     protected = _ORDINALS.sub(keep, protected)
     converted = alpha2digit(protected, "en", threshold=0)
     converted = re.sub(r"qzq(\d+)qzq", lambda m: kept[int(m.group(1))], converted)
@@ -97,7 +100,7 @@ _START = re.compile(rf"\b(?:at|in|near|from|during)\s+the\s+(?:very\s+)?(beginni
                     rf"|\b(?:the\s+)?(?:very\s+)?(?:first|opening)\s+(?:few\s+)?{_MOMENTS}"
                     rf"|\b(?:the|this)\s+{_CLIP}\s+(?:begins?|starts?|opens?)\s+with\b"
                     rf"|\bhow\s+(?:does|did)\s+(?:the|this)\s+{_CLIP}\s+(?:begin|start|open)\b", re.I)
-_END = re.compile(rf"\b(?:at|in|near|towards?|by)\s+the\s+(?:very\s+)?end\b|\b(?:last|final)\s+frame\b"
+_END = re.compile(rf"\b(?:at|in|near|towards?|by)\s+the\s+(?:very\s+)?end\b|\b(?:a\s+(?:bit|little|moment)|shortly|just|right|not\s+long)\s+before\s+the\s+end\b|\b(?:last|final)\s+frame\b"
                   rf"|\b(?:as|when|once|before|just as|right as|just before|right before)\s+the\s+{_CLIP}\s+(?:ends|finishes|closes|stops|is over)\b"
                   rf"|\b(?:the\s+)?(?:very\s+)?(?:last|final|closing)\s+(?:few\s+)?{_MOMENTS}"
                   rf"|\b(?:the|this)\s+{_CLIP}\s+(?:ends?|finish(?:es)?|closes?)\s+(?:with|on)\b"

@@ -109,8 +109,11 @@ class WhenPlan(Evidence):
             seen = "in the frames I checked" if self.ok("crop_clip") else "in the overview frames (the only frames I have)"
             found = f"The {phrase} is visible from {spans[0][0]:.2f}s to {spans[-1][1]:.2f}s {seen}"
             if asks_how_long(self.c.question):
-                total = sum(b - a for a, b in spans)
-                return f"{found}: {total:.2f} s in all.", fmt_number(round(total, 2))
+                ref = self.tref()  # "at the beginning": the span there, not every span
+                asked = [(a, b) for a, b in spans if ref is not None and a <= ref.end + 1e-6 and b >= ref.start - 1e-6] or spans
+                total = sum(b - a for a, b in asked)
+                where = f" ({ref.words}: {fmt_spans(asked)})" if ref is not None and asked != spans else " in all"
+                return f"{found}: {total:.2f} s{where}.", fmt_number(round(total, 2))
             if self.c.options and time_options(self.c.options) is not None:  # the options are moments: the one asked for
                 moment, what = asked_moment(self.c.question, spans)
                 return f"{found}; the question asks {what}: {moment:.2f}s.", fmt_number(round(moment, 2))
