@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.test_scripted_meaning import _ask, _write_clip
+from tests.test_scripted_meaning import _ask, _write_clip, fade_clip, muted_clip  # noqa: F401 (fixtures)
 from vagent.agent.measures import guessed
 from vagent.agent.scripted import classify_question
 from vagent.answers import parse_number
@@ -95,10 +95,20 @@ def test_questions_typed_without_options(cards_clip, messages_clip, tmp_path):
         ("there's a cut shortly before the end, when is it, in seconds?", None, 3.5),
         ("how long is the screen gray at the start, in seconds?", None, 1.0),  # the gray part there, not both
         ("what does the clock say when the frame counter gets to thirty one?", None, "3.0"),
+        ("when does it turn gray again, in seconds?", None, 2.0),  # the second gray part
     ])
     _check(messages_clip, tmp_path, [
         ("is there any writing anywhere in this clip?", None, "yes"),
         ("Put these in the order they appear: (a) READY PLAYER (b) BOOT OK (c) LOADING MAP", ["(b)(c)(a)", "(a)(b)(c)", "(c)(a)(b)"], "A"),
+    ])
+
+
+@pytest.mark.slow
+def test_muted_colours_and_whether_a_colour_ever_shows(muted_clip, fade_clip, tmp_path):
+    _check(muted_clip, tmp_path, [("what colour is the background at 1.5 seconds?", None, "red")])  # a dull red, not gray
+    _check(fade_clip, tmp_path, [
+        ("is the screen ever completely white?", None, "yes"),
+        ("does it turn red at any point?", None, "no"),
     ])
 
 

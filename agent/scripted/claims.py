@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from vagent.agent.scripted.choice import COLOUR_WORDS, _SYNONYMS, asked_colour, option_colour
-from vagent.agent.scripted.picture import about_picture
+from vagent.agent.scripted.picture import BECOMES, about_picture
 from vagent.agent.scripted.timeexpr import words_to_numbers
 
 _C = "|".join(COLOUR_WORDS)
@@ -133,6 +133,8 @@ def ordinal(question: str) -> int | None:
 
     >>> ordinal("When was the third scene change?"), ordinal("the screen turns white for the second time"), ordinal("the last cut")
     (3, 2, -1)
+    >>> ordinal("when does it go fully black again?")
+    2
     >>> ordinal("What is at the 2 second mark?") is None, ordinal("about a second in") is None
     (True, True)
     """
@@ -143,7 +145,7 @@ def ordinal(question: str) -> int | None:
             continue
         if re.match(rf"\s*(?:\w+\s+){{0,2}}{_EVENT_WORDS}", after) or re.search(r"\bthe$|\bits$", before):
             return _ORDINALS[m.group(1).lower()]
-    return None
+    return 2 if re.search(r"\b(?:again|once more)\b", question, re.I) else None
 
 
 _COUNT = re.compile(r"\bhow many\s+((?:[\w'-]+\W*){1,4})|\b(?:number|count) of\s+((?:[\w'-]+\W*){1,4})", re.I)
@@ -203,12 +205,14 @@ def picture_colour(question: str) -> str | None:
 
     >>> picture_colour("how long does the red part last?"), picture_colour("How many white screens are there?")
     ('red', 'white')
+    >>> picture_colour("when does it go fully black again?")
+    'black'
     >>> picture_colour("What colour is the man's tie?") is None
     True
     """
     if colour := colour_after(question):
         return colour
-    return asked_colour(question) if about_picture(question) or _PART.search(question) else None
+    return asked_colour(question) if about_picture(question) or _PART.search(question) or BECOMES.search(question) else None
 
 
 _STATE_WORDS = {*COLOUR_WORDS, "lighter", "brighter", "darker", "dimmer", "light", "bright", "dark", "dim"}

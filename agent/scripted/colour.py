@@ -59,7 +59,13 @@ class ColourPlan(Evidence):
             return f"The frames there have mean brightness {level:.2f} (0 black, 1 white), so the picture is {word}.", word
         shares = self._shares(frames)
         best = max(shares, key=shares.get)
-        return f"In the frames there, {best} covers {shares[best]:.0%} of the picture, more than any other colour.", best
+        if best in COLOR_HUES and shares[best] >= COVERS:
+            return f"In the frames there, {best} covers {shares[best]:.0%} of the picture, more than any other colour.", best
+        names = [colour_name(im) for _, im in frames]  # a muted background: the colour name nearest its median pixel
+        name = max(set(names), key=names.count)
+        hsv = median_colour(frames[len(frames) // 2][1])
+        return (f"No vivid colour covers much of the frames there; the background measures hue {hsv[0]:.0f}°, saturation "
+                f"{hsv[1]:.2f}, value {hsv[2]:.2f}, nearest to {name}.", name)
 
     def _answer_yes_no(self, frames: list[tuple[float, Image.Image]], where: str) -> tuple[str, str]:
         """A yes/no question about the one colour or brightness the question names, measured on the frames."""

@@ -165,7 +165,8 @@ class CountPlan(Evidence):
         if kind == "number" and re.search(r"\b(?:during|in|within) which second\b", self.c.question.lower()):
             whole = int(cut + 1e-6)
             return f"{found}: inside the second from {whole}s to {whole + 1}s, second {whole}.", str(whole)
-        if kind == "number" or time_options(self.c.options) is not None:  # options that are moments: the cut's
+        roughly = re.search(r"\b(?:roughly|about|approximately|around|more or less)\b", self.c.question, re.I)
+        if kind == "number" or time_options(self.c.options) is not None or roughly:  # a cut is a moment: its time
             return f"{found}.", fmt_number(round(cut, 2))
         return (f"{found}, so the picture changes at about that moment.",
                 f"[{max(0.0, cut - 0.2):.2f}, {min(self.c.duration, cut + 0.2):.2f}]")

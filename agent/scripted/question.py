@@ -187,6 +187,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
     moment = (ref := time_ref(question, 1e9)) is not None and ref.t is not None
     if cut_words and ((n := ordinal(question)) not in (None, 1, -1) or moment and re.search(r"\b(?:before|after)\b", question, re.I)):
         return "n-th cut"
+    if colour is not None and (ordinal(question) or 1) not in (1, -1) and (asks_when(question, options) or re.search(r"\bwhen\b", question, re.I)):
+        return "n-th time the picture is a colour"
     if asks_how_long(question) and not asks_video_length(question) and picture_target(question) is None \
             and (colour is not None or named_text(question)) \
             and not re.search(r"\bhow many seconds (?:in|into)\b", question, re.I):
@@ -199,6 +201,9 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "a value when another reaches a number"
     if (not options or yes_no_options(options)) and asks_if_any(question) and asks_for_text(question) and time_ref(question, 1e9) is None:
         return "asks whether there is any text"
+    if yes_no_options(options) and colour is not None and time_ref(question, 1e9) is None \
+            and re.search(r"\bat any (?:point|time|moment|stage)\b|\bever\b|\bat all\b", question, re.I):
+        return "asks whether the picture is ever a colour"
     if yes_no_options(options) and option_claim(question) == Claim("no_cut"):
         return "asks whether it is one shot"
     return None

@@ -30,6 +30,7 @@ from vagent.answers import LETTERS
 
 _SECONDS_IN = re.compile(r"\bhow many seconds (?:in|into)\b|\bat what (?:second|moment|point)\b|\bhow far in(?:to)?\b", re.I)
 _ENTERS = re.compile(r"\b(?:fad\w*|turn\w*|go(?:es)?|went|goes|bec[oa]me\w*|switch\w*|chang\w*|cuts?)\b", re.I)
+_EVER = re.compile(r"\bat any (?:point|time|moment|stage)\b|\bever\b|\bat all\b|\banywhere\b", re.I)
 _VALUE = re.compile(r"\b(?:number|value|reading|digits?|printed|written|displayed|shown|says?)\b", re.I)
 
 
@@ -126,12 +127,14 @@ class SurveyPlan(GeneralPlan, Timeline):
             which = ordinal(self.c.question) or 1
             for a, b in self.boundaries(colour, which)[:2]:
                 calls.append(self.crop(a, b, 8))
+            if colour in ("white", "black") and self.stage == 2:  # a white or black screen between the frames sampled
+                calls += [self.crop(t - 0.3, t + 0.3, 6) for t in self.extremes(colour)]
         return calls[:24]
 
     # ---------------------------------------------------------- answers
     def _answer_general(self) -> tuple[str, str]:
         for answer in (self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_one_shot, self._by_any_text, self._by_claims,
-                       self._by_colour_next, self._by_never, self._by_moment, self._by_value_at_value, self._by_value_at_colour):
+                       self._by_colour_next, self._by_ever, self._by_never, self._by_moment, self._by_value_at_value, self._by_value_at_colour):
             found = answer()
             if found is not None:
                 return found
@@ -291,6 +294,17 @@ class SurveyPlan(GeneralPlan, Timeline):
             pick = [i for i, o in enumerate(self.c.options) if option_colour(o) == nxt]
             return (f"{think} That is option {LETTERS[pick[0]]}.", LETTERS[pick[0]]) if len(pick) == 1 else self.unsure_choice(think)
         return think, nxt
+
+    def _by_ever(self) -> tuple[str, str] | None:
+        """Yes or no: is the picture ever the colour asked ("is the screen fully white at any point?")."""
+        pair, colour = yes_no_options(self.c.options), self._colour()
+        if pair is None or colour is None or not _EVER.search(self.c.question):
+            return None
+        runs = self.runs(colour)
+        said = (f"the picture is {colour} at " + ", ".join(f"{a:.2f}s-{b:.2f}s" for a, b in runs) if runs else
+                f"no frame of the {len(self.frames())} I saw is {colour}")
+        pick = pair[0] if runs else pair[1]
+        return f"{said[0].upper()}{said[1:]}, so option {LETTERS[pick]}.", LETTERS[pick]
 
     def _by_never(self) -> tuple[str, str] | None:
         """An option says the thing asked about never appears: it holds when no frame or read shows it."""

@@ -6,6 +6,7 @@ time, so an answer names only what a tool showed.
 
 from __future__ import annotations
 
+from PIL import Image
 from rapidfuzz import fuzz
 
 from vagent.agent.scripted.evidence import Evidence, clean_code
@@ -13,6 +14,8 @@ from vagent.agent.scripted.pixels import brightness, colour_name, looks
 
 TREND = 0.08
 """Smallest change of mean brightness (0-1) across a window that counts as darker or brighter."""
+BLACK = 0.06
+"""Mean brightness (0-1) under which a frame is a black screen."""
 
 
 def names(line: str, item: str) -> bool:
@@ -28,6 +31,12 @@ def names(line: str, item: str) -> bool:
     return wanted in seen or fuzz.ratio(seen, wanted) >= 85 or len(seen) >= len(wanted) and fuzz.partial_ratio(wanted, seen) >= 88
 
 
+def shows(image: Image.Image, colour: str) -> bool:
+    """Whether the picture is ``colour``; black is a black screen (mean brightness under :data:`BLACK`),
+    not a dark picture, whose median pixel may be nearest black."""
+    return brightness(image) < BLACK if colour == "black" else looks(image, colour)
+
+
 class Timeline(Evidence):
     """Timeline reads over the evidence a plan has gathered (see :class:`Evidence`)."""
 
@@ -37,7 +46,7 @@ class Timeline(Evidence):
         out: list[tuple[float, float]] = []
         start = None
         for t, image in self.frames():
-            if looks(image, colour):
+            if shows(image, colour):
                 start = t if start is None else start
             elif start is not None:
                 out.append((start, t))
@@ -75,6 +84,15 @@ class Timeline(Evidence):
             return start, None, None
         nxt = next((im for t, im in self.frames() if t >= end - 1e-6), None)
         return start, end, colour_name(nxt) if nxt is not None else None
+
+    def extremes(self, colour: str, most: int = 3) -> list[float]:
+        """Times of the brightest (white) or darkest (black) frames seen, local extremes first: where a
+        white or black screen between sampled frames would be."""
+        seen = [(t, brightness(im)) for t, im in self.frames()]
+        sign = 1.0 if colour == "white" else -1.0
+        peaks = [t for i, (t, v) in enumerate(seen)
+                 if all(sign * v >= sign * w for _, w in seen[max(0, i - 1):i + 2])]
+        return sorted(peaks, key=lambda t: -sign * dict(seen)[t])[:most]
 
     def trend(self, start: float, end: float) -> float | None:
         """Mean brightness of the last quarter of the frames in ``[start, end]`` minus the first quarter's."""
