@@ -145,7 +145,7 @@ def ordinal(question: str) -> int | None:
             continue
         if re.match(rf"\s*(?:\w+\s+){{0,2}}{_EVENT_WORDS}", after) or re.search(r"\bthe$|\bits$", before):
             return _ORDINALS[m.group(1).lower()]
-    return 2 if re.search(r"\b(?:again|once more)\b", question, re.I) else None
+    return 2 if re.search(r"\b(?:again|once more|back to)\b", question, re.I) else None
 
 
 _COUNT = re.compile(r"\bhow many\s+((?:[\w'-]+\W*){1,4})|\b(?:number|count) of\s+((?:[\w'-]+\W*){1,4})", re.I)
@@ -197,6 +197,7 @@ def colour_after(question: str) -> str | None:
     return _SYNONYMS.get(word, word)
 
 
+_GOES_TO = re.compile(rf"\b(?:go|goes|went|turn\w*|fad\w*|cut\w*|switch\w*)\s+(?:\w+\s+){{0,2}}(?:to|into)\s+(?:{_C})\b", re.I)
 _PART = re.compile(r"\b(?:parts?|sections?|bits?|segments?|portions?|stretch(?:es)?)\b", re.I)
 
 
@@ -205,14 +206,15 @@ def picture_colour(question: str) -> str | None:
 
     >>> picture_colour("how long does the red part last?"), picture_colour("How many white screens are there?")
     ('red', 'white')
-    >>> picture_colour("when does it go fully black again?")
-    'black'
+    >>> picture_colour("when does it go fully black again?"), picture_colour("when does it go back to black?")
+    ('black', 'black')
     >>> picture_colour("What colour is the man's tie?") is None
     True
     """
     if colour := colour_after(question):
         return colour
-    return asked_colour(question) if about_picture(question) or _PART.search(question) or BECOMES.search(question) else None
+    return asked_colour(question) if about_picture(question) or _PART.search(question) or BECOMES.search(question) \
+        or _GOES_TO.search(question) else None
 
 
 _STATE_WORDS = {*COLOUR_WORDS, "lighter", "brighter", "darker", "dimmer", "light", "bright", "dark", "dim"}

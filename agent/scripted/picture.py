@@ -124,7 +124,7 @@ def claimed_order(question: str) -> list[str] | None:
     return named if re.search(r"\b(?:before|earlier than|prior to|precedes?|first|then|followed by)\b", question, re.I) else None
 
 
-_VIDEO_LENGTH = re.compile(r"\bhow long is (?:the|this) (?:whole |entire )?(?:video|clip|footage|film)\b|\b(?:length|duration|running time) "
+_VIDEO_LENGTH = re.compile(r"\bhow long is (?:the|this) (?:whole |entire )?(?:[a-z]+ ){0,2}(?:video|clip|footage|film)\b|\b(?:length|duration|running time) "
                            r"of (?:the|this) (?:whole |entire )?(?:video|clip|footage|film)\b|\bhow (?:long|many seconds|many minutes) "
                            r"does (?:the|this) (?:video|clip|footage|film) (?:last|run)\b|\bhow many (?:seconds|minutes) long\b", re.I)
 

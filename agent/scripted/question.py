@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
-from vagent.agent.scripted.choice import bare_colour, part_options, sequence_options, time_options, yes_no_options
+from vagent.agent.scripted.choice import bare_colour, number_options, part_options, sequence_options, time_options, yes_no_options
 from vagent.agent.scripted.claims import (Claim, asks_if_any, claim_options, counted, item_orders, option_claim, ordinal, picture_colour,
                                           value_condition)
 from vagent.agent.scripted.labels import asks_printed
@@ -193,7 +193,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
             and (colour is not None or named_text(question)) \
             and not re.search(r"\bhow many seconds (?:in|into)\b", question, re.I):
         return "how long it lasts"
-    if colour is not None and re.search(r"\bfirst\b", question, re.I) and asks_for_text(question) and not options:
+    if colour is not None and re.search(r"\bfirst\b", question, re.I) and asks_for_text(question) \
+            and (not options or number_options(options) is not None):
         return "value when a colour starts"
     if options and region(question) is not None and asks_for_text(question) and time_ref(question, 1e9) is None:
         return "text of a region"
@@ -204,7 +205,11 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
     if yes_no_options(options) and colour is not None and time_ref(question, 1e9) is None \
             and re.search(r"\bat any (?:point|time|moment|stage)\b|\bever\b|\bat all\b", question, re.I):
         return "asks whether the picture is ever a colour"
-    if yes_no_options(options) and option_claim(question) == Claim("no_cut"):
+    quoted = re.search(r"[\"“'‘]([^\"”'’]{3,40})[\"”'’]", question)
+    if not options and quoted and len(quoted.group(1).split()) <= 5 and not names_screen_text(question) and re.search(
+            r"\bhow many seconds (?:in|into)\b|\b(?:pop|show|come)s? up\b|^\s*(?:roughly |about )?when\b", question, re.I):
+        return "when a quoted text comes up"
+    if yes_no_options(options) and option_claim(question) in (Claim("no_cut"), Claim("darker"), Claim("brighter")):
         return "asks whether it is one shot"
     return None
 

@@ -17,7 +17,7 @@ import re
 import numpy as np
 
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.choice import asked_colour, nearest_number_option, option_colour, nearest_time_option, parts_option, time_options, yes_no_options
+from vagent.agent.scripted.choice import asked_colour, nearest_number_option, number_options, option_colour, nearest_time_option, parts_option, time_options, yes_no_options
 from vagent.agent.scripted.claims import (Claim, asks_if_any, claim_options, colour_after, counted, item_orders, option_claim, ordinal,
                                           picture_colour, value_condition)
 from vagent.agent.scripted.evidence import Move, clean_code, fmt_number
@@ -25,7 +25,7 @@ from vagent.agent.scripted.general import GeneralPlan
 from vagent.agent.scripted.labels import pick_value
 from vagent.agent.scripted.picture import ASKS_WHEN, asks_how_long, asks_when
 from vagent.agent.scripted.question import asks_for_text, key_phrase, named_text, region
-from vagent.agent.scripted.timeline import Timeline, names
+from vagent.agent.scripted.timeline import TREND, Timeline, names
 from vagent.answers import LETTERS
 
 _SECONDS_IN = re.compile(r"\bhow many seconds (?:in|into)\b|\bat what (?:second|moment|point)\b|\bhow far in(?:to)?\b", re.I)
@@ -49,7 +49,8 @@ class SurveyPlan(GeneralPlan, Timeline):
         return [named] if named and len(named) >= 3 else []
 
     def _asks_value(self) -> bool:
-        return bool(_VALUE.search(self.c.question)) and asks_for_text(self.c.question) and not self.c.options
+        return bool(_VALUE.search(self.c.question)) and asks_for_text(self.c.question) and (
+            not self.c.options or number_options(self.c.options) is not None)
 
     # ---------------------------------------------------------- steps
     def _step_general(self) -> Move:
@@ -133,8 +134,9 @@ class SurveyPlan(GeneralPlan, Timeline):
 
     # ---------------------------------------------------------- answers
     def _answer_general(self) -> tuple[str, str]:
-        for answer in (self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_one_shot, self._by_any_text, self._by_claims,
-                       self._by_colour_next, self._by_ever, self._by_never, self._by_moment, self._by_value_at_value, self._by_value_at_colour):
+        for answer in (self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_ever,
+                       self._by_question_claim, self._by_any_text, self._by_claims, self._by_colour_next, self._by_never,
+                       self._by_moment, self._by_value_at_value, self._by_value_at_colour):
             found = answer()
             if found is not None:
                 return found
@@ -215,15 +217,26 @@ class SurveyPlan(GeneralPlan, Timeline):
                 return self._number_answer(f'"{text}" is read from {seen[0]:.2f}s and gone by {end:.2f}s.', round(end - seen[0], 2))
         return None
 
-    def _by_one_shot(self) -> tuple[str, str] | None:
-        """A yes / no question whether the video (or the window asked) is one shot, without a cut."""
-        pair = yes_no_options(self.c.options)
-        if pair is None or option_claim(self.c.question) != Claim("no_cut") or not self.ok("detect_scenes"):
+    def _by_question_claim(self) -> tuple[str, str] | None:
+        """A yes / no question that claims something of the video or the window asked: one shot without a
+        cut, or getting darker / brighter."""
+        pair, claim, ref = yes_no_options(self.c.options), option_claim(self.c.question), self.tref()
+        if pair is None or claim not in (Claim("no_cut"), Claim("darker"), Claim("brighter")):
             return None
-        ref = self.tref()
-        cuts = self.cuts(ref.start + 1e-3, ref.end) if ref is not None else self.cuts(1e-3)
-        pick = pair[1] if cuts else pair[0]
-        return f"The scene detector lists {len(cuts)} cut(s) there, so option {LETTERS[pick]}.", LETTERS[pick]
+        a, b = (ref.start, ref.end) if ref is not None and ref.end > ref.start else (0.0, self.c.duration)
+        if claim == Claim("no_cut"):
+            if not self.ok("detect_scenes"):
+                return None
+            cuts = self.cuts(a + 1e-3, b)
+            holds, said = not cuts, f"The scene detector lists {len(cuts)} cut(s) between {a:.2f}s and {b:.2f}s"
+        else:
+            trend = self.trend(a, b)
+            if trend is None:
+                return None
+            holds = trend <= -TREND if claim.kind == "darker" else trend >= TREND
+            said = f"Between {a:.2f}s and {b:.2f}s the mean brightness changes by {trend:+.2f}"
+        pick = pair[0] if holds else pair[1]
+        return f"{said}, so option {LETTERS[pick]}.", LETTERS[pick]
 
     def _by_any_text(self) -> tuple[str, str] | None:
         """Yes or no: is there any text on screen (any line of three or more letters or digits read)?"""
@@ -263,7 +276,8 @@ class SurveyPlan(GeneralPlan, Timeline):
             elif claim.kind in ("cut", "no_cut"):
                 truths.append(self.ok("detect_scenes") and bool(cuts) == (claim.kind == "cut"))
             elif claim.kind == "turns":
-                truths.append(nxt == claim.colour if colour else any(self.runs(claim.colour)) and bool(self.runs(claim.colour)[0][0] > a + 1e-6))
+                later = [x for x, _ in self.runs(claim.colour) if x >= a - 0.05 and x > self.frames()[0][0] + 1e-6]
+                truths.append(nxt == claim.colour if colour else bool(later))
             elif claim.kind == "stays":
                 truths.append(colour is not None and nxt is None and claim.colour in (None, colour)
                               or colour is None and trend is not None and abs(trend) < 0.03 and not cuts)
@@ -374,12 +388,16 @@ class SurveyPlan(GeneralPlan, Timeline):
         if not self._asks_value() or colour is None or not (runs := self.runs(colour)):
             return None
         at = [lines for t, lines in self.reads() if abs(t - round(runs[0][0], 2)) < 0.011]
-        picked = pick_value(self.c.question, at[0]) if at else None
+        asked = re.split(r"\b(?:when|once|as soon as|on the (?:very )?first)\b", self.c.question, maxsplit=1)[0]
+        picked = pick_value(asked, at[0]) if at else None
         if picked is None:
             return None
         line, value = picked
         number = re.search(r"-?\d+(?:\.\d+)?", value)
-        return f'The picture is first {colour} at {runs[0][0]:.2f}s, where the screen reads "{line}".', number.group(0) if number else value
+        think = f'The picture is first {colour} at {runs[0][0]:.2f}s, where the screen reads "{line}".'
+        if self.c.options and number:
+            return self._number_answer(think, float(number.group(0)))
+        return think, number.group(0) if number else value
 
     # ---------------------------------------------------------- shaping
     def _number_answer(self, think: str, value: float) -> tuple[str, str]:
