@@ -1,18 +1,45 @@
-"""The last resort of the survey (:mod:`~vagent.agent.scripted.survey`), for a question about people,
-objects or actions that no measurement answers: the option named in the text read on screen, else
-the option visual search matches best; with neither, a guess said to be one.
+"""A question about people, objects or actions that no measurement answers, and the survey's last
+resort (:mod:`~vagent.agent.scripted.survey`): search_clips + detect_scenes -> crop_clip and read_text
+at the best hit (+ search_clips per option) -> the option named in the text read on screen, else the
+option visual search matches best; with neither, a guess said to be one.
 """
 
 from __future__ import annotations
 
 import re
 
-from vagent.agent.scripted.evidence import Evidence, first_number, fmt_spans
+from vagent.agent.protocol import ToolCall
+from vagent.agent.scripted.evidence import Evidence, Move, first_number, fmt_spans
 from vagent.agent.scripted.question import key_phrase
 from vagent.answers import LETTERS
 
 
 class GeneralPlan(Evidence):
+    def _step_search(self) -> Move:
+        """Search for the question's moments, list the scenes, look and read at the best hit (and search
+        each option): a question about people, objects or actions, which no measurement answers."""
+        phrase = key_phrase(self.c.question)
+        if self.stage == 0:
+            calls = [ToolCall("search_clips", {"query": phrase, "top_k": 5}), ToolCall("detect_scenes", {})]
+            return Move(f'I search for the moments matching "{phrase}" and list the scenes to know the structure.', calls)
+        if self.stage == 1:
+            spans = self.evidence()
+            if spans:
+                a, b = spans[0]
+                why = f"The relevant moment should be {a:.2f}s-{b:.2f}s"
+            else:
+                hits = self.hits(phrase)
+                a, b = (hits[0][0], hits[0][1]) if hits else (0.0, self.c.duration)
+                why = (f"The best match is {a:.2f}s-{b:.2f}s" if hits else
+                       "Search gave no match" + ("" if self.ok("search_clips") or not self.tried("search_clips") else
+                                                 " (visual search is not available)") + ", so I take the whole video")
+            t = (a + b) / 2
+            calls = [self.crop(a - 1, b + 1, 6), ToolCall("read_text", {"time": self.clamp(t)})]
+            calls += [ToolCall("search_clips", {"query": o[:200], "top_k": 1}) for o in self.c.options[:6]]
+            return Move(f"{why}; I look at frames there and read any text" +
+                        ("; I also search each option to compare how well it matches." if self.c.options else "."), calls)
+        return self.conclude("general")
+
     def _answer_by_search(self) -> tuple[str, str]:
         ocr_text = " ".join(text for text, _ in self.ocr()).lower()
         if self.c.options:

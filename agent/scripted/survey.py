@@ -14,46 +14,42 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.choice import asked_colour, nearest_number_option, number_options, option_colour, nearest_time_option, parts_option, time_options, yes_no_options
-from vagent.agent.scripted.claims import (Claim, asks_if_any, claim_options, colour_after, counted, item_orders, option_claim, ordinal,
-                                          picture_colour, value_condition)
-from vagent.agent.scripted.evidence import Move, clean_code, fmt_number
+from vagent.agent.scripted.choice import (asked_colour, nearest_number_option, nearest_time_option, option_colour, parts_option, time_options,
+                                          yes_no_options)
+from vagent.agent.scripted.claims import Claim, claim_options, colour_after, counted, option_claim, ordinal, picture_colour
+from vagent.agent.scripted.evidence import Move, fmt_number
 from vagent.agent.scripted.general import GeneralPlan
-from vagent.agent.scripted.labels import pick_value
-from vagent.agent.scripted.picture import ASKS_WHEN, asks_how_long, asks_when
-from vagent.agent.scripted.question import asks_for_text, key_phrase, named_text, region
-from vagent.agent.scripted.timeline import TREND, Timeline, names
+from vagent.agent.scripted.picture import ASKS_WHEN, about_picture, asks_how_long, asks_when
+from vagent.agent.scripted.question import asks_for_text, key_phrase, named_text, region, survey_shape
+from vagent.agent.scripted.timeline import TREND
+from vagent.agent.scripted.written import WrittenAnswers
 from vagent.answers import LETTERS
 
 _SECONDS_IN = re.compile(r"\bhow many seconds (?:in|into)\b|\bat what (?:second|moment|point)\b|\bhow far in(?:to)?\b", re.I)
 _ENTERS = re.compile(r"\b(?:fad\w*|turn\w*|go(?:es)?|went|goes|bec[oa]me\w*|switch\w*|chang\w*|cuts?)\b", re.I)
 _EVER = re.compile(r"\bat any (?:point|time|moment|stage)\b|\bever\b|\bat all\b|\banywhere\b", re.I)
-_VALUE = re.compile(r"\b(?:number|value|reading|digits?|printed|written|displayed|shown|says?)\b", re.I)
+_MEASURES = re.compile(r"\b(?:when|how long|order|first|last|before|after|cuts?|scenes?|shots?|colou?rs?|bright\w*|dark\w*|"
+                       r"light\w*|fades?|written|text|seconds?)\b", re.I)
 
 
-class SurveyPlan(GeneralPlan, Timeline):
+class SurveyPlan(GeneralPlan, WrittenAnswers):
     # ---------------------------------------------------------- what the question needs
     def _colour(self) -> str | None:
         """The picture colour the question is about, if any (``white`` screen, ``red`` part)."""
         return picture_colour(self.c.question)
 
-    def _texts(self) -> list[str]:
-        """Texts to find on screen: the items the options order, else the text the question names."""
-        orders = item_orders(self.c.options, self.c.question)
-        if orders:
-            return list(orders[0])
-        named = named_text(self.c.question)
-        return [named] if named and len(named) >= 3 else []
-
-    def _asks_value(self) -> bool:
-        return bool(_VALUE.search(self.c.question)) and asks_for_text(self.c.question) and (
-            not self.c.options or number_options(self.c.options) is not None)
-
     # ---------------------------------------------------------- steps
+    def _surveys(self) -> bool:
+        """Whether the question is about what the survey measures (the picture, text, time, cuts, counts of
+        them); a question about people or objects gets the cheaper search plan instead."""
+        q = self.c.question
+        return bool(survey_shape(q, self.c.options) or about_picture(q) or asks_for_text(q) or picture_colour(q)
+                    or counted(q) or self.tref() is not None or _MEASURES.search(q))
+
     def _step_general(self) -> Move:
+        if not self._surveys():
+            return self._step_search()
         d = self.c.duration
         if self.stage == 0:
             calls = [ToolCall("detect_scenes", {}), self.crop(0, d, 16)]
@@ -88,30 +84,6 @@ class SurveyPlan(GeneralPlan, Timeline):
                 return Move(f"The picture is first {colour} from {runs[0][0]:.2f}s; I read the screen on that frame.", calls)
         return self.conclude("general")
 
-    def _counter_time(self) -> tuple[float, str] | None:
-        """When the printed value the question names reaches its number, from the values read so far (a
-        straight line through them: counters and clocks run at a steady rate), and how that was found."""
-        condition = value_condition(self.c.question)
-        if condition is None:
-            return None
-        _, label, wanted = condition
-        pairs = []
-        for t, lines in self.reads():
-            picked = pick_value(label, lines)
-            number = re.search(r"-?\d+(?:\.\d+)?", picked[1]) if picked else None
-            if number:
-                pairs.append((t, float(number.group(0))))
-        exact = [t for t, v in pairs if v == wanted]
-        if exact:
-            return exact[0], f'{label} reads {fmt_number(wanted)} at {exact[0]:.2f}s'
-        if len({t for t, _ in pairs}) < 2:
-            return None
-        slope, start = np.polyfit([t for t, _ in pairs], [v for _, v in pairs], 1)
-        if abs(slope) < 1e-9:
-            return None
-        t = self.clamp((wanted - start) / slope)
-        return t, f"{label} reads {', '.join(f'{fmt_number(v)} at {u:.2f}s' for u, v in pairs[:4])}: {fmt_number(wanted)} near {t:.2f}s"
-
     def _closer_calls(self) -> list[ToolCall]:
         calls: list[ToolCall] = []
         if (found := self._counter_time()) is not None:
@@ -134,6 +106,8 @@ class SurveyPlan(GeneralPlan, Timeline):
 
     # ---------------------------------------------------------- answers
     def _answer_general(self) -> tuple[str, str]:
+        if not self._surveys():
+            return self._answer_by_search()
         for answer in (self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_ever,
                        self._by_question_claim, self._by_any_text, self._by_claims, self._by_colour_next, self._by_never,
                        self._by_moment, self._by_value_at_value, self._by_value_at_colour):
@@ -141,39 +115,6 @@ class SurveyPlan(GeneralPlan, Timeline):
             if found is not None:
                 return found
         return self._answer_by_search()
-
-    def _by_item_order(self) -> tuple[str, str] | None:
-        orders = item_orders(self.c.options, self.c.question)
-        if not orders:
-            return None
-        first = {item: self.text_times(item)[0] for item in orders[0]}
-        seen = {item: times[0] for item, times in first.items() if times}
-        said = ", ".join(f'"{item}" first read at {t:.2f}s' for item, t in sorted(seen.items(), key=lambda kv: kv[1]))
-        fits = [i for i, order in enumerate(orders) if [x for x in order if x in seen] == sorted(seen, key=seen.get)]
-        if len(seen) >= len(orders[0]) - 1 and len(fits) == 1:
-            missing = [x for x in orders[0] if x not in seen]
-            note = f" ({missing[0]!r} I never read; only one option fits the rest)" if missing else ""
-            return f"On screen: {said}{note}. That is the order of option {LETTERS[fits[0]]}.", LETTERS[fits[0]]
-        return self.unsure_choice(f"On screen: {said or 'none of the items read'}; that does not single out one order")
-
-    def _by_region_text(self) -> tuple[str, str] | None:
-        box = region(self.c.question)
-        if box is None or not asks_for_text(self.c.question) and not re.search(r"\bwritten|\bsays?\b|\bshown\b", self.c.question, re.I):
-            return None
-        lines = [line for _, found in self.reads(box) for line in found]
-        if not lines:
-            return None
-        counts: dict[str, int] = {}
-        for line in lines:
-            counts[line] = counts.get(line, 0) + 1
-        if self.c.options:
-            score = [sum(names(line, o.rstrip(".")) for line in lines) for o in self.c.options]
-            best = max(range(len(score)), key=score.__getitem__)
-            if score[best] and score.count(score[best]) == 1:
-                return f'In that region I read "{lines[0]}" ({len(lines)} line(s) in all); option {LETTERS[best]} is written there.', LETTERS[best]
-            return None
-        common = max(counts, key=counts.get)
-        return f'In that region the line read most often is "{common}".', common
 
     def _by_count(self) -> tuple[str, str] | None:
         what = counted(self.c.question)
@@ -237,20 +178,6 @@ class SurveyPlan(GeneralPlan, Timeline):
             said = f"Between {a:.2f}s and {b:.2f}s the mean brightness changes by {trend:+.2f}"
         pick = pair[0] if holds else pair[1]
         return f"{said}, so option {LETTERS[pick]}.", LETTERS[pick]
-
-    def _by_any_text(self) -> tuple[str, str] | None:
-        """Yes or no: is there any text on screen (any line of three or more letters or digits read)?"""
-        if not (asks_if_any(self.c.question) and asks_for_text(self.c.question)) or not self.ok("read_text"):
-            return None
-        reads = self.reads()
-        found = [(t, line) for t, lines in reads for line in lines if len(clean_code(line)) >= 3]
-        said = (f'I read "{found[0][1]}" at {found[0][0]:.2f}s' if found else
-                f"read_text found no line of text in {len(reads)} reads across the video")
-        yes = bool(found)
-        if (pair := yes_no_options(self.c.options)) is not None:
-            pick = pair[0] if yes else pair[1]
-            return f"{said}, so option {LETTERS[pick]}.", LETTERS[pick]
-        return (f"{said}, so yes." if yes else f"{said}, so no."), ("yes" if yes else "no")
 
     def _by_claims(self) -> tuple[str, str] | None:
         claims = claim_options(self.c.options)
@@ -370,34 +297,6 @@ class SurveyPlan(GeneralPlan, Timeline):
             if seen:
                 return self._time_answer(f'"{text}" is first read on screen at {seen[0]:.2f}s.', seen[0])
         return None
-
-    def _by_value_at_value(self) -> tuple[str, str] | None:
-        """The value asked where another printed value reaches the number the question gives."""
-        found = self._counter_time()
-        if found is None:
-            return None
-        t, how = found
-        lines = [found_lines for u, found_lines in self.reads() if abs(u - t) < 0.011]
-        picked = pick_value(value_condition(self.c.question)[0], lines[0]) if lines else None
-        if picked is None:
-            return None
-        return self.shaped(picked[1], f'{how[0].upper()}{how[1:]}; there "{picked[0]}" is read, so')
-
-    def _by_value_at_colour(self) -> tuple[str, str] | None:
-        colour = self._colour()
-        if not self._asks_value() or colour is None or not (runs := self.runs(colour)):
-            return None
-        at = [lines for t, lines in self.reads() if abs(t - round(runs[0][0], 2)) < 0.011]
-        asked = re.split(r"\b(?:when|once|as soon as|on the (?:very )?first)\b", self.c.question, maxsplit=1)[0]
-        picked = pick_value(asked, at[0]) if at else None
-        if picked is None:
-            return None
-        line, value = picked
-        number = re.search(r"-?\d+(?:\.\d+)?", value)
-        think = f'The picture is first {colour} at {runs[0][0]:.2f}s, where the screen reads "{line}".'
-        if self.c.options and number:
-            return self._number_answer(think, float(number.group(0)))
-        return think, number.group(0) if number else value
 
     # ---------------------------------------------------------- shaping
     def _number_answer(self, think: str, value: float) -> tuple[str, str]:
