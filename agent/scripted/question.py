@@ -181,6 +181,7 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
     if any((c := option_claim(o)) is not None and c.kind == "never" for o in options):
         return "an option says it never appears"
     if (what := counted(question)) == "parts" and not re.search(r"\b(?:cuts?|transitions?)\b", question, re.I) \
+            and (colour is not None or not counts_picture(question)) \
             or what == "times" and colour is not None and not asks_for_change(question):
         return f"count of {what}"
     cut_words = re.search(r"\b(?:cuts?|transitions?|scene changes?|shot changes?)\b", question, re.I)
