@@ -178,6 +178,9 @@ def counted(question: str) -> str | None:
     return None
 
 
+EVER = re.compile(r"\bat any (?:point|time|moment|stage)\b|\bever\b|\bat all\b|\banywhere\b", re.I)
+"""Whether a yes / no question asks about the whole video ("is it ever white?", "at any point")."""
+
 _AFTER_EVENT = re.compile(rf"\bafter\s+(?:it|the\s+\w+|that)?\s*(?:\w+\s+)?(?:turn\w*|went|goes|became|becomes|was|is|changed\s+to|"
                           rf"faded\s+to)\s+({_C})\b|\bafter\s+the\s+({_C})\s+(?:part|screen|background|section|scene|frames?)\b", re.I)
 

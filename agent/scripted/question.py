@@ -10,7 +10,7 @@ import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
 from vagent.agent.scripted.choice import bare_colour, number_options, part_options, sequence_options, time_options, yes_no_options
-from vagent.agent.scripted.claims import (Claim, asks_if_any, claim_options, counted, item_orders, option_claim, ordinal, picture_colour,
+from vagent.agent.scripted.claims import (EVER, Claim, asks_if_any, claim_options, counted, item_orders, option_claim, ordinal, picture_colour,
                                           value_condition)
 from vagent.agent.scripted.labels import asks_printed
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, about_picture, asks_for_change, asks_for_colour, asks_how_long,
@@ -204,7 +204,7 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
     if (not options or yes_no_options(options)) and asks_if_any(question) and asks_for_text(question) and time_ref(question, 1e9) is None:
         return "asks whether there is any text"
     if yes_no_options(options) and colour is not None and time_ref(question, 1e9) is None \
-            and re.search(r"\bat any (?:point|time|moment|stage)\b|\bever\b|\bat all\b", question, re.I):
+            and EVER.search(question):
         return "asks whether the picture is ever a colour"
     quoted = re.search(r"[\"“'‘]([^\"”'’]{3,40})[\"”'’]", question)
     if not options and quoted and len(quoted.group(1).split()) <= 5 and not names_screen_text(question) and re.search(

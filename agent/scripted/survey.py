@@ -17,7 +17,7 @@ import re
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.choice import (asked_colour, nearest_number_option, nearest_time_option, option_colour, parts_option, time_options,
                                           yes_no_options)
-from vagent.agent.scripted.claims import Claim, claim_options, colour_after, counted, option_claim, ordinal, picture_colour
+from vagent.agent.scripted.claims import EVER, Claim, claim_options, colour_after, counted, option_claim, ordinal, picture_colour
 from vagent.agent.scripted.evidence import Move, fmt_number
 from vagent.agent.scripted.general import GeneralPlan
 from vagent.agent.scripted.picture import ASKS_WHEN, about_picture, asks_how_long, asks_when
@@ -28,7 +28,6 @@ from vagent.answers import LETTERS
 
 _SECONDS_IN = re.compile(r"\bhow many seconds (?:in|into)\b|\bat what (?:second|moment|point)\b|\bhow far in(?:to)?\b", re.I)
 _ENTERS = re.compile(r"\b(?:fad\w*|turn\w*|go(?:es)?|went|goes|bec[oa]me\w*|switch\w*|chang\w*|cuts?)\b", re.I)
-_EVER = re.compile(r"\bat any (?:point|time|moment|stage)\b|\bever\b|\bat all\b|\banywhere\b", re.I)
 _MEASURES = re.compile(r"\b(?:when|how long|order|first|last|before|after|cuts?|scenes?|shots?|colou?rs?|bright\w*|dark\w*|"
                        r"light\w*|fades?|written|text|seconds?)\b", re.I)
 
@@ -239,7 +238,7 @@ class SurveyPlan(GeneralPlan, WrittenAnswers):
     def _by_ever(self) -> tuple[str, str] | None:
         """Yes or no: is the picture ever the colour asked ("is the screen fully white at any point?")."""
         pair, colour = yes_no_options(self.c.options), self._colour()
-        if pair is None or colour is None or not _EVER.search(self.c.question):
+        if pair is None or colour is None or not EVER.search(self.c.question):
             return None
         runs = self.runs(colour)
         said = (f"the picture is {colour} at " + ", ".join(f"{a:.2f}s-{b:.2f}s" for a, b in runs) if runs else
