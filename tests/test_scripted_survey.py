@@ -1,8 +1,9 @@
 """The survey (``general``) answers questions no specific plan takes, from a timeline of the whole video,
 on real (generated) clips through the real tools: counts of coloured parts and of shots, how long a
 part lasts, the n-th colour or cut, what the picture does after it turns a colour, a value printed
-when a colour starts, an option saying something never appears, whether it is one shot, the order of
-messages, when a message comes up and what a corner says. The questions are written as a person
+when a colour starts, an option saying something never appears, whether it is one shot, the time between
+two events, whether the picture stays as it is, the order of messages, when a message comes up and what
+a corner says. The questions are written as a person
 would type them, not taken from the policy's patterns (nor from the held-out sets).
 
 Cards clip: 4.5 s at 10 fps, gray until 1 s, red until 2 s, gray until 3 s, red until 3.5 s, then
@@ -74,6 +75,8 @@ def test_the_timeline_of_colours_and_cuts(cards_clip, tmp_path):
         ("Is this one continuous shot?", ["yes", "no"], "B"),
         ("When does the clip cut for the third time?", ["About 1 s.", "About 2 s.", "About 3 s.", "About 4 s."], "C"),
         ("roughly when is the last cut before the 3.2 second mark", None, 3.0),
+        ("how many seconds pass between the first cut and the third one?", None, 2.0),  # cuts at 1, 2, 3 and 3.5 s
+        ("does the background stay red the whole time?", None, "no"),
     ])
 
 
@@ -84,6 +87,7 @@ def test_the_timeline_of_messages(messages_clip, tmp_path):
          ["LOADING MAP, BOOT OK, READY PLAYER.", "BOOT OK, READY PLAYER, LOADING MAP.", "BOOT OK, LOADING MAP, READY PLAYER."], "C"),
         ("how many seconds in does 'Ready Player' come up?", None, 3.0),
         ("What does it say in the top right corner?", ["BOOT OK.", "CH 7.", "READY PLAYER.", "CH 9."], "B"),
+        ("is the brightness pretty much constant the whole way through?", ["Yes.", "No."], "A"),
     ])
 
 
@@ -112,11 +116,41 @@ def test_muted_colours_and_whether_a_colour_ever_shows(muted_clip, fade_clip, tm
     ])
 
 
+@pytest.mark.slow
+def test_the_text_written_in_a_colour(tmp_path):
+    """A sign with a red line over a white one (3 s, a cut to a blank screen at 2 s): read_text gives each
+    line's letter colour, and the survey answers "what do the red words say" from it."""
+    def picture_at(t: float) -> Image.Image:
+        image = Image.new("RGB", (480, 270), (235, 235, 230) if t < 2.0 else (30, 60, 120))
+        if t < 2.0:
+            draw = ImageDraw.Draw(image)
+            draw.text((60, 70), "GATE OPEN", fill=(200, 30, 30), font=ImageFont.load_default(size=40))
+            draw.text((60, 160), "EXIT NOW", fill=(20, 20, 20), font=ImageFont.load_default(size=40))
+        return image
+    clip = _write_clip(tmp_path / "sign.mp4", picture_at, frames=30)
+    from vagent.tools.index import IndexSettings
+    from vagent.tools.registry import VideoTools
+    tools = VideoTools.open(clip, IndexSettings(clip_pretrained=None, cache_dir=tmp_path / "cache"))
+    try:
+        read = tools.read_text(1.0)
+    finally:
+        tools.close()
+    assert [line[0] for line in read.data["lines"]] == ["GATE OPEN", "EXIT NOW"]
+    (r, g, b), (r2, g2, b2) = read.data["colours"]
+    assert r > 150 > g + 60 and b < 90 and max(r2, g2, b2) < 90, read.data["colours"]  # red letters, then dark ones
+    _check(clip, tmp_path, [
+        ("what do the red words on the sign say?", None, "GATE OPEN"),
+        ("Which text is written in black?", ["GATE OPEN.", "EXIT NOW.", "KEEP OUT."], "B"),
+    ])
+
+
 @pytest.mark.parametrize("question, options", [
     ("How many video clips is this made of?", ["1.", "2.", "3."]),
     ("how is the picture changing towards the end", ["it gets darker", "it gets brighter", "a caption appears", "it cuts to a new shot"]),
     ("In what order do the signs appear?", ["EXIT, OPEN, CLOSED.", "OPEN, CLOSED, EXIT.", "CLOSED, EXIT, OPEN."]),
     ("When does a purple screen appear?", ["At the start.", "At the end.", "It never appears."]),
+    ("What's the gap in seconds between the opening of the video and the first shot change?", ["1.", "2.", "3."]),
+    ("Does the picture stay equally bright all the way through?", ["Yes.", "No."]),
 ])
 def test_shapes_the_survey_takes(question, options):
     assert classify_question(question, options) == "general"

@@ -28,6 +28,7 @@ import logging
 import os
 import threading
 
+import numpy as np
 from PIL import Image
 
 _engine = None
@@ -81,3 +82,19 @@ def read_text(image: Image.Image, min_score: float = 0.5) -> list[TextLine]:
         if float(score) >= min_score and str(text).strip()
     ]
     return sorted(lines, key=lambda line: (round(line[2][0][1] / 10), line[2][0][0]))
+
+
+def text_colour(image: Image.Image, box: list[list[float]]) -> list[int]:
+    """The colour of a line's letters, as ``[r, g, b]``: the median of the tenth of the pixels in its box
+    farthest from the box's border colour (the background around the letters). "What do the red words
+    say?" is answered from it."""
+    xs, ys = [x for x, _ in box], [y for _, y in box]
+    left, top = max(0, int(min(xs))), max(0, int(min(ys)))
+    right, bottom = min(image.width, int(max(xs)) + 1), min(image.height, int(max(ys)) + 1)
+    if right - left < 2 or bottom - top < 2:
+        return [int(v) for v in image.convert("RGB").getpixel((min(left, image.width - 1), min(top, image.height - 1)))]
+    pixels = np.asarray(image.convert("RGB").crop((left, top, right, bottom)), dtype=np.float32)
+    background = np.median(np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]]), axis=0)
+    flat = pixels.reshape(-1, 3)
+    far = np.linalg.norm(flat - background, axis=1)
+    return [int(v) for v in np.median(flat[far >= np.quantile(far, 0.9)], axis=0)]

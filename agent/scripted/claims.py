@@ -26,7 +26,7 @@ _APPEARS = re.compile(r"\b(?:appear\w*|show\w* up|pop\w* up|came up|comes? up|di
 _TURNS_TO = re.compile(rf"\bfad\w*\s+(?:out\s+)?(?:to|into)\s+({_C})\b", re.I)
 _DARKER = re.compile(r"\bdark(?:er|ens?|ened|ening)\b|\bdimm?(?:er|ed|s|ing)?\b|\bfad\w*\s+out\b|\bless bright\b", re.I)
 _BRIGHTER = re.compile(r"\bbright(?:er|ens?|ened|ening)\b|\blight(?:er|ens?|ened|ening)\b|\bfad\w*\s+in\b|\bless dark\b", re.I)
-_STAYS = re.compile(r"\bstay\w*|\bremain\w*|\bthe same\b|\bunchanged\b|\bno change\b|\bdoes(?:n't| not) change\b|\bkeeps?\b|\bsteady\b", re.I)
+_STAYS = re.compile(r"\bstay\w*|\bremain\w*|\bconstant\b|\bthe same\b|\bunchanged\b|\bno change\b|\bdoes(?:n't| not) change\b|\bkeeps?\b|\bsteady\b", re.I)
 _TURNS = re.compile(r"\bturn\w*|\bchang\w*|\bbec[oa]me\w*|\bwent\b|\bgo(?:es)?\b|\bswitch\w*|\bflash\w*", re.I)
 _NEVER = re.compile(r"\bnever\b|\bno\b.*\b(?:appear\w*|shown|visible|screen|such)\b|\bdoes(?:n't| not) (?:appear|show|occur|happen)\b"
                     r"|\bnot (?:appear\w*|shown|visible|present)\b|\bthere (?:is|are) no\b|\bat no (?:time|point)\b", re.I)
@@ -73,6 +73,20 @@ def option_claim(option: str) -> Claim | None:
     if _CUT.search(o):
         return Claim("cut")
     return None
+
+
+def steady_claim(question: str) -> bool:
+    """Whether a yes / no question claims the picture stays as it is: a colour that stays, or a
+    brightness or colour that remains constant (not a person who remains seated).
+
+    >>> steady_claim("Is the brightness of the video remaining constant?"), steady_claim("does the background stay red the whole time")
+    (True, True)
+    >>> steady_claim("Does the man remain seated?"), steady_claim("Is it getting darker?")
+    (False, False)
+    """
+    claim = option_claim(question)
+    return claim is not None and claim.kind == "stays" and (
+        claim.colour is not None or bool(re.search(r"\b(?:bright\w*|dark\w*|light\w*|colou?rs?|exposure)\b", question, re.I)))
 
 
 def claim_options(options: list[str]) -> list[Claim | None] | None:
@@ -176,6 +190,37 @@ def counted(question: str) -> str | None:
     if re.match(r"\s*times\b", words, re.I):
         return "times"
     return None
+
+
+_BETWEEN = re.compile(r"\b(?:how long|how much time|how many seconds|time|gap|interval|difference|delay|pass\w*|elapse\w*)\b.*?"
+                      r"\bbetween\s+(?P<a>.+?)\s+and\s+(?:the\s+)?(?P<b>.+?)\s*(?:[?.!]|,|\bin the (?:video|clip)\b|$)", re.I)
+_EVENT = re.compile(r"\b(?:cuts?|changes?|transitions?|scenes?|shots?|switch\w*|start\w*|beginning|begins?|end\w*|appear\w*|"
+                    rf"fade\w*|{_C})\b|[\"“'‘]", re.I)
+
+
+def between_events(question: str) -> tuple[str, str] | None:
+    """The two events a question asks the time between ("the time difference between the first and
+    second scene changes", "how much time passes between the start and when it turns red"), else None;
+    a window of times ("between 2 and 3 seconds") is no pair of events.
+
+    >>> between_events("What is the time difference in seconds between the first and second scene changes in the video?")
+    ('the first scene changes', 'second scene changes')
+    >>> between_events("how many seconds pass between the first cut and the third one?")
+    ('the first cut', 'third one cut')
+    >>> between_events("how much time passes between the start and when it turns red?")
+    ('the start', 'when it turns red')
+    >>> between_events("Is it darker between 2 and 3 seconds?") is None, between_events("What happens between the cuts?") is None
+    (True, True)
+    """
+    m = _BETWEEN.search(words_to_numbers(question))
+    if not m or not _EVENT.search(m.group("a") + " " + m.group("b")):
+        return None
+    a, b = m.group("a").strip(), m.group("b").strip()
+    for this, other in ((a, b), (b, a)):  # "the first and second scene changes", "the first cut and the third one"
+        noun = re.sub(r"^(?:the\s+)?(?:first|second|third|fourth|fifth|sixth|last|final|next)\s+", "", other, flags=re.I)
+        if not _EVENT.search(this) and noun != other:
+            a, b = (f"{a} {noun}", b) if this is a else (a, f"{b} {noun}")
+    return a, b
 
 
 EVER = re.compile(r"\bat any (?:point|time|moment|stage)\b|\bever\b|\bat all\b|\banywhere\b", re.I)

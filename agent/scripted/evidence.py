@@ -22,6 +22,7 @@ from rapidfuzz.distance import Levenshtein
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.chat import Conversation, Result, succeeded
 from vagent.agent.scripted.choice import guess_move, text_option
+from vagent.agent.scripted.pixels import rgb_name
 from vagent.agent.scripted.question import asked_type, target
 from vagent.agent.scripted.timeexpr import TimeRef, time_ref
 from vagent.answers import LETTERS, format_box, parse_number
@@ -168,6 +169,16 @@ class Evidence:
             t = round(float(r.data.get("time", r.arguments.get("time", 0.0))), 2)
             out[t] = out.get(t, []) + [str(text) for text, _ in r.data["lines"] if str(text).strip()]
         return sorted(out.items())
+
+    def coloured_lines(self) -> list[tuple[float, str, str]]:
+        """Every line read on whole frames with the colour name of its letters: ``(time, text, colour)``."""
+        out = []
+        for r in self.ok("read_text"):
+            if r.arguments.get("box"):
+                continue
+            t = round(float(r.data.get("time", r.arguments.get("time", 0.0))), 2)
+            out += [(t, str(text), rgb_name(rgb)) for (text, _), rgb in zip(r.data["lines"], r.data.get("colours") or []) if str(text).strip()]
+        return sorted(out)
 
     def tref(self) -> TimeRef | None:
         return time_ref(self.c.question, self.c.duration)

@@ -34,6 +34,27 @@ _PRINTED = re.compile(r"\bweb\s*(?:sites?|address(?:es)?|pages?|links?)\b|\bsite
 """Words for a printed address ("site" only where it is shown or advertised, not a building site)."""
 
 
+_TEXT_IN_COLOUR = re.compile(r"\b(red|orange|yellow|green|blue|purple|pink|white|black|gr[ae]y)\s+(?:colou?red\s+)?(?:texts?|words?|letters?|"
+                             r"writing|captions?|lines?|titles?|labels?|characters?|subtitles?)\b|\b(?:texts?|words?|letters?|writing|"
+                             r"captions?|lines?|titles?)\s+(?:\w+\s+){0,2}in\s+(red|orange|yellow|green|blue|purple|pink|white|black|gr[ae]y)\b", re.I)
+
+
+def asked_text_colour(question: str) -> str | None:
+    """The colour of the letters a question asks about ("What are the yellow texts on the screen?",
+    "what do the words written in red say"), else None.
+
+    >>> asked_text_colour("What are the red texts recognized on the white wall?"), asked_text_colour("what do the words written in yellow say")
+    ('red', 'yellow')
+    >>> asked_text_colour("What colour is the text?") is None, asked_text_colour("What does the red car's sign say?") is None
+    (True, True)
+    """
+    m = _TEXT_IN_COLOUR.search(question)
+    if not m:
+        return None
+    colour = (m.group(1) or m.group(2)).lower()
+    return "gray" if colour == "grey" else colour
+
+
 def asked_kind(question: str) -> str | None:
     """``year``, ``address``, ``email`` or ``name`` when the question asks for one, else None.
 

@@ -113,6 +113,11 @@ def colour_name(image: Image.Image) -> str:
     return min((*COLOR_HUES, *_NEUTRAL), key=lambda name: colour_distance(hsv, name))
 
 
+def rgb_name(rgb: list[int] | tuple[int, int, int]) -> str:
+    """The colour name nearest one ``[r, g, b]`` colour (a line's letters: ``read_text``'s ``colours``)."""
+    return colour_name(Image.new("RGB", (1, 1), tuple(int(v) for v in rgb)))
+
+
 def looks(image: Image.Image, colour: str) -> bool:
     """Whether the picture as a whole is ``colour``: ``bright`` / ``dark`` by mean luminance; a colour by
     its background's nearest name, or, for white / black / gray, a grayish background close to it (a

@@ -10,9 +10,9 @@ import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
 from vagent.agent.scripted.choice import bare_colour, number_options, part_options, sequence_options, time_options, yes_no_options
-from vagent.agent.scripted.claims import (EVER, Claim, asks_if_any, claim_options, counted, item_orders, option_claim, ordinal, picture_colour,
-                                          value_condition)
-from vagent.agent.scripted.labels import asks_printed
+from vagent.agent.scripted.claims import (EVER, Claim, asks_if_any, between_events, claim_options, counted, item_orders, option_claim, ordinal, picture_colour,
+                                          steady_claim, value_condition)
+from vagent.agent.scripted.labels import asked_text_colour, asks_printed
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, about_picture, asks_for_change, asks_for_colour, asks_how_long,
                                            asks_order, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
 from vagent.agent.scripted.timeexpr import time_ref
@@ -176,6 +176,10 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
     courses = sequence_options(options, asks_order(question)) or []
     if claim_options(options) is not None and sum(len(c) >= 2 for c in courses) < len(options) - 1:  # courses: the sequence plan
         return "options claim changes"
+    if between_events(question) is not None:
+        return "time between two events"
+    if asked_text_colour(question) is not None:
+        return "text in a colour"
     if (orders := item_orders(options, question)) and not all(bare_colour(x) for x in orders[0]):
         return "options order items"
     if any((c := option_claim(o)) is not None and c.kind == "never" for o in options):
@@ -212,6 +216,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "when a quoted text comes up"
     if yes_no_options(options) and option_claim(question) in (Claim("no_cut"), Claim("darker"), Claim("brighter")):
         return "asks whether it is one shot"
+    if yes_no_options(options) and steady_claim(question):
+        return "asks whether the picture stays as it is"
     return None
 
 

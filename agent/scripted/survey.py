@@ -17,12 +17,14 @@ import re
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.choice import (asked_colour, nearest_number_option, nearest_time_option, option_colour, parts_option, time_options,
                                           yes_no_options)
-from vagent.agent.scripted.claims import EVER, Claim, claim_options, colour_after, counted, option_claim, ordinal, picture_colour
+from vagent.agent.scripted.claims import (EVER, Claim, between_events, claim_options, colour_after, counted, option_claim, ordinal,
+                                          picture_colour, steady_claim)
 from vagent.agent.scripted.evidence import Move, fmt_number
 from vagent.agent.scripted.general import GeneralPlan
+from vagent.agent.scripted.labels import asked_text_colour
 from vagent.agent.scripted.picture import ASKS_WHEN, about_picture, asks_how_long, asks_when
 from vagent.agent.scripted.question import asks_for_text, key_phrase, named_text, region, survey_shape
-from vagent.agent.scripted.timeline import TREND
+from vagent.agent.scripted.timeline import TREND, shows
 from vagent.agent.scripted.written import WrittenAnswers
 from vagent.answers import LETTERS
 
@@ -95,6 +97,8 @@ class SurveyPlan(GeneralPlan, WrittenAnswers):
                 calls += self.read_calls([a + (b - a) * i / 7 for i in range(1, 7)])
             elif not seen:
                 calls += self.read_calls([self.c.duration * (i + 0.25) / 12 for i in range(12)])
+        if (letters := asked_text_colour(self.c.question)) and all(seen != letters for _, _, seen in self.coloured_lines()):
+            calls += self.read_calls([self.c.duration * (i + 0.25) / 12 for i in range(12)])  # text in that colour may blink
         if (colour := self._colour()) is not None:
             which = ordinal(self.c.question) or 1
             for a, b in self.boundaries(colour, which)[:2]:
@@ -107,7 +111,7 @@ class SurveyPlan(GeneralPlan, WrittenAnswers):
     def _answer_general(self) -> tuple[str, str]:
         if not self._surveys():
             return self._answer_by_search()
-        for answer in (self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_ever,
+        for answer in (self._by_interval, self._by_text_colour, self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_ever,
                        self._by_question_claim, self._by_any_text, self._by_claims, self._by_colour_next, self._by_never,
                        self._by_moment, self._by_value_at_value, self._by_value_at_colour):
             found = answer()
@@ -142,6 +146,14 @@ class SurveyPlan(GeneralPlan, WrittenAnswers):
             return None
         return self._number_answer(think, float(value))
 
+    def _by_interval(self) -> tuple[str, str] | None:
+        """The time between two events ("between the first and second scene changes")."""
+        pair = between_events(self.c.question)
+        if pair is None or None in (times := [self.moment(p) for p in pair]):
+            return None
+        (a, b), (ta, tb) = pair, times
+        return self._number_answer(f"{a!r} is at {ta:.2f}s and {b!r} at {tb:.2f}s: {abs(tb - ta):.2f} s apart.", round(abs(tb - ta), 2))
+
     def _by_duration(self) -> tuple[str, str] | None:
         if not asks_how_long(self.c.question) or _SECONDS_IN.search(self.c.question):
             return None
@@ -161,7 +173,7 @@ class SurveyPlan(GeneralPlan, WrittenAnswers):
         """A yes / no question that claims something of the video or the window asked: one shot without a
         cut, or getting darker / brighter."""
         pair, claim, ref = yes_no_options(self.c.options), option_claim(self.c.question), self.tref()
-        if pair is None or claim not in (Claim("no_cut"), Claim("darker"), Claim("brighter")):
+        if pair is None or claim not in (Claim("no_cut"), Claim("darker"), Claim("brighter")) and not steady_claim(self.c.question):
             return None
         a, b = (ref.start, ref.end) if ref is not None and ref.end > ref.start else (0.0, self.c.duration)
         if claim == Claim("no_cut"):
@@ -169,6 +181,15 @@ class SurveyPlan(GeneralPlan, WrittenAnswers):
                 return None
             cuts = self.cuts(a + 1e-3, b)
             holds, said = not cuts, f"The scene detector lists {len(cuts)} cut(s) between {a:.2f}s and {b:.2f}s"
+        elif claim.colour is not None:  # "does the background stay red?"
+            frames = [im for t, im in self.frames() if a - 1e-6 <= t <= b + 1e-6]
+            shown = sum(shows(im, claim.colour) for im in frames)
+            holds, said = bool(frames) and shown == len(frames), f"{shown} of the {len(frames)} frames between {a:.2f}s and {b:.2f}s are {claim.colour}"
+        elif claim.kind == "stays":  # "is the brightness constant?"
+            if (levels := self.brightness_range(a, b)) is None:
+                return None
+            holds = levels[1] - levels[0] < TREND
+            said = f"Between {a:.2f}s and {b:.2f}s the frames' mean brightness ranges from {levels[0]:.2f} to {levels[1]:.2f}"
         else:
             trend = self.trend(a, b)
             if trend is None:

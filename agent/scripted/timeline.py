@@ -6,9 +6,13 @@ time, so an answer names only what a tool showed.
 
 from __future__ import annotations
 
+import re
+
 from PIL import Image
 from rapidfuzz import fuzz
 
+from vagent.agent.scripted.choice import asked_colour
+from vagent.agent.scripted.claims import ordinal
 from vagent.agent.scripted.evidence import Evidence, clean_code
 from vagent.agent.scripted.pixels import brightness, colour_name, looks
 
@@ -65,9 +69,7 @@ class Timeline(Evidence):
         times = [t for t, _ in self.frames()]
         before = [t for t in times if t < start - 1e-6]
         after = [t for t in times if t > start + 1e-6 and not (start <= t < end - 1e-6)]
-        gaps = []
-        if before:
-            gaps.append((before[-1], start))
+        gaps = [(before[-1], start)] if before else [(0.0, start)]  # nothing seen before it: from the video's start
         last_in = max((t for t in times if start - 1e-6 <= t < end - 1e-6), default=start)
         if end < self.c.duration - 1e-6 and after:
             gaps.append((last_in, end))
@@ -85,6 +87,26 @@ class Timeline(Evidence):
         nxt = next((im for t, im in self.frames() if t >= end - 1e-6), None)
         return start, end, colour_name(nxt) if nxt is not None else None
 
+    def moment(self, phrase: str) -> float | None:
+        """When the event a phrase names happens: the n-th time the picture turns a colour (or stops being
+        it), the n-th cut, a quoted text's first read, the video's start or end; None when not seen."""
+        n = ordinal(phrase) or 1
+        if colour := asked_colour(phrase):
+            runs = self.runs(colour)
+            if len(runs) < abs(n):
+                return None
+            start, end = runs[n - 1 if n > 0 else n]
+            return end if re.search(r"\b(?:ends?|stops?|over|gone|leaves?)\b", phrase, re.I) else start
+        if re.search(r"\b(?:cuts?|changes?|transitions?|scenes?|shots?|switch\w*)\b", phrase, re.I):
+            cuts = self.cuts()
+            return cuts[n - 1 if n > 0 else n] if self.ok("detect_scenes") and len(cuts) >= abs(n) else None
+        if quoted := re.search(r"[\"“'‘]([^\"”'’]{2,60})[\"”'’]", phrase):
+            seen = self.text_times(quoted.group(1))[0]
+            return seen[0] if seen else None
+        if re.search(r"\b(?:start\w*|beginning|begins?|opening)\b", phrase, re.I):
+            return 0.0
+        return self.c.duration if re.search(r"\bend\w*\b", phrase, re.I) else None
+
     def extremes(self, colour: str, most: int = 3) -> list[float]:
         """Times of the brightest (white) or darkest (black) frames seen, local extremes first: where a
         white or black screen between sampled frames would be."""
@@ -101,6 +123,11 @@ class Timeline(Evidence):
             return None
         k = max(1, len(inside) // 4)
         return sum(inside[-k:]) / k - sum(inside[:k]) / k
+
+    def brightness_range(self, start: float, end: float) -> tuple[float, float] | None:
+        """The lowest and highest mean brightness of the frames in ``[start, end]`` (None under two frames)."""
+        inside = [brightness(im) for t, im in self.frames() if start - 1e-6 <= t <= end + 1e-6]
+        return (min(inside), max(inside)) if len(inside) >= 2 else None
 
     def cuts(self, start: float = 0.0, end: float | None = None) -> list[float]:
         """Scene starts (after the first) inside ``[start, end]``."""

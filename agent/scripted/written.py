@@ -14,7 +14,7 @@ import numpy as np
 from vagent.agent.scripted.choice import number_options, yes_no_options
 from vagent.agent.scripted.claims import asks_if_any, item_orders, value_condition
 from vagent.agent.scripted.evidence import clean_code, fmt_number
-from vagent.agent.scripted.labels import pick_value
+from vagent.agent.scripted.labels import asked_text_colour, pick_value
 from vagent.agent.scripted.question import asks_for_text, named_text, region
 from vagent.agent.scripted.timeline import Timeline, names
 from vagent.answers import LETTERS
@@ -93,6 +93,21 @@ class WrittenAnswers(Timeline):
             return None
         common = max(counts, key=counts.get)
         return f'In that region the line read most often is "{common}".', common
+
+    def _by_text_colour(self) -> tuple[str, str] | None:
+        """The text written in the colour asked ("what are the yellow texts?"), from the colour of each line's letters."""
+        colour = asked_text_colour(self.c.question)
+        lines = [text for _, text, seen in self.coloured_lines() if seen == colour] if colour else []
+        if not lines:
+            return None
+        said = f"The lines read in {colour} letters: " + ", ".join(f'"{x}"' for x in dict.fromkeys(lines)) + "."
+        if self.c.options:
+            score = [sum(names(line, o.rstrip(".")) for line in lines) for o in self.c.options]
+            best = max(range(len(score)), key=score.__getitem__)
+            if score[best] and score.count(score[best]) == 1:
+                return f"{said} Option {LETTERS[best]} is written so.", LETTERS[best]
+            return None
+        return said, max(set(lines), key=lines.count)
 
     def _by_any_text(self) -> tuple[str, str] | None:
         """Yes or no: is there any text on screen (any line of three or more letters or digits read)?"""
