@@ -42,7 +42,8 @@ def test_palette_is_the_generators():
 
 
 @pytest.mark.parametrize("name", [f"vagent.agent.scripted{m}" for m in ("", ".question", ".evidence", ".choice", ".timeexpr",
-                                                                        ".labels", ".sequence", ".picture", ".claims", ".timeline")])
+                                                                        ".labels", ".sequence", ".picture", ".claims", ".timeline",
+                                                                        ".areas", ".transitions", ".speech")])
 def test_doctests(name):
     import doctest
     import importlib

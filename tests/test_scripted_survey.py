@@ -144,6 +144,35 @@ def test_the_text_written_in_a_colour(tmp_path):
     ])
 
 
+@pytest.fixture(scope="module")
+def transitions_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """7 s at 10 fps: "HELLO" on a light top / dark bottom picture until a hard cut to black at 1 s,
+    black until 2 s, a fade in (2-3 s) to the picture with "WORLD" instead, held until 4.5 s, a fade out
+    to black (4.5-5.5 s), black to the end."""
+    def level(t: float) -> float:
+        return 1.0 if t < 1.0 else 0.0 if t < 2.0 else min(1.0, t - 2.0) if t < 4.5 else max(0.0, 5.5 - t)
+
+    def picture_at(t: float) -> Image.Image:
+        image = Image.new("RGB", (320, 180), (200, 200, 190))
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((0, 90, 319, 179), fill=(60, 70, 60))
+        draw.text((100, 30), "HELLO" if t < 1.0 else "WORLD", fill=(20, 20, 20), font=ImageFont.load_default(size=32))
+        return Image.eval(image, lambda v: int(v * level(t)))
+    return _write_clip(tmp_path_factory.mktemp("transitions") / "transitions.mp4", picture_at, frames=70)
+
+
+@pytest.mark.slow
+def test_fades_cuts_and_parts_of_the_frame(transitions_clip, tmp_path):
+    _check(transitions_clip, tmp_path, [
+        ("Which half of the picture is brighter overall?", ["The top half.", "The bottom half.", "About the same."], "A"),
+        ("how many times does the picture fade in from a black screen?", None, 1.0),  # the cut at 1 s is no fade
+        ("how many times does it fade out to black?", None, 1.0),
+        ("how does the clip end? does it cut to black, fade out, or just stop on the picture",
+         ["it cuts to black", "it fades out to black", "it stops on the last picture"], "B"),
+        ("after the first cut, what word shows up?", None, "WORLD"),
+    ])
+
+
 @pytest.mark.parametrize("question, options", [
     ("How many video clips is this made of?", ["1.", "2.", "3."]),
     ("how is the picture changing towards the end", ["it gets darker", "it gets brighter", "a caption appears", "it cuts to a new shot"]),
@@ -151,6 +180,9 @@ def test_the_text_written_in_a_colour(tmp_path):
     ("When does a purple screen appear?", ["At the start.", "At the end.", "It never appears."]),
     ("What's the gap in seconds between the opening of the video and the first shot change?", ["1.", "2.", "3."]),
     ("Does the picture stay equally bright all the way through?", ["Yes.", "No."]),
+    ("what colour is the screen when the counter reads 'Frame = 12'?", ["Red.", "Gray-blue.", "Green."]),
+    ("What's the darkest corner of the frame?", ["Top left corner.", "Top right corner.", "Bottom left corner.", "Bottom right corner."]),
+    ("how does the video end?", ["It fades out.", "It cuts to black."]),
 ])
 def test_shapes_the_survey_takes(question, options):
     assert classify_question(question, options) == "general"

@@ -25,9 +25,27 @@ def option_colour(option: str) -> str | None:
 
     >>> option_colour("Grey"), option_colour("The background is mostly red"), option_colour("light"), option_colour("red and blue")
     ('gray', 'red', 'bright', None)
+    >>> option_colour("Gray-blue."), option_colour("bluish gray"), option_colour("light blue")
+    ('blue', 'gray', None)
     """
-    found = {(_SYNONYMS.get(w, w)) for w in re.findall(r"[a-z]+", option.lower()) if w in COLOUR_WORDS}
+    words = re.findall(r"[a-z]+", _COMPOUND.sub(_head, option.lower()))
+    found = {(_SYNONYMS.get(w, w)) for w in words if w in COLOUR_WORDS}
     return found.pop() if len(found) == 1 else None
+
+
+_COMPOUND = re.compile(r"\b([a-z]+)-([a-z]+)\b|\b([a-z]+ish) ([a-z]+)\b")
+
+
+def _head(m: re.Match) -> str:
+    first, second = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    return second if _tint(first, second) else m.group(0)
+
+
+def _tint(first: str, second: str) -> bool:
+    """Whether ``first`` tints the colour ``second`` ("gray-blue", "bluish gray"): the colour is the second."""
+    hue = re.sub(r"(?:d|l)?ish$", "", first)
+    hues = (*COLOR_HUES, *NEUTRAL_COLORS, "grey", "violet", "pink", "teal", "turquoise", "lime", "gold")
+    return second in COLOUR_WORDS and (hue in hues or hue + "e" in hues or hue in ("gre", "pur", "blu"))
 
 
 def bare_colour(option: str) -> str | None:
@@ -206,9 +224,14 @@ def number_options(options: list[str]) -> list[float] | None:
 
     >>> number_options(["Five.", "Four.", "3.", "One"]), number_options(["LAP 1", "LAP 2 of 3"])
     ([5.0, 4.0, 3.0, 1.0], None)
+    >>> number_options(["no cuts, it's one continuous shot", "one cut", "two cuts"])
+    [0.0, 1.0, 2.0]
     """
     values = []
     for option in options:
+        if re.match(r"\s*(?:no|none|zero|not any|never)\b", option, re.I):  # "no cuts, it's one continuous shot"
+            values.append(0.0)
+            continue
         found = re.findall(r"-?\d+(?:\.\d+)?", words_to_numbers(option))
         value = float(found[0]) if len(found) == 1 else None if found else parse_number(option)  # "one" stays a word above
         if value is None:

@@ -95,14 +95,14 @@ def claim_options(options: list[str]) -> list[Claim | None] | None:
 
     >>> claim_options(["it cuts away", "one continuous shot"])
     [Claim(kind='cut', colour=None), Claim(kind='no_cut', colour=None)]
-    >>> claim_options(["Red.", "Blue."]) is None, claim_options(["He sits.", "He waves."]) is None
+    >>> claim_options(["Red.", "Gray-blue."]) is None, claim_options(["He sits.", "He waves."]) is None
     (True, True)
     """
     claims = [option_claim(o) for o in options]
     made = [c for c in claims if c is not None]
     if len(made) < 2 or len(set(made)) < len(made) or len(made) < len(options) - 1:
         return None
-    if all(c.kind == "turns" for c in made) and all(re.fullmatch(rf"\s*(?:the\s+)?(?:{_C})\W*", o.lower()) for o in options):
+    if all(c.kind == "turns" for c in made) and all(re.fullmatch(rf"\s*(?:the\s+)?(?:(?:{_C})(?:ish)?[- ])?(?:{_C})\W*", o.lower()) for o in options):
         return None  # bare colours: a colour question, not a change
     return claims
 
@@ -197,6 +197,8 @@ _BETWEEN = re.compile(r"\b(?:how long|how much time|how many seconds|time|gap|in
 _EVENT = re.compile(r"\b(?:cuts?|changes?|transitions?|scenes?|shots?|switch\w*|start\w*|beginning|begins?|end\w*|appear\w*|"
                     rf"fade\w*|{_C})\b|[\"“'‘]", re.I)
 
+_ONE_TO_NEXT = re.compile(r"\bfrom (?:one|each|a)\s+((?:[\w-]+\s+){0,3}?[\w-]+)\s+to the next\b", re.I)
+
 
 def between_events(question: str) -> tuple[str, str] | None:
     """The two events a question asks the time between ("the time difference between the first and
@@ -207,11 +209,15 @@ def between_events(question: str) -> tuple[str, str] | None:
     ('the first scene changes', 'second scene changes')
     >>> between_events("how many seconds pass between the first cut and the third one?")
     ('the first cut', 'third one cut')
+    >>> between_events("about how many seconds is it from one all black moment to the next one?")
+    ('the first all black moment', 'the second all black moment')
     >>> between_events("how much time passes between the start and when it turns red?")
     ('the start', 'when it turns red')
     >>> between_events("Is it darker between 2 and 3 seconds?") is None, between_events("What happens between the cuts?") is None
     (True, True)
     """
+    if m := _ONE_TO_NEXT.search(question):  # "from one all black moment to the next one": the first two
+        return f"the first {m.group(1)}", f"the second {m.group(1)}"
     m = _BETWEEN.search(words_to_numbers(question))
     if not m or not _EVENT.search(m.group("a") + " " + m.group("b")):
         return None
@@ -222,6 +228,33 @@ def between_events(question: str) -> tuple[str, str] | None:
             a, b = (f"{a} {noun}", b) if this is a else (a, f"{b} {noun}")
     return a, b
 
+
+_AFTER_CUT = re.compile(r"\bafter the (first|second|third|fourth|fifth|last|final) (?:cut|scene change|shot change|transition)\b", re.I)
+_IN_SCENE = re.compile(r"\b(?:in|during|on) the (first|second|third|fourth|fifth|last|final|opening|closing) (?:scene|shot)\b"
+                       r"|\bbefore the first (?:cut|scene change|shot change|transition)\b", re.I)
+
+
+def scene_ref(question: str) -> int | None:
+    """The scene a question points into (0-based, -1 for the last): "after the first cut" is the second
+    scene, "in the last shot" the last, "before the first cut" the first; else None.
+
+    >>> scene_ref("after the first cut, what line of text gets typed out?"), scene_ref("What is written in the third scene?")
+    (1, 2)
+    >>> scene_ref("what does it say before the first cut?"), scene_ref("in the last shot, what is shown?"), scene_ref("what is written?")
+    (0, -1, None)
+    """
+    if m := _AFTER_CUT.search(question):
+        n = _ORDINALS[m.group(1).lower()]
+        return n if n > 0 else -1
+    if m := _IN_SCENE.search(question):
+        word = (m.group(1) or "first").lower()
+        n = {"opening": 1, "closing": -1}.get(word) or _ORDINALS[word]
+        return n - 1 if n > 0 else -1
+    return None
+
+ENDING = re.compile(r"\bhow does (?:the |this )?(?:video|clip|film|it) (?:end|finish)\b|\bhow (?:is|was) the (?:ending|end)\b"
+                    r"|\bwhat happens at the (?:very )?end\b", re.I)
+"""A question about how the video ends ("does it cut to black, fade out, or stop on the last picture?")."""
 
 EVER = re.compile(r"\bat any (?:point|time|moment|stage)\b|\bever\b|\bat all\b|\banywhere\b", re.I)
 """Whether a yes / no question asks about the whole video ("is it ever white?", "at any point")."""
@@ -304,6 +337,9 @@ def asks_if_any(question: str) -> bool:
 _AT_VALUE = re.compile(r"^(?P<asked>.*?)\b(?:when|once|as soon as|at the moment)\s+(?:the\s+|it\s+)?(?P<label>[\w\s]{1,30}?)\s+"
                        r"(?:gets?\s+to|reach(?:es)?|hits?|shows?|reads?|is at|says|displays?|equals|is)\s+(?P<value>-?\d+(?:\.\d+)?)\b", re.I)
 
+_AT_QUOTED = re.compile(r"^(?P<asked>.*?)\b(?:when|once|as soon as|at the moment)\b[^\"“'‘]*[\"“'‘]\s*(?P<label>[A-Za-z][\w ]{0,20}?)\s*[=:]?\s*"
+                        r"(?P<value>-?\d+(?:\.\d+)?)\s*s?\s*[\"”'’]", re.I)
+
 
 def value_condition(question: str) -> tuple[str, str, float] | None:
     """A value asked at the moment another printed value reaches a number ("what pts does it show when
@@ -312,8 +348,10 @@ def value_condition(question: str) -> tuple[str, str, float] | None:
 
     >>> value_condition("what pts does it show when the frame counter gets to twenty five?")
     ('what pts does it show ', 'frame counter', 25.0)
+    >>> value_condition('What color is the background when the on-screen text reads "Frame = 15"?')
+    ('What color is the background ', 'Frame', 15.0)
     >>> value_condition("What is shown when the man sits down?") is None
     True
     """
-    m = _AT_VALUE.search(words_to_numbers(question))
+    m = _AT_VALUE.search(words_to_numbers(question)) or _AT_QUOTED.search(question)
     return (m.group("asked"), m.group("label").strip(), float(m.group("value"))) if m else None

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
+from vagent.agent.scripted.areas import area_options, asks_brightest
 from vagent.agent.scripted.choice import bare_colour, number_options, part_options, sequence_options, time_options, yes_no_options
-from vagent.agent.scripted.claims import (EVER, Claim, asks_if_any, between_events, claim_options, counted, item_orders, option_claim, ordinal, picture_colour,
-                                          steady_claim, value_condition)
+from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, between_events, claim_options, counted, item_orders, option_claim, ordinal, picture_colour,
+                                          scene_ref, steady_claim, value_condition)
 from vagent.agent.scripted.labels import asked_text_colour, asks_printed
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, about_picture, asks_for_change, asks_for_colour, asks_how_long,
                                            asks_order, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
@@ -178,8 +179,14 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "options claim changes"
     if between_events(question) is not None:
         return "time between two events"
+    if options and ENDING.search(question):
+        return "how the video ends"
     if asked_text_colour(question) is not None:
         return "text in a colour"
+    if scene_ref(question) is not None and asks_for_text(question):
+        return "text in a scene"
+    if area_options(options) is not None and asks_brightest(question) is not None:
+        return "the brightest part of the frame"
     if (orders := item_orders(options, question)) and not all(bare_colour(x) for x in orders[0]):
         return "options order items"
     if any((c := option_claim(o)) is not None and c.kind == "never" for o in options):
@@ -205,6 +212,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "text of a region"
     if value_condition(question) is not None and asks_for_text(question):
         return "a value when another reaches a number"
+    if value_condition(question) is not None and asks_for_colour(question):
+        return "the colour when a value reaches a number"
     if (not options or yes_no_options(options)) and asks_if_any(question) and asks_for_text(question) and time_ref(question, 1e9) is None:
         return "asks whether there is any text"
     if yes_no_options(options) and colour is not None and time_ref(question, 1e9) is None \

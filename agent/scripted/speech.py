@@ -23,9 +23,20 @@ _CODE = re.compile(r"\b(?:code ?word|password|pass ?word|key ?word|secret word)\
 _QUOTED = re.compile(r"[\"“']([^\"”']{2,80})[\"”']")
 
 
+_WRITTEN_SAYS = re.compile(r"\b(?:notice|sign|caption|text|screen|label|line|title|banner|board|message|box|corner|writing|counter|"
+                           r"display|overlay|card|plate|logo|clock|pts|watermark)s?\b(?:\s+[\w']+){0,3}\s+says?\b"
+                           r"|\bsays?\b.*\b(?:on (?:the )?screen|written|printed)\b", re.I)
+
+
 def asks_speech(question: str) -> bool:
-    """Whether the question asks about what is said (not what is shown)."""
-    return bool(SPOKEN.search(question))
+    """Whether the question asks about what is said (not what is shown): "what does the copyright notice
+    say" asks what is written.
+
+    >>> asks_speech("What does the man say about the weather?"), asks_speech("what year does the copyright notice at the bottom say?")
+    (True, False)
+    """
+    spoken = {w.lower() for w in SPOKEN.findall(question)}
+    return bool(spoken) and not (spoken <= {"say", "says"} and _WRITTEN_SAYS.search(question))
 
 
 def _words(text: str) -> list[str]:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 
 from vagent.agent.protocol import ToolCall
+from vagent.agent.scripted.areas import area_options, asks_brightest, pick_area
 from vagent.agent.scripted.choice import (asked_colour, nearest_number_option, nearest_time_option, option_colour, parts_option, time_options,
                                           yes_no_options)
-from vagent.agent.scripted.claims import (EVER, Claim, between_events, claim_options, colour_after, counted, option_claim, ordinal,
+from vagent.agent.scripted.claims import (ENDING, EVER, Claim, between_events, claim_options, colour_after, counted, option_claim, ordinal,
                                           picture_colour, steady_claim)
 from vagent.agent.scripted.evidence import Move, fmt_number
 from vagent.agent.scripted.general import GeneralPlan
@@ -25,6 +26,7 @@ from vagent.agent.scripted.labels import asked_text_colour
 from vagent.agent.scripted.picture import ASKS_WHEN, about_picture, asks_how_long, asks_when
 from vagent.agent.scripted.question import asks_for_text, key_phrase, named_text, region, survey_shape
 from vagent.agent.scripted.timeline import TREND, shows
+from vagent.agent.scripted.transitions import FADES, LEAVES, TransitionAnswers
 from vagent.agent.scripted.written import WrittenAnswers
 from vagent.answers import LETTERS
 
@@ -34,7 +36,7 @@ _MEASURES = re.compile(r"\b(?:when|how long|order|first|last|before|after|cuts?|
                        r"light\w*|fades?|written|text|seconds?)\b", re.I)
 
 
-class SurveyPlan(GeneralPlan, WrittenAnswers):
+class SurveyPlan(GeneralPlan, WrittenAnswers, TransitionAnswers):
     # ---------------------------------------------------------- what the question needs
     def _colour(self) -> str | None:
         """The picture colour the question is about, if any (``white`` screen, ``red`` part)."""
@@ -88,7 +90,7 @@ class SurveyPlan(GeneralPlan, WrittenAnswers):
     def _closer_calls(self) -> list[ToolCall]:
         calls: list[ToolCall] = []
         if (found := self._counter_time()) is not None:
-            calls += self.read_calls([found[0]])
+            calls += self.read_calls([found[0]]) + [self.crop(found[0] - 0.02, found[0] + 0.02, 1)]
         for text in self._texts():
             gap = self.text_gap(text)
             seen, _ = self.text_times(text)
@@ -99,7 +101,12 @@ class SurveyPlan(GeneralPlan, WrittenAnswers):
                 calls += self.read_calls([self.c.duration * (i + 0.25) / 12 for i in range(12)])
         if (letters := asked_text_colour(self.c.question)) and all(seen != letters for _, _, seen in self.coloured_lines()):
             calls += self.read_calls([self.c.duration * (i + 0.25) / 12 for i in range(12)])  # text in that colour may blink
-        if (colour := self._colour()) is not None:
+        if ENDING.search(self.c.question) and self.stage == 2:  # the last edge into a black or white screen
+            calls += self.edge_looks("black")[-1:] + self.edge_looks("white")[-1:]
+        if (colour := self._colour()) is not None and FADES.search(self.c.question) and colour in ("white", "black"):
+            if self.stage == 2:  # a fade or a cut at each edge of a white or black screen
+                calls += self.edge_looks(colour)
+        elif colour is not None:
             which = ordinal(self.c.question) or 1
             for a, b in self.boundaries(colour, which)[:2]:
                 calls.append(self.crop(a, b, 8))
@@ -111,7 +118,7 @@ class SurveyPlan(GeneralPlan, WrittenAnswers):
     def _answer_general(self) -> tuple[str, str]:
         if not self._surveys():
             return self._answer_by_search()
-        for answer in (self._by_interval, self._by_text_colour, self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_ever,
+        for answer in (self._by_interval, self._by_ending, self._by_area, self._by_text_colour, self._by_scene_text, self._by_colour_at_value, self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_ever,
                        self._by_question_claim, self._by_any_text, self._by_claims, self._by_colour_next, self._by_never,
                        self._by_moment, self._by_value_at_value, self._by_value_at_colour):
             found = answer()
@@ -126,15 +133,18 @@ class SurveyPlan(GeneralPlan, WrittenAnswers):
         if what in ("times", "parts") and (colour := self._colour()) is not None:  # "white screens", "red parts"
             runs = self.runs(colour)
             think = f"The picture is {colour} " + (", ".join(f"{a:.2f}s-{b:.2f}s" for a, b in runs) or "in no frame I saw") + "."
-            if _ENTERS.search(self.c.question):  # "how many times does it fade / turn / go to black": entries, not an opening run
-                runs = [(a, b) for a, b in runs if a > self.frames()[0][0] + 1e-6]
-                think += f" It becomes {colour} {len(runs)} time(s) after not being {colour}."
-                if re.search(r"\bfad", self.c.question, re.I):
-                    times = [t for t, _ in self.frames()]
-                    cut_into = [a for a, _ in runs if any(max((t for t in times if t < a), default=a) < c <= a + 1e-6 for c in self.cuts())]
-                    runs = [(a, b) for a, b in runs if a not in cut_into]
-                    think += f" Of those, {len(cut_into)} come by a cut (the scene detector's), not a fade."
-            value = len(runs)
+            edges = [(lo, hi) for lo, hi, leaving in self.edges(colour) if leaving == bool(LEAVES.search(self.c.question))]
+            if LEAVES.search(self.c.question):  # "fades in from black": the picture leaves the colour
+                think += f" It stops being {colour} {len(edges)} time(s)."
+            elif _ENTERS.search(self.c.question):  # "how many times does it fade / turn / go to black": entries, not an opening run
+                think += f" It becomes {colour} {len(edges)} time(s) after not being {colour}."
+            else:
+                edges = runs
+            if FADES.search(self.c.question):
+                fades = [lo for lo, hi in edges if self.gradual(lo, hi, colour, bool(LEAVES.search(self.c.question)))]
+                think += f" Of those, {len(fades)} are gradual (a frame between the two levels there): fades, not cuts."
+                edges = fades
+            value = len(edges)
         elif what in ("parts", "changes") and self.ok("detect_scenes"):
             ref = self.tref()
             a, b = (ref.start, ref.end) if ref is not None and ref.end > ref.start else (0.0, self.c.duration)
@@ -145,6 +155,13 @@ class SurveyPlan(GeneralPlan, WrittenAnswers):
         else:
             return None
         return self._number_answer(think, float(value))
+
+    def _by_area(self) -> tuple[str, str] | None:
+        """Which part of the frame is brightest or darkest ("is the top or the bottom half darker?")."""
+        if area_options(self.c.options) is None or asks_brightest(self.c.question) is None:
+            return None
+        said, pick = pick_area(self.c.question, self.c.options, [im for _, im in self.frames()])
+        return (f"{said} That is option {LETTERS[pick]}.", LETTERS[pick]) if pick is not None else self.unsure_choice(said)
 
     def _by_interval(self) -> tuple[str, str] | None:
         """The time between two events ("between the first and second scene changes")."""

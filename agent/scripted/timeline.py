@@ -13,6 +13,7 @@ from rapidfuzz import fuzz
 
 from vagent.agent.scripted.choice import asked_colour
 from vagent.agent.scripted.claims import ordinal
+from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.evidence import Evidence, clean_code
 from vagent.agent.scripted.pixels import brightness, colour_name, looks
 
@@ -106,6 +107,40 @@ class Timeline(Evidence):
         if re.search(r"\b(?:start\w*|beginning|begins?|opening)\b", phrase, re.I):
             return 0.0
         return self.c.duration if re.search(r"\bend\w*\b", phrase, re.I) else None
+
+    def edges(self, colour: str) -> list[tuple[float, float, bool]]:
+        """Where the picture enters or leaves a ``colour`` run, as the gap between the frames seen on either
+        side: ``(last frame before, first frame after, leaving)``; not the video's own start or end."""
+        times = [t for t, _ in self.frames()]
+        out = []
+        for start, end in self.runs(colour):
+            before = [t for t in times if t < start - 1e-6]
+            if before:
+                out.append((before[-1], start, False))
+            inside = [t for t in times if start - 1e-6 <= t < end - 1e-6]
+            if end < self.c.duration - 1e-6 and inside:
+                out.append((inside[-1], end, True))
+        return out
+
+    def gradual(self, lo: float, hi: float, colour: str, leaving: bool) -> bool:
+        """Whether the picture passes gradually between ``colour`` and the picture at the gap ``lo``-``hi``
+        (a fade): a frame from the gap into the second on the picture's side (after it when ``leaving``
+        the colour, before it when entering) lies between the two levels, by a quarter of the change
+        either side; after (before) a cut none does."""
+        near = [brightness(im) for t, im in self.frames() if lo - 1.0 <= t <= hi + 1.0]
+        side = [brightness(im) for t, im in self.frames() if (lo - 1e-6 <= t <= hi + 1.0 if leaving else lo - 1.0 <= t <= hi + 1e-6)]
+        if not near:
+            return False
+        target = 0.0 if colour == "black" else 1.0
+        picture = max(near, key=lambda v: abs(v - target))
+        low, high = sorted((target, picture))
+        margin = 0.25 * (high - low)
+        return high - low > TREND and any(low + margin < v < high - margin for v in side)
+
+    def edge_looks(self, colour: str) -> list[ToolCall]:
+        """Four frames across each gap where the picture enters or leaves a ``colour`` run and the second
+        on the picture's side (see :meth:`gradual`)."""
+        return [self.crop(lo, hi + 1.0, 4) if leaving else self.crop(lo - 1.0, hi, 4) for lo, hi, leaving in self.edges(colour)]
 
     def extremes(self, colour: str, most: int = 3) -> list[float]:
         """Times of the brightest (white) or darkest (black) frames seen, local extremes first: where a

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 
 import numpy as np
+from rapidfuzz import fuzz
 
 from vagent.agent.scripted.choice import number_options, yes_no_options
-from vagent.agent.scripted.claims import asks_if_any, item_orders, value_condition
+from vagent.agent.scripted.claims import asks_if_any, item_orders, scene_ref, value_condition
 from vagent.agent.scripted.evidence import clean_code, fmt_number
 from vagent.agent.scripted.labels import asked_text_colour, pick_value
+from vagent.agent.scripted.picture import asks_for_colour
+from vagent.agent.scripted.pixels import colour_name
 from vagent.agent.scripted.question import asks_for_text, named_text, region
 from vagent.agent.scripted.timeline import Timeline, names
 from vagent.answers import LETTERS
@@ -109,6 +112,31 @@ class WrittenAnswers(Timeline):
             return None
         return said, max(set(lines), key=lines.count)
 
+    def _by_scene_text(self) -> tuple[str, str] | None:
+        """The text that comes up in the scene asked ("after the first cut, what line gets typed?"): lines
+        read there and in no earlier scene; of those, the one most other reads there begin (typed text
+        grows), then the one read most often, then the longest."""
+        which, scenes = scene_ref(self.c.question), self.scenes()
+        if which is None or not asks_for_text(self.c.question) or len(scenes) <= which or len(scenes) < -which:
+            return None
+        start, end = scenes[which]
+        earlier = [line for t, lines in self.reads() if t < start - 1e-6 for line in lines]
+        new = [line for t, lines in self.reads() if start - 1e-6 <= t < end - 1e-6 for line in lines
+               if not any(fuzz.ratio(clean_code(line), clean_code(old)) >= 80 for old in earlier)]  # the same line, small misreads allowed
+        if not new:
+            return None
+        def weight(line: str) -> tuple[int, int, int]:
+            grown = sum(clean_code(other) != clean_code(line) and clean_code(line).startswith(clean_code(other)) for other in new)
+            return grown, new.count(line), len(line)
+        said = f"In the scene {start:.2f}s-{end:.2f}s I read, new there: " + ", ".join(f'"{x}"' for x in dict.fromkeys(new)) + "."
+        if self.c.options:
+            score = [sum(names(line, o.rstrip(".")) for line in new) for o in self.c.options]
+            best = max(range(len(score)), key=score.__getitem__)
+            if score[best] and score.count(score[best]) == 1:
+                return f"{said} Option {LETTERS[best]} is written there.", LETTERS[best]
+            return None
+        return said, max(dict.fromkeys(new), key=weight)
+
     def _by_any_text(self) -> tuple[str, str] | None:
         """Yes or no: is there any text on screen (any line of three or more letters or digits read)?"""
         if not (asks_if_any(self.c.question) and asks_for_text(self.c.question)) or not self.ok("read_text"):
@@ -134,6 +162,21 @@ class WrittenAnswers(Timeline):
         if picked is None:
             return None
         return self.shaped(picked[1], f'{how[0].upper()}{how[1:]}; there "{picked[0]}" is read, so')
+
+    def _by_colour_at_value(self) -> tuple[str, str] | None:
+        """The picture's colour where a printed value reaches the number the question gives ("what colour is
+        the background when the text reads 'Frame = 15'?"); ``_answer_colour_choice`` is the colour plan's."""
+        if not asks_for_colour(self.c.question) or (found := self._counter_time()) is None:
+            return None
+        t, how = found
+        near = sorted(self.frames(), key=lambda frame: abs(frame[0] - t))[:1]
+        if not near or abs(near[0][0] - t) > 0.2:
+            return None
+        where = f"at {near[0][0]:.2f}s ({how})"
+        if self.c.options:
+            return self._answer_colour_choice(near, where)  # type: ignore[attr-defined]
+        name = colour_name(near[0][1])
+        return f"The picture {where} is {name}.", name
 
     def _by_value_at_colour(self) -> tuple[str, str] | None:
         colour = self._colour()
