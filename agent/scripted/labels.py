@@ -36,7 +36,7 @@ _PRINTED = re.compile(r"\bweb\s*(?:sites?|address(?:es)?|pages?|links?)\b|\bsite
 
 _TEXT_IN_COLOUR = re.compile(r"\b(red|orange|yellow|green|blue|purple|pink|white|black|gr[ae]y)\s+(?:colou?red\s+)?(?:texts?|words?|letters?|"
                              r"writing|captions?|lines?|titles?|labels?|characters?|subtitles?)\b|\b(?:texts?|words?|letters?|writing|"
-                             r"captions?|lines?|titles?)\s+(?:\w+\s+){0,2}in\s+(red|orange|yellow|green|blue|purple|pink|white|black|gr[ae]y)\b", re.I)
+                             r"captions?|lines?|titles?|written|printed|shown|typed)\s+(?:\w+\s+){0,2}in\s+(red|orange|yellow|green|blue|purple|pink|white|black|gr[ae]y)\b", re.I)
 
 
 def asked_text_colour(question: str) -> str | None:
@@ -45,6 +45,8 @@ def asked_text_colour(question: str) -> str | None:
 
     >>> asked_text_colour("What are the red texts recognized on the white wall?"), asked_text_colour("what do the words written in yellow say")
     ('red', 'yellow')
+    >>> asked_text_colour('what is written in yellow under "Initiate Search Program"?')
+    'yellow'
     >>> asked_text_colour("What colour is the text?") is None, asked_text_colour("What does the red car's sign say?") is None
     (True, True)
     """
