@@ -77,6 +77,9 @@ def test_the_timeline_of_colours_and_cuts(cards_clip, tmp_path):
         ("roughly when is the last cut before the 3.2 second mark", None, 3.0),
         ("how many seconds pass between the first cut and the third one?", None, 2.0),  # cuts at 1, 2, 3 and 3.5 s
         ("does the background stay red the whole time?", None, "no"),
+        ("how long does the second shot last?", None, 1.0),
+        ("is the first shot brighter or darker than the second one?", ["brighter", "darker", "about the same"], "A"),
+        ("how many shots are there? every cut starts a new one", None, "5"),
     ])
 
 
@@ -141,6 +144,7 @@ def test_the_text_written_in_a_colour(tmp_path):
     _check(clip, tmp_path, [
         ("what do the red words on the sign say?", None, "GATE OPEN"),
         ("Which text is written in black?", ["GATE OPEN.", "EXIT NOW.", "KEEP OUT."], "B"),
+        ("what does it say under 'GATE OPEN'?", None, "EXIT NOW"),
     ])
 
 

@@ -98,3 +98,11 @@ def text_colour(image: Image.Image, box: list[list[float]]) -> list[int]:
     flat = pixels.reshape(-1, 3)
     far = np.linalg.norm(flat - background, axis=1)
     return [int(v) for v in np.median(flat[far >= np.quantile(far, 0.9)], axis=0)]
+
+
+def line_box(image: Image.Image, box: list[list[float]]) -> list[float]:
+    """A line's corner points as a box ``[x1, y1, x2, y2]`` in fractions of ``image`` (what was read:
+    the frame, or the region asked), so "the line under X" can be told from its position."""
+    xs, ys = [x for x, _ in box], [y for _, y in box]
+    return [round(min(max(v / size, 0.0), 1.0), 4) for v, size in
+            ((min(xs), image.width), (min(ys), image.height), (max(xs), image.width), (max(ys), image.height))]

@@ -386,7 +386,7 @@ class VideoTools:
         return heard(self.timed_text(), *self._check_window(start, end), self.limits.max_listen_seconds)
 
     def _read_text(self, time: float, box: list[float] | None = None) -> Observation:
-        from vagent.tools.ocr import read_text, text_colour
+        from vagent.tools.ocr import line_box, read_text, text_colour
 
         time = self._check_time("time", time)
         box = None if box is None else self._check_box(box)
@@ -398,4 +398,5 @@ class VideoTools:
         body = [f"{json.dumps(text, ensure_ascii=False)} (score {score:.2f})" for text, score, _ in lines]
         return Observation(f"read_text {where}: {len(lines)} line(s)\n" + "\n".join(body),
                            data={"time": float(frame.time), "lines": [[str(t), float(s)] for t, s, _ in lines],
-                                 "colours": [text_colour(crop, b) for _, _, b in lines]})
+                                 "colours": [text_colour(crop, b) for _, _, b in lines],
+                                 "boxes": [line_box(crop, b) for _, _, b in lines]})

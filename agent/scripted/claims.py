@@ -252,6 +252,35 @@ def scene_ref(question: str) -> int | None:
         return n - 1 if n > 0 else -1
     return None
 
+_NTH = r"(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|final|opening)"
+_NTH_VALUE = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "opening": 1}
+
+
+def _nth(word: str) -> int:
+    return _NTH_VALUE.get(word.lower()) or _ORDINALS[word.lower()]
+
+
+def shot_ordinal(question: str) -> int | None:
+    """The shot (scene) a "how long" question is about: "how long does the first shot last" is 1.
+
+    >>> shot_ordinal("how long does the first shot last before the camera cuts away?"), shot_ordinal("how long is the 2nd scene")
+    (1, 2)
+    >>> shot_ordinal("how long is the video?") is None
+    True
+    """
+    m = re.search(rf"\b{_NTH}\s+(?:\w+\s+)?(?:shot|scene|take|clip)\b", question, re.I)
+    return _nth(m.group(1)) if m else None
+
+
+def compared_shots(question: str) -> tuple[int, int] | None:
+    """Two shots a question compares ("is the 1st shot brighter or darker than the 2nd one?"), else None.
+
+    >>> compared_shots("is the 1st shot brighter or darker than the 2nd one?"), compared_shots("Is the last scene darker than the first?")
+    ((1, 2), (-1, 1))
+    """
+    m = re.search(rf"\b{_NTH}\s+(?:shot|scene|take|part)\b.*?\bthan\s+(?:the\s+)?{_NTH}\b", question, re.I)
+    return (_nth(m.group(1)), _nth(m.group(2))) if m else None
+
 ENDING = re.compile(r"\bhow does (?:the |this )?(?:video|clip|film|it) (?:end|finish)\b|\bhow (?:is|was) the (?:ending|end)\b"
                     r"|\bwhat happens at the (?:very )?end\b", re.I)
 """A question about how the video ends ("does it cut to black, fade out, or stop on the last picture?")."""

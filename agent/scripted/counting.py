@@ -14,6 +14,7 @@ import re
 
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.choice import asked_colour, time_options, yes_no_options
+from vagent.agent.scripted.claims import counted
 from vagent.agent.scripted.evidence import Evidence, Move, fmt_number
 from vagent.agent.scripted.pixels import colour_name, dominant_color, looks
 from vagent.agent.scripted.question import asked_type
@@ -22,7 +23,10 @@ from vagent.answers import LETTERS
 
 class CountPlan(Evidence):
     def _asks_scenes(self) -> bool:
-        """The question counts scenes (shots), not cuts (changes) between them."""
+        """The question counts scenes (shots), not cuts (changes) between them: what follows "how many"
+        decides ("how many shots? every cut starts one" counts shots)."""
+        if (what := counted(self.c.question)) in ("parts", "changes"):
+            return what == "parts"
         q = self.c.question.lower()
         return bool(re.search(r"\bscenes?\b|\bshots?\b", q)) and not re.search(r"\bcuts?\b|\btransitions?\b|\bchanges?\b", q)
 

@@ -24,6 +24,7 @@ from vagent.agent.scripted.chat import Conversation, Result, succeeded
 from vagent.agent.scripted.choice import guess_move, text_option
 from vagent.agent.scripted.pixels import rgb_name
 from vagent.agent.scripted.question import asked_type, target
+from vagent.agent.scripted.spelling import respell
 from vagent.agent.scripted.timeexpr import TimeRef, time_ref
 from vagent.answers import LETTERS, format_box, parse_number
 
@@ -170,6 +171,15 @@ class Evidence:
             out[t] = out.get(t, []) + [str(text) for text, _ in r.data["lines"] if str(text).strip()]
         return sorted(out.items())
 
+    def placed_reads(self) -> list[tuple[float, list[tuple[str, list[float]]]]]:
+        """Whole-frame reads with each line's box (fractions of the frame), by time: ``(time, [(text, box)])``."""
+        out = []
+        for r in self.ok("read_text"):
+            if not r.arguments.get("box"):
+                t = round(float(r.data.get("time", r.arguments.get("time", 0.0))), 2)
+                out.append((t, [(str(text), list(box)) for (text, _), box in zip(r.data["lines"], r.data.get("boxes") or []) if str(text).strip()]))
+        return sorted(out, key=lambda read: read[0])
+
     def coloured_lines(self) -> list[tuple[float, str, str]]:
         """Every line read on whole frames with the colour name of its letters: ``(time, text, colour)``."""
         out = []
@@ -271,7 +281,8 @@ class Evidence:
             if number is not None:
                 return f'{where} the text reads "{text}"; the number in it is {number}.', number
             return f'{where} the text reads "{text}", which holds no number, so I cannot give one.', "unknown"
-        return f'{where} the text reads "{text}".', text
+        fixed = respell(text)
+        return f'{where} the text reads "{text}"' + (f' ("{fixed}" with the misread word put right).' if fixed != text else "."), fixed
 
     def unsure_choice(self, why: str) -> tuple[str, str]:
         return guess_move(why, self.c.question, self.c.options)

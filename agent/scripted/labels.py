@@ -57,6 +57,23 @@ def asked_text_colour(question: str) -> str | None:
     return "gray" if colour == "grey" else colour
 
 
+_BESIDE = re.compile(r"\b(below|under|underneath|beneath|above|over)\s+(?:the\s+)?(?:(?:line|text|words?|message|caption)\s+)?"
+                     r"[\"“'‘](.+?)[\"”’'](?=\W|$)", re.I)
+
+
+def text_beside(question: str) -> tuple[bool, str] | None:
+    """The text a question places the asked line under (True) or over (False): "the message that appears
+    below 'Initiate Search Program'", else None.
+
+    >>> text_beside("What is the message that appears below 'Initiate Search Program' on the screen?")
+    (True, 'Initiate Search Program')
+    >>> text_beside("what msg shows up under 'Send Spike' after its typed?"), text_beside("What is written?")
+    ((True, 'Send Spike'), None)
+    """
+    m = _BESIDE.search(question)
+    return (m.group(1).lower() not in ("above", "over"), m.group(2).strip()) if m else None
+
+
 def asked_kind(question: str) -> str | None:
     """``year``, ``address``, ``email`` or ``name`` when the question asks for one, else None.
 

@@ -12,8 +12,8 @@ from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
 from vagent.agent.scripted.areas import area_options, asks_brightest
 from vagent.agent.scripted.choice import bare_colour, number_options, part_options, sequence_options, time_options, yes_no_options
 from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, between_events, claim_options, counted, item_orders, option_claim, ordinal, picture_colour,
-                                          scene_ref, steady_claim, value_condition)
-from vagent.agent.scripted.labels import asked_text_colour, asks_printed
+                                          compared_shots, scene_ref, shot_ordinal, steady_claim, value_condition)
+from vagent.agent.scripted.labels import asked_text_colour, asks_printed, text_beside
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, about_picture, asks_for_change, asks_for_colour, asks_how_long,
                                            asks_order, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
 from vagent.agent.scripted.timeexpr import time_ref
@@ -78,7 +78,7 @@ def asked_type(question: str, options: list[str] | None) -> str:
     'span'
     >>> asked_type("What number is shown at 2 s?", None)
     'number'
-    >>> asked_type("when does it change? just the seconds please", None), asked_type("about when is it, in seconds?", None)
+    >>> asked_type("when does it change? just the seconds please", None), asked_type("when's the last cut? seconds pls", None)
     ('number', 'number')
     >>> asked_type("Which is it?", ["a", "b"]), asked_type("When does it first appear?", ["1 s", "3 s"])
     ('choice', 'span')
@@ -90,7 +90,7 @@ def asked_type(question: str, options: list[str] | None) -> str:
         return "choice"
     if options and not ASKS_WHEN.search(q):
         return "number"  # the options are times: the plan answers a time, compared with them (see choice.py)
-    if re.search(r"\bin (?:seconds|secs)\b|\b(?:just|only) the (?:seconds?|number|time)\b|\bseconds,? please\b|\bas a number\b", q):
+    if re.search(r"\bin (?:seconds|secs)\b|\b(?:just|only) the (?:seconds?|number|time)\b|\b(?:seconds|secs),? (?:please|pls|plz)\b|\bas a number\b", q):
         return "number"  # "when ...? just the seconds please": a moment as a number, not a span
     if ASKS_WHEN.search(q):
         return "span"
@@ -185,6 +185,12 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "text in a colour"
     if scene_ref(question) is not None and asks_for_text(question):
         return "text in a scene"
+    if text_beside(question) is not None:
+        return "text under or over a named text"
+    if compared_shots(question) is not None and options:
+        return "one shot brighter than another"
+    if shot_ordinal(question) is not None and asks_how_long(question) and not asks_video_length(question):
+        return "how long a shot lasts"
     if area_options(options) is not None and asks_brightest(question) is not None:
         return "the brightest part of the frame"
     if (orders := item_orders(options, question)) and not all(bare_colour(x) for x in orders[0]):

@@ -19,10 +19,11 @@ from vagent.agent.scripted.areas import area_options, asks_brightest, pick_area
 from vagent.agent.scripted.choice import (asked_colour, nearest_number_option, nearest_time_option, option_colour, parts_option, time_options,
                                           yes_no_options)
 from vagent.agent.scripted.claims import (ENDING, EVER, Claim, between_events, claim_options, colour_after, counted, option_claim, ordinal,
-                                          picture_colour, steady_claim)
+                                          compared_shots, picture_colour, shot_ordinal, steady_claim)
 from vagent.agent.scripted.evidence import Move, fmt_number
 from vagent.agent.scripted.general import GeneralPlan
-from vagent.agent.scripted.labels import asked_text_colour
+from vagent.agent.scripted.labels import asked_text_colour, text_beside
+from vagent.agent.scripted.pixels import brightness
 from vagent.agent.scripted.picture import ASKS_WHEN, about_picture, asks_how_long, asks_when
 from vagent.agent.scripted.question import asks_for_text, key_phrase, named_text, region, survey_shape
 from vagent.agent.scripted.timeline import TREND, shows
@@ -99,6 +100,13 @@ class SurveyPlan(GeneralPlan, WrittenAnswers, TransitionAnswers):
                 calls += self.read_calls([a + (b - a) * i / 7 for i in range(1, 7)])
             elif not seen:
                 calls += self.read_calls([self.c.duration * (i + 0.25) / 12 for i in range(12)])
+        ref = self.tref()
+        if ref is not None and ref.end - ref.start > 0.2 and self.stage == 2 \
+                and sum(ref.start - 1e-6 <= t <= ref.end + 1e-6 for t, _ in self.frames()) < 5:  # the window asked, closer
+            calls.append(self.crop(ref.start, ref.end, 6))
+        if (beside := text_beside(self.c.question)) and not self._lines_beside() and (seen := self.text_times(beside[1])[0]):
+            start, end = next(((a, b) for a, b in self.scenes() if a - 1e-6 <= seen[0] < b), (seen[0], self.c.duration))
+            calls += self.read_calls([seen[0] + (end - seen[0]) * (i + 0.5) / 6 for i in range(6)])  # the line under it may blink
         if (letters := asked_text_colour(self.c.question)) and all(seen != letters for _, _, seen in self.coloured_lines()):
             calls += self.read_calls([self.c.duration * (i + 0.25) / 12 for i in range(12)])  # text in that colour may blink
         if ENDING.search(self.c.question) and self.stage == 2:  # the last edge into a black or white screen
@@ -118,7 +126,7 @@ class SurveyPlan(GeneralPlan, WrittenAnswers, TransitionAnswers):
     def _answer_general(self) -> tuple[str, str]:
         if not self._surveys():
             return self._answer_by_search()
-        for answer in (self._by_interval, self._by_ending, self._by_area, self._by_text_colour, self._by_scene_text, self._by_colour_at_value, self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_ever,
+        for answer in (self._by_interval, self._by_shot_brightness, self._by_ending, self._by_area, self._by_text_colour, self._by_text_beside, self._by_scene_text, self._by_colour_at_value, self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_ever,
                        self._by_question_claim, self._by_any_text, self._by_claims, self._by_colour_next, self._by_never,
                        self._by_moment, self._by_value_at_value, self._by_value_at_colour):
             found = answer()
@@ -163,6 +171,23 @@ class SurveyPlan(GeneralPlan, WrittenAnswers, TransitionAnswers):
         said, pick = pick_area(self.c.question, self.c.options, [im for _, im in self.frames()])
         return (f"{said} That is option {LETTERS[pick]}.", LETTERS[pick]) if pick is not None else self.unsure_choice(said)
 
+    def _by_shot_brightness(self) -> tuple[str, str] | None:
+        """Whether one shot is brighter or darker than another ("is the 1st shot brighter than the 2nd one?")."""
+        pair, scenes = compared_shots(self.c.question), self.scenes()
+        if pair is None or not self.c.options or len(scenes) < max(abs(n) for n in pair):
+            return None
+        levels = []
+        for n in pair:
+            a, b = scenes[n - 1 if n > 0 else n]
+            inside = [brightness(im) for t, im in self.frames() if a - 1e-6 <= t < b - 1e-6]
+            if not inside:
+                return None
+            levels.append(sum(inside) / len(inside))
+        kind = "stays" if abs(levels[0] - levels[1]) < 0.05 else "brighter" if levels[0] > levels[1] else "darker"
+        picks = [i for i, o in enumerate(self.c.options) if (c := option_claim(o)) is not None and c.kind == kind]
+        said = f"The frames of those shots have mean brightness {levels[0]:.2f} and {levels[1]:.2f}"
+        return (f"{said}: option {LETTERS[picks[0]]}.", LETTERS[picks[0]]) if len(picks) == 1 else self.unsure_choice(said)
+
     def _by_interval(self) -> tuple[str, str] | None:
         """The time between two events ("between the first and second scene changes")."""
         pair = between_events(self.c.question)
@@ -174,6 +199,9 @@ class SurveyPlan(GeneralPlan, WrittenAnswers, TransitionAnswers):
     def _by_duration(self) -> tuple[str, str] | None:
         if not asks_how_long(self.c.question) or _SECONDS_IN.search(self.c.question):
             return None
+        if (n := shot_ordinal(self.c.question)) is not None and self.ok("detect_scenes") and len(self.scenes()) >= abs(n):
+            a, b = self.scenes()[n - 1 if n > 0 else n]
+            return self._number_answer(f"The scene detector lists that shot from {a:.2f}s to {b:.2f}s: {b - a:.2f} s.", round(b - a, 2))
         if (colour := self._colour()) is not None and (runs := self.runs(colour)):
             which = ordinal(self.c.question) or 1
             if len(runs) >= abs(which):

@@ -15,10 +15,11 @@ from rapidfuzz import fuzz
 from vagent.agent.scripted.choice import number_options, yes_no_options
 from vagent.agent.scripted.claims import asks_if_any, item_orders, scene_ref, value_condition
 from vagent.agent.scripted.evidence import clean_code, fmt_number
-from vagent.agent.scripted.labels import asked_text_colour, pick_value
+from vagent.agent.scripted.labels import asked_text_colour, pick_value, text_beside
 from vagent.agent.scripted.picture import asks_for_colour
 from vagent.agent.scripted.pixels import colour_name
 from vagent.agent.scripted.question import asks_for_text, named_text, region
+from vagent.agent.scripted.spelling import respell
 from vagent.agent.scripted.timeline import Timeline, names
 from vagent.answers import LETTERS
 
@@ -110,7 +111,7 @@ class WrittenAnswers(Timeline):
             if score[best] and score.count(score[best]) == 1:
                 return f"{said} Option {LETTERS[best]} is written so.", LETTERS[best]
             return None
-        return said, max(set(lines), key=lines.count)
+        return said, respell(max(set(lines), key=lines.count))
 
     def _by_scene_text(self) -> tuple[str, str] | None:
         """The text that comes up in the scene asked ("after the first cut, what line gets typed?"): lines
@@ -135,7 +136,37 @@ class WrittenAnswers(Timeline):
             if score[best] and score.count(score[best]) == 1:
                 return f"{said} Option {LETTERS[best]} is written there.", LETTERS[best]
             return None
-        return said, max(dict.fromkeys(new), key=weight)
+        return said, respell(max(dict.fromkeys(new), key=weight))
+
+    def _lines_beside(self) -> list[str]:
+        """In each read showing the text the question names, the nearest line under (over) it that overlaps it
+        sideways (see :func:`~vagent.agent.scripted.labels.text_beside`)."""
+        below, anchor = text_beside(self.c.question) or (True, "")
+        found = []
+        for _, placed in self.placed_reads():
+            boxes = [box for text, box in placed if anchor and names(text, anchor)]
+            if not boxes:
+                continue
+            a = boxes[0]
+            height, middle = a[3] - a[1], (a[1] + a[3]) / 2  # OCR boxes are padded: lines are placed by their middles
+            near = [((box[1] + box[3]) / 2 - middle if below else middle - (box[1] + box[3]) / 2, text) for text, box in placed
+                    if not names(text, anchor) and box[0] < a[2] and box[2] > a[0]]
+            gap, text = min(((g, t) for g, t in near if g > height / 2), default=(1.0, ""))
+            if text and gap <= 2.5 * height:  # the next line or so, not a label further down the screen
+                found.append(text)
+        return found
+
+    def _by_text_beside(self) -> tuple[str, str] | None:
+        """The line shown under (over) a named text ("what message appears below 'Initiate Search Program'?")."""
+        if (beside := text_beside(self.c.question)) is None or not (lines := self._lines_beside()):
+            return None
+        said = f"Under \"{beside[1]}\" I read " if beside[0] else f"Over \"{beside[1]}\" I read "
+        said += ", ".join(f'"{x}"' for x in dict.fromkeys(lines)) + "."
+        if self.c.options:
+            score = [sum(names(line, o.rstrip(".")) for line in lines) for o in self.c.options]
+            best = max(range(len(score)), key=score.__getitem__)
+            return (f"{said} Option {LETTERS[best]} is written there.", LETTERS[best]) if score[best] and score.count(score[best]) == 1 else None
+        return said, respell(max(set(lines), key=lines.count))
 
     def _by_any_text(self) -> tuple[str, str] | None:
         """Yes or no: is there any text on screen (any line of three or more letters or digits read)?"""
