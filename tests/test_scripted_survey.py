@@ -103,6 +103,8 @@ def test_questions_typed_without_options(cards_clip, messages_clip, tmp_path):
         ("how long is the screen gray at the start, in seconds?", None, 1.0),  # the gray part there, not both
         ("what does the clock say when the frame counter gets to thirty one?", None, "3.0"),
         ("when does it turn gray again, in seconds?", None, 2.0),  # the second gray part
+        ("what frame number is shown when the screen first goes green?", None, "36"),  # a value at a moment, not the moment
+        ("whats the clock reading when it says Frame = 21", None, "2.0"),
     ])
     _check(messages_clip, tmp_path, [
         ("is there any writing anywhere in this clip?", None, "yes"),

@@ -367,7 +367,9 @@ _AT_VALUE = re.compile(r"^(?P<asked>.*?)\b(?:when|once|as soon as|at the moment)
                        r"(?:gets?\s+to|reach(?:es)?|hits?|shows?|reads?|is at|says|displays?|equals|is)\s+(?P<value>-?\d+(?:\.\d+)?)\b", re.I)
 
 _AT_QUOTED = re.compile(r"^(?P<asked>.*?)\b(?:when|once|as soon as|at the moment)\b[^\"“'‘]*[\"“'‘]\s*(?P<label>[A-Za-z][\w ]{0,20}?)\s*[=:]?\s*"
-                        r"(?P<value>-?\d+(?:\.\d+)?)\s*s?\s*[\"”'’]", re.I)
+                        r"(?P<value>-?\d+(?:\.\d+)?)\s*s?\s*[\"”'’]"
+                        r"|^(?P<asked2>.*?)\b(?:when|once|as soon as)\s+(?:it|the \w+)\s+(?:says|reads|shows|displays)\s+"
+                        r"(?P<label2>[A-Za-z]+)\s*[=:]\s*(?P<value2>-?\d+(?:\.\d+)?)\b", re.I)
 
 
 def value_condition(question: str) -> tuple[str, str, float] | None:
@@ -379,8 +381,13 @@ def value_condition(question: str) -> tuple[str, str, float] | None:
     ('what pts does it show ', 'frame counter', 25.0)
     >>> value_condition('What color is the background when the on-screen text reads "Frame = 15"?')
     ('What color is the background ', 'Frame', 15.0)
+    >>> value_condition("whats the PTS number written on screen when it says Frame = 15")
+    ('whats the PTS number written on screen ', 'Frame', 15.0)
     >>> value_condition("What is shown when the man sits down?") is None
     True
     """
-    m = _AT_VALUE.search(words_to_numbers(question)) or _AT_QUOTED.search(question)
-    return (m.group("asked"), m.group("label").strip(), float(m.group("value"))) if m else None
+    if m := _AT_VALUE.search(words_to_numbers(question)):
+        return m.group("asked"), m.group("label").strip(), float(m.group("value"))
+    if m := _AT_QUOTED.search(question):  # 'when the text reads "Frame = 15"', "when it says Frame = 15"
+        return m.group("asked") or m.group("asked2"), (m.group("label") or m.group("label2")).strip(), float(m.group("value") or m.group("value2"))
+    return None

@@ -332,6 +332,8 @@ class SurveyPlan(GeneralPlan, WrittenAnswers, TransitionAnswers):
         q = self.c.question
         if not (asks_when(q, self.c.options) or _SECONDS_IN.search(q) or re.search(r"\bwhen\b", q, re.I)):
             return None
+        if self._asks_value() and not (asks_when(q, self.c.options) or _SECONDS_IN.search(q)):
+            return None  # "what frame number is shown when it turns green": a value at a moment, not the moment
         which, ref = ordinal(q), self.tref()
         if re.search(r"\b(?:cuts?|transitions?|scene changes?|shot changes?|changes? of (?:scene|shot))\b", q, re.I) and self.ok("detect_scenes"):
             cuts = self.cuts()
