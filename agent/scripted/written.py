@@ -37,6 +37,12 @@ class WrittenAnswers(Timeline):
         named = named_text(self.c.question)
         return [named] if named and len(named) >= 3 else []
 
+    def _written_option(self, lines: list[str]) -> int | None:
+        """The one option written in the most of ``lines`` (None when none is, or two tie)."""
+        score = [sum(names(line, o.rstrip(".")) for line in lines) for o in self.c.options]
+        best = max(range(len(score)), key=score.__getitem__)
+        return best if score[best] and score.count(score[best]) == 1 else None
+
     def _asks_value(self) -> bool:
         return bool(_VALUE.search(self.c.question)) and asks_for_text(self.c.question) and (
             not self.c.options or number_options(self.c.options) is not None)
@@ -90,9 +96,8 @@ class WrittenAnswers(Timeline):
         for line in lines:
             counts[line] = counts.get(line, 0) + 1
         if self.c.options:
-            score = [sum(names(line, o.rstrip(".")) for line in lines) for o in self.c.options]
-            best = max(range(len(score)), key=score.__getitem__)
-            if score[best] and score.count(score[best]) == 1:
+            best = self._written_option(lines)
+            if best is not None:
                 return f'In that region I read "{lines[0]}" ({len(lines)} line(s) in all); option {LETTERS[best]} is written there.', LETTERS[best]
             return None
         common = max(counts, key=counts.get)
@@ -106,9 +111,8 @@ class WrittenAnswers(Timeline):
             return None
         said = f"The lines read in {colour} letters: " + ", ".join(f'"{x}"' for x in dict.fromkeys(lines)) + "."
         if self.c.options:
-            score = [sum(names(line, o.rstrip(".")) for line in lines) for o in self.c.options]
-            best = max(range(len(score)), key=score.__getitem__)
-            if score[best] and score.count(score[best]) == 1:
+            best = self._written_option(lines)
+            if best is not None:
                 return f"{said} Option {LETTERS[best]} is written so.", LETTERS[best]
             return None
         return said, respell(max(set(lines), key=lines.count))
@@ -131,9 +135,8 @@ class WrittenAnswers(Timeline):
             return grown, new.count(line), len(line)
         said = f"In the scene {start:.2f}s-{end:.2f}s I read, new there: " + ", ".join(f'"{x}"' for x in dict.fromkeys(new)) + "."
         if self.c.options:
-            score = [sum(names(line, o.rstrip(".")) for line in new) for o in self.c.options]
-            best = max(range(len(score)), key=score.__getitem__)
-            if score[best] and score.count(score[best]) == 1:
+            best = self._written_option(new)
+            if best is not None:
                 return f"{said} Option {LETTERS[best]} is written there.", LETTERS[best]
             return None
         return said, respell(max(dict.fromkeys(new), key=weight))
@@ -163,9 +166,8 @@ class WrittenAnswers(Timeline):
         said = f"Under \"{beside[1]}\" I read " if beside[0] else f"Over \"{beside[1]}\" I read "
         said += ", ".join(f'"{x}"' for x in dict.fromkeys(lines)) + "."
         if self.c.options:
-            score = [sum(names(line, o.rstrip(".")) for line in lines) for o in self.c.options]
-            best = max(range(len(score)), key=score.__getitem__)
-            return (f"{said} Option {LETTERS[best]} is written there.", LETTERS[best]) if score[best] and score.count(score[best]) == 1 else None
+            best = self._written_option(lines)
+            return (f"{said} Option {LETTERS[best]} is written there.", LETTERS[best]) if best is not None else None
         return said, respell(max(set(lines), key=lines.count))
 
     def _by_any_text(self) -> tuple[str, str] | None:
