@@ -42,7 +42,7 @@ def test_palette_is_the_generators():
 
 
 @pytest.mark.parametrize("name", [f"vagent.agent.scripted{m}" for m in ("", ".question", ".evidence", ".choice", ".timeexpr",
-                                                                        ".labels", ".sequence", ".picture", ".claims", ".timeline",
+                                                                        ".labels", ".sequence", ".picture", ".claims", ".events", ".timeline",
                                                                         ".areas", ".transitions", ".speech", ".spelling")])
 def test_doctests(name):
     import doctest

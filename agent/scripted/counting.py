@@ -14,7 +14,7 @@ import re
 
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.choice import asked_colour, time_options, yes_no_options
-from vagent.agent.scripted.claims import counted
+from vagent.agent.scripted.events import counted
 from vagent.agent.scripted.evidence import Evidence, Move, fmt_number
 from vagent.agent.scripted.pixels import colour_name, dominant_color, looks
 from vagent.agent.scripted.question import asked_type

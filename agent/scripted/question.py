@@ -11,10 +11,11 @@ import re
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
 from vagent.agent.scripted.areas import area_options, asks_brightest
 from vagent.agent.scripted.choice import bare_colour, number_options, part_options, sequence_options, time_options, yes_no_options
-from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, between_events, claim_options, counted, item_orders, option_claim, ordinal, picture_colour,
-                                          compared_shots, scene_ref, shot_ordinal, steady_claim, value_condition)
+from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, claim_options, item_orders, option_claim, picture_colour, steady_claim,
+                                          value_condition)
+from vagent.agent.scripted.events import between_events, compared_shots, counted, ordinal, scene_ref, shot_ordinal
 from vagent.agent.scripted.labels import asked_text_colour, asks_printed, text_beside
-from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, about_picture, asks_for_change, asks_for_colour, asks_how_long,
+from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, SECONDS_IN, about_picture, asks_for_change, asks_for_colour, asks_how_long,
                                            asks_order, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
 from vagent.agent.scripted.timeexpr import time_ref
 
@@ -203,13 +204,13 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return f"count of {what}"
     cut_words = re.search(r"\b(?:cuts?|transitions?|scene changes?|shot changes?)\b", question, re.I)
     moment = (ref := time_ref(question, 1e9)) is not None and ref.t is not None
-    if cut_words and ((n := ordinal(question)) not in (None, 1, -1) or moment and re.search(r"\b(?:before|after)\b", question, re.I)):
+    if cut_words and (ordinal(question) not in (None, 1, -1) or moment and re.search(r"\b(?:before|after)\b", question, re.I)):
         return "n-th cut"
     if colour is not None and (ordinal(question) or 1) not in (1, -1) and (asks_when(question, options) or re.search(r"\bwhen\b", question, re.I)):
         return "n-th time the picture is a colour"
     if asks_how_long(question) and not asks_video_length(question) and picture_target(question) is None \
             and (colour is not None or named_text(question)) \
-            and not re.search(r"\bhow many seconds (?:in|into)\b", question, re.I):
+            and not SECONDS_IN.search(question):
         return "how long it lasts"
     if colour is not None and re.search(r"\bfirst\b", question, re.I) and asks_for_text(question) \
             and (not options or number_options(options) is not None):
@@ -226,8 +227,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
             and EVER.search(question):
         return "asks whether the picture is ever a colour"
     quoted = re.search(r"[\"“'‘]([^\"”'’]{3,40})[\"”'’]", question)
-    if not options and quoted and len(quoted.group(1).split()) <= 5 and not names_screen_text(question) and re.search(
-            r"\bhow many seconds (?:in|into)\b|\b(?:pop|show|come)s? up\b|^\s*(?:roughly |about )?when\b", question, re.I):
+    if not options and quoted and len(quoted.group(1).split()) <= 5 and not names_screen_text(question) and (re.search(
+            r"\b(?:pop|show|come)s? up\b|^\s*(?:roughly |about )?when\b", question, re.I) or SECONDS_IN.search(question)):
         return "when a quoted text comes up"
     if yes_no_options(options) and option_claim(question) in (Claim("no_cut"), Claim("darker"), Claim("brighter")):
         return "asks whether it is one shot"

@@ -12,7 +12,7 @@ from PIL import Image
 from rapidfuzz import fuzz
 
 from vagent.agent.scripted.choice import asked_colour
-from vagent.agent.scripted.claims import ordinal
+from vagent.agent.scripted.events import ordinal
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.evidence import Evidence, clean_code
 from vagent.agent.scripted.pixels import brightness, colour_name, looks

@@ -13,7 +13,8 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from vagent.agent.scripted.choice import number_options, yes_no_options
-from vagent.agent.scripted.claims import asks_if_any, item_orders, scene_ref, value_condition
+from vagent.agent.scripted.claims import asks_if_any, item_orders, value_condition
+from vagent.agent.scripted.events import scene_ref
 from vagent.agent.scripted.evidence import clean_code, fmt_number
 from vagent.agent.scripted.labels import asked_text_colour, pick_value, text_beside
 from vagent.agent.scripted.picture import asks_for_colour

@@ -1,0 +1,165 @@
+"""The survey's answers measured on the timeline (see :mod:`~vagent.agent.scripted.survey`): how many
+shots, cuts or coloured screens there are (fades told from cuts where asked), how long a shot, a colour
+or a text lasts, the time between two events, whether one shot is brighter than another and the moment
+something happens (the n-th cut, a colour, a text), each put to the options by the value measured.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vagent.agent.scripted.choice import nearest_number_option, nearest_time_option, parts_option, time_options, yes_no_options
+from vagent.agent.scripted.claims import option_claim
+from vagent.agent.scripted.events import between_events, compared_shots, counted, ordinal, shot_ordinal
+from vagent.agent.scripted.evidence import fmt_number
+from vagent.agent.scripted.picture import ASKS_WHEN, SECONDS_IN, asks_how_long, asks_when
+from vagent.agent.scripted.pixels import brightness
+from vagent.agent.scripted.transitions import FADES, LEAVES, TransitionAnswers
+from vagent.answers import LETTERS
+
+_ENTERS = re.compile(r"\b(?:fad\w*|turn\w*|go(?:es)?|went|goes|bec[oa]me\w*|switch\w*|chang\w*|cuts?)\b", re.I)
+
+
+class MeasuredAnswers(TransitionAnswers):
+    """Mixed into :class:`~vagent.agent.scripted.survey.SurveyPlan`, which gives ``_colour``, ``_texts`` and
+    ``_asks_value``; each answer returns ``(think, answer)`` or None when its shape does not fit."""
+
+    def _never_options(self) -> list[int]:
+        return [i for i, o in enumerate(self.c.options) if (c := option_claim(o)) is not None and c.kind == "never"]
+
+    def _by_count(self) -> tuple[str, str] | None:
+        what = counted(self.c.question)
+        if what is None:
+            return None
+        if what in ("times", "parts") and (colour := self._colour()) is not None:  # "white screens", "red parts"
+            runs = self.runs(colour)
+            think = f"The picture is {colour} " + (", ".join(f"{a:.2f}s-{b:.2f}s" for a, b in runs) or "in no frame I saw") + "."
+            edges = [(lo, hi) for lo, hi, leaving in self.edges(colour) if leaving == bool(LEAVES.search(self.c.question))]
+            if LEAVES.search(self.c.question):  # "fades in from black": the picture leaves the colour
+                think += f" It stops being {colour} {len(edges)} time(s)."
+            elif _ENTERS.search(self.c.question):  # "how many times does it fade / turn / go to black": entries, not an opening run
+                think += f" It becomes {colour} {len(edges)} time(s) after not being {colour}."
+            else:
+                edges = runs
+            if FADES.search(self.c.question):
+                fades = [lo for lo, hi in edges if self.gradual(lo, hi, colour, bool(LEAVES.search(self.c.question)))]
+                think += f" Of those, {len(fades)} are gradual (a frame between the two levels there): fades, not cuts."
+                edges = fades
+            value = len(edges)
+        elif what in ("parts", "changes") and self.ok("detect_scenes"):
+            ref = self.tref()
+            a, b = (ref.start, ref.end) if ref is not None and ref.end > ref.start else (0.0, self.c.duration)
+            cuts = self.cuts(a, b)
+            value = len(cuts) + 1 if what == "parts" else len(cuts)
+            think = (f"The scene detector lists {len(cuts)} cut(s) between {a:.2f}s and {b:.2f}s, so {value} "
+                     f"{'part(s)' if what == 'parts' else 'change(s)'}.")
+        else:
+            return None
+        return self._number_answer(think, float(value))
+
+    def _by_shot_brightness(self) -> tuple[str, str] | None:
+        """Whether one shot is brighter or darker than another ("is the 1st shot brighter than the 2nd one?")."""
+        pair, scenes = compared_shots(self.c.question), self.scenes()
+        if pair is None or not self.c.options or len(scenes) < max(abs(n) for n in pair):
+            return None
+        levels = []
+        for n in pair:
+            a, b = scenes[n - 1 if n > 0 else n]
+            inside = [brightness(im) for t, im in self.frames() if a - 1e-6 <= t < b - 1e-6]
+            if not inside:
+                return None
+            levels.append(sum(inside) / len(inside))
+        kind = "stays" if abs(levels[0] - levels[1]) < 0.05 else "brighter" if levels[0] > levels[1] else "darker"
+        picks = [i for i, o in enumerate(self.c.options) if (c := option_claim(o)) is not None and c.kind == kind]
+        said = f"The frames of those shots have mean brightness {levels[0]:.2f} and {levels[1]:.2f}"
+        return (f"{said}: option {LETTERS[picks[0]]}.", LETTERS[picks[0]]) if len(picks) == 1 else self.unsure_choice(said)
+
+    def _by_interval(self) -> tuple[str, str] | None:
+        """The time between two events ("between the first and second scene changes")."""
+        pair = between_events(self.c.question)
+        if pair is None or None in (times := [self.moment(p) for p in pair]):
+            return None
+        (a, b), (ta, tb) = pair, times
+        return self._number_answer(f"{a!r} is at {ta:.2f}s and {b!r} at {tb:.2f}s: {abs(tb - ta):.2f} s apart.", round(abs(tb - ta), 2))
+
+    def _by_duration(self) -> tuple[str, str] | None:
+        if not asks_how_long(self.c.question) or SECONDS_IN.search(self.c.question):
+            return None
+        if (n := shot_ordinal(self.c.question)) is not None and self.ok("detect_scenes") and len(self.scenes()) >= abs(n):
+            a, b = self.scenes()[n - 1 if n > 0 else n]
+            return self._number_answer(f"The scene detector lists that shot from {a:.2f}s to {b:.2f}s: {b - a:.2f} s.", round(b - a, 2))
+        if (colour := self._colour()) is not None and (runs := self.runs(colour)):
+            which = ordinal(self.c.question) or 1
+            if len(runs) >= abs(which):
+                a, b = runs[which - 1 if which > 0 else which]
+                return self._number_answer(f"The picture is {colour} from {a:.2f}s until {b:.2f}s: {b - a:.2f} s.", round(b - a, 2))
+        for text in self._texts():
+            seen, unseen = self.text_times(text)
+            if seen:
+                end = min((t for t in unseen if t > seen[-1]), default=self.c.duration)
+                return self._number_answer(f'"{text}" is read from {seen[0]:.2f}s and gone by {end:.2f}s.', round(end - seen[0], 2))
+        return None
+
+    def _by_moment(self) -> tuple[str, str] | None:
+        q = self.c.question
+        if not (asks_when(q, self.c.options) or SECONDS_IN.search(q) or re.search(r"\bwhen\b", q, re.I)):
+            return None
+        if self._asks_value() and not (asks_when(q, self.c.options) or SECONDS_IN.search(q)):
+            return None  # "what frame number is shown when it turns green": a value at a moment, not the moment
+        which, ref = ordinal(q), self.tref()
+        if re.search(r"\b(?:cuts?|transitions?|scene changes?|shot changes?|changes? of (?:scene|shot))\b", q, re.I) and self.ok("detect_scenes"):
+            cuts = self.cuts()
+            if ref is not None and ref.end - ref.start > 0.2:  # "a bit before the end", "in the middle": the cuts in there
+                cuts = self.cuts(ref.start, ref.end)
+                n = which or 1
+                pick = cuts[n - 1 if n > 0 else n] if len(cuts) >= abs(n) else None
+            elif ref is not None and re.search(r"\bbefore\b", q, re.I):
+                cuts = [t for t in cuts if t < ref.start]
+                pick = cuts[-1] if cuts else None
+            elif ref is not None and re.search(r"\bafter\b", q, re.I):
+                pick = next((t for t in cuts if t > ref.end), None)
+            else:
+                n = which or 1
+                pick = cuts[n - 1 if n > 0 else n] if len(cuts) >= abs(n) else None
+            if pick is None:
+                return None
+            return self._time_answer(f"The scene detector's cuts are at {', '.join(f'{t:.2f}s' for t in self.cuts())}; the one asked is at {pick:.2f}s.", pick)
+        if (colour := self._colour()) is not None:
+            runs = self.runs(colour)
+            n = which or 1
+            if len(runs) >= abs(n):
+                a, b = runs[n - 1 if n > 0 else n]
+                return self._time_answer(f"The picture is {colour} at " + ", ".join(f"{x:.2f}s-{y:.2f}s" for x, y in runs) + ".", a, (a, b))
+            return None
+        for text in self._texts():
+            seen, _ = self.text_times(text)
+            if seen:
+                return self._time_answer(f'"{text}" is first read on screen at {seen[0]:.2f}s.', seen[0])
+        return None
+
+    def _number_answer(self, think: str, value: float) -> tuple[str, str]:
+        if self.c.options:
+            pick = nearest_number_option(self.c.options, value)
+            if pick is None:
+                return self.unsure_choice(f"{think} No option is nearest {fmt_number(value)}")
+            return f"{think} Option {LETTERS[pick]} is {self.c.options[pick]!r}.", LETTERS[pick]
+        return think, fmt_number(value)
+
+    def _time_answer(self, think: str, t: float, span: tuple[float, float] | None = None) -> tuple[str, str]:
+        if self.c.options:
+            kept = [i for i in range(len(self.c.options)) if i not in self._never_options()]  # it was seen: not "never"
+            options = [self.c.options[i] for i in kept]
+            if time_options(options) is not None:
+                pick = nearest_time_option(options, t)
+            elif yes_no_options(options) is None:
+                pick = parts_option(options, [span or (t, t)], self.c.duration)
+            else:
+                pick = None
+            pick = kept[pick] if pick is not None else None
+            if pick is None:
+                return self.unsure_choice(f"{think} That does not single out one option")
+            return f"{think} That is option {LETTERS[pick]} ({self.c.options[pick]!r}).", LETTERS[pick]
+        if ASKS_WHEN.search(self.c.question) and not SECONDS_IN.search(self.c.question):
+            a, b = span or (max(0.0, t - 0.2), min(self.c.duration, t + 0.2))
+            return think, f"[{a:.2f}, {b:.2f}]"
+        return think, fmt_number(round(t, 2))
