@@ -93,3 +93,14 @@ def test_lmms_eval_runs_the_agent_on_a_local_video_task(tmp_path: Path):
     assert "\nA. " not in trace.meta["question"] and trace.meta["settings"]["max_turns"] == 6
     question = trace.episodes[0].messages[1]["data"]
     assert question["options"] == tasks[0].options, "the lettered lines became the agent's options"
+
+
+def test_the_model_is_found_when_vagent_lmms_is_imported_first():
+    """Importing vagent.lmms before anything else of lmms-eval builds lmms-eval's registry from inside
+    that import; the entry point must still name the model (a fresh interpreter: import order matters)."""
+    import subprocess
+    import sys
+
+    code = "import vagent.lmms\nfrom lmms_eval.models import get_model\nprint(get_model('vagent').__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip().endswith("VagentLMM"), done.stderr[-2000:]

@@ -29,59 +29,52 @@ def talk(tmp_path_factory):
     return video, IndexSettings(cache_dir=folder)  # no CLIP weights offline: visual search off, speech still searched
 
 
+@pytest.fixture
+def tools(talk):
+    """The talk clip's tools, opened for one test and closed after it."""
+    opened = VideoTools.open(*talk)
+    yield opened
+    opened.close()
+
+
 def listen(start, end):
     return render_tool_call(ToolCall("listen", {"start": start, "end": end}))
 
 
-def test_listen_is_counted_cut_to_what_is_left_and_ends_the_episode(talk):
-    video, settings = talk
-    tools = VideoTools.open(video, settings)
-    try:
-        episode = Episode.start(tools, "What is the code word?", budget=Budget(max_audio_seconds=3.0), overview_frames=1)
-        episode.step(listen(0.5, 2.5))
-        assert episode.state.audio_seconds == 2.0 and episode.budget_left()["audio_seconds"] == 1.0
-        assert not episode.state.final_turn
-        result = episode.step(listen(3.0, 6.0))  # 3 s asked, 1 s left: 3.0-4.0 is heard
-        heard = episode.state.messages[-1]
-        assert heard["data"]["end"] == 4.0 and heard["data"]["audio_seconds"] == 1.0 and episode.state.audio_seconds == 3.0
-        text = heard["content"][0]["text"] + heard["content"][-1]["text"]
-        assert "Only the first 1.0s of the window heard" in text and "audio budget is used up" in text
-        assert heard["budget_spent"] == "max_audio_seconds" and episode.state.final_turn and not result.done
-        result = episode.step(listen(5.0, 6.0))  # a tool call in the answer-only turn ends it
-        assert result.truncated and episode.state.end_reason == "max_audio_seconds" and episode.state.audio_seconds == 3.0
-    finally:
-        tools.close()
+def test_listen_is_counted_cut_to_what_is_left_and_ends_the_episode(tools):
+    episode = Episode.start(tools, "What is the code word?", budget=Budget(max_audio_seconds=3.0), overview_frames=1)
+    episode.step(listen(0.5, 2.5))
+    assert episode.state.audio_seconds == 2.0 and episode.budget_left()["audio_seconds"] == 1.0
+    assert not episode.state.final_turn
+    result = episode.step(listen(3.0, 6.0))  # 3 s asked, 1 s left: 3.0-4.0 is heard
+    heard = episode.state.messages[-1]
+    assert heard["data"]["end"] == 4.0 and heard["data"]["audio_seconds"] == 1.0 and episode.state.audio_seconds == 3.0
+    text = heard["content"][0]["text"] + heard["content"][-1]["text"]
+    assert "Only the first 1.0s of the window heard" in text and "audio budget is used up" in text
+    assert heard["budget_spent"] == "max_audio_seconds" and episode.state.final_turn and not result.done
+    result = episode.step(listen(5.0, 6.0))  # a tool call in the answer-only turn ends it
+    assert result.truncated and episode.state.end_reason == "max_audio_seconds" and episode.state.audio_seconds == 3.0
 
 
-def test_spoken_search_matches_past_the_budget_are_not_shown(talk):
-    video, settings = talk
-    tools = VideoTools.open(video, settings)
-    try:
-        unlimited = tools.call("search_clips", {"query": "code word tiger"})
-        assert [row[:2] for row in unlimited.data["said"]] == [[1.0, 3.0], [4.0, 6.0]] and unlimited.data["audio_seconds"] == 4.0
-        episode = Episode.start(tools, "q?", budget=Budget(max_audio_seconds=3.0), overview_frames=1)
-        episode.step(render_tool_call(ToolCall("search_clips", {"query": "code word tiger"})))
-        shown = episode.state.messages[-1]
-        assert shown["data"]["said"] == unlimited.data["said"][:1] and episode.state.audio_seconds == 2.0
-        assert "said 1. 1.00s-3.00s" in shown["content"][0]["text"] and "said 2." not in shown["content"][0]["text"]
-        assert "Only 1 spoken match(es) shown" in shown["content"][0]["text"]
-        episode.step(listen(0.0, 4.0))  # cut to the 1 s left: the budget is spent
-        assert episode.state.audio_seconds == 3.0 and episode.exhausted() == "max_audio_seconds"
-    finally:
-        tools.close()
+def test_spoken_search_matches_past_the_budget_are_not_shown(tools):
+    unlimited = tools.call("search_clips", {"query": "code word tiger"})
+    assert [row[:2] for row in unlimited.data["said"]] == [[1.0, 3.0], [4.0, 6.0]] and unlimited.data["audio_seconds"] == 4.0
+    episode = Episode.start(tools, "q?", budget=Budget(max_audio_seconds=3.0), overview_frames=1)
+    episode.step(render_tool_call(ToolCall("search_clips", {"query": "code word tiger"})))
+    shown = episode.state.messages[-1]
+    assert shown["data"]["said"] == unlimited.data["said"][:1] and episode.state.audio_seconds == 2.0
+    assert "said 1. 1.00s-3.00s" in shown["content"][0]["text"] and "said 2." not in shown["content"][0]["text"]
+    assert "Only 1 spoken match(es) shown" in shown["content"][0]["text"]
+    episode.step(listen(0.0, 4.0))  # cut to the 1 s left: the budget is spent
+    assert episode.state.audio_seconds == 3.0 and episode.exhausted() == "max_audio_seconds"
 
 
-def test_every_call_after_the_audio_budget_in_the_same_turn_is_refused(talk):
-    video, settings = talk
-    tools = VideoTools.open(video, settings)
-    try:
-        episode = Episode.start(tools, "q?", budget=Budget(max_audio_seconds=2.0), overview_frames=1)
-        episode.step(listen(0.0, 2.0) + render_tool_call(ToolCall("detect_scenes", {})))
-        refused = episode.state.messages[-1]
-        assert refused["error"] and "Audio budget exhausted" in refused["content"][0]["text"]
-        assert episode.state.tool_calls == 2 and episode.state.final_turn
-    finally:
-        tools.close()
+def test_every_call_after_the_audio_budget_in_the_same_turn_is_refused(tools):
+    episode = Episode.start(tools, "q?", budget=Budget(max_audio_seconds=2.0), overview_frames=1)
+    episode.step(listen(0.0, 2.0) + render_tool_call(ToolCall("detect_scenes", {})))
+    refused = episode.state.messages[-1]
+    assert refused["error"] and "Audio budget exhausted" in refused["content"][0]["text"]
+    assert episode.state.tool_calls == 2 and episode.state.final_turn
 
 
 @pytest.mark.parametrize("bad", [0, -1.0, float("inf"), True, "3"])

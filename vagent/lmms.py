@@ -1,6 +1,6 @@
 """The vagent agent as an lmms-eval model (``pip install 'vagent[lmms]'``; docs/serve.md).
 
-lmms-eval finds it through the ``lmms_eval.models`` entry point, so::
+lmms-eval finds it through the ``lmms_eval.models`` entry point (:mod:`vagent.lmms_entry`), so::
 
     lmms-eval --model vagent --model_args policy=scripted,max_turns=8 --tasks videomme
 
@@ -20,16 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from lmms_eval.api.model import lmms
-from lmms_eval.models.registry_v2 import ModelManifest
 from lmms_eval.protocol import ChatMessages
 from loguru import logger
 
 _OPTION = re.compile(r"^\s*\(?([A-Z])[\)\.:]\s+(\S.*)$")
-
-
-def manifest() -> ModelManifest:
-    """The ``lmms_eval.models`` entry point: ``--model vagent``."""
-    return ModelManifest(model_id="vagent", chat_class_path="vagent.lmms.VagentLMM")
 
 
 def split_options(text: str) -> tuple[str, list[str] | None]:
