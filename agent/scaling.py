@@ -123,6 +123,7 @@ def _cost(trajectories: list[EpisodeState], seconds: float) -> dict[str, float]:
         "trajectories": len(trajectories),
         "tool_calls": sum(t.tool_calls for t in trajectories),
         "frames": sum(t.frames_shown for t in trajectories),
+        "audio_seconds": round(sum(t.audio_seconds for t in trajectories), 3),
         "tokens": sum(s["prompt_tokens"] + s["completion_tokens"] for s in steps),
         "seconds": round(seconds, 3),
     }

@@ -147,6 +147,7 @@ def cost(trace: ShownTrace) -> dict[str, float]:
         "trajectories": len(episodes),
         "tool_calls": sum(e.tool_calls for e in episodes),
         "frames": sum(e.frames_shown for e in episodes),
+        "audio_seconds": round(sum(num(e.audio_seconds) for e in episodes), 3),
         "tokens": sum(int(num(s.get("prompt_tokens"))) + int(num(s.get("completion_tokens"))) for s in steps),
         "seconds": round(sum(num(s.get("policy_seconds")) + num(s.get("tool_seconds")) for s in steps), 3),
     }
@@ -175,6 +176,8 @@ def _summary_html(trace: ShownTrace) -> str:
     line = " · ".join(f"<b>{esc(int(num(spent[k])))}</b> {label}" for k, label in names)
     seconds = num(spent["seconds"])
     line += f" · <b>{seconds:.{2 if seconds < 10 else 1}f}</b> s"
+    if num(spent["audio_seconds"]):
+        line += f" · <b>{num(spent['audio_seconds']):g}</b> s of audio heard"
     if spent["trajectories"] != 1:
         line = f"<b>{esc(int(num(spent['trajectories'])))}</b> trajectories · " + line
     facts = [f'<div><div class="label">cost</div><div class="cost">{line}</div></div>']

@@ -19,7 +19,7 @@ from vagent.env.synthetic import make_task
 from tests.test_episode import RANDOM_CLIP
 
 RESULT_KEYS = {"task_id", "answer_type", "answer", "truth", "accuracy", "reward", "reward_components", "end_reasons", "votes",
-               "cost_trajectories", "cost_tool_calls", "cost_frames", "cost_tokens", "cost_seconds"}
+               "cost_trajectories", "cost_tool_calls", "cost_frames", "cost_audio_seconds", "cost_tokens", "cost_seconds"}
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_evaluate_writes_results_and_summary_then_resumes(tasks, tmp_path):
     assert set(span) == {"n", "accuracy", "mIoU", "R@0.3", "R@0.5", "R@0.7"} and span["mIoU"] == records[0]["iou"]
     assert span["R@0.5"] == float(records[0]["iou"] >= 0.5)
     assert summary["accuracy"] > 0.75, "the scripted policy solves these synthetic tasks"
-    assert set(summary["cost_per_task"]) == {"trajectories", "tool_calls", "frames", "tokens", "seconds"}
+    assert set(summary["cost_per_task"]) == {"trajectories", "tool_calls", "frames", "audio_seconds", "tokens", "seconds"}
     assert summary["cost_per_task"]["tool_calls"] == pytest.approx(sum(r["cost_tool_calls"] for r in records) / 4)
     assert json.loads((out / "summary.json").read_text()) == json.loads(json.dumps(summary))
     table = (out / "summary.md").read_text()

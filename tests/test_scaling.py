@@ -60,10 +60,11 @@ def starter(task, tools, log: list | None = None, overview: int = 2):
 
 def check_cost(result) -> None:
     trajectories, cost = result.trajectories, result.cost
-    assert set(cost) == {"trajectories", "tool_calls", "frames", "tokens", "seconds"}
+    assert set(cost) == {"trajectories", "tool_calls", "frames", "audio_seconds", "tokens", "seconds"}
     assert cost["trajectories"] == len(trajectories)
     assert cost["tool_calls"] == sum(t.tool_calls for t in trajectories) == sum(len(s["calls"]) for t in trajectories for s in t.steps)
     assert cost["frames"] == sum(t.frames_shown for t in trajectories)
+    assert cost["audio_seconds"] == sum(t.audio_seconds for t in trajectories)
     assert cost["frames"] == sum(len(c["image_times"]) for t in trajectories for s in t.steps for c in s["calls"])
     assert cost["tokens"] == sum(s["prompt_tokens"] + s["completion_tokens"] for t in trajectories for s in t.steps)
     assert cost["seconds"] >= 0

@@ -40,8 +40,10 @@ def test_ask_streams_what_listen_heard_and_the_page_draws_it_at_its_times(talk, 
     streamed = heard.output[heard.output.index("← listen"):]
     assert re.search(r'1\.00s-3\.00s "Hello and welcome\."\n\s+4\.00s-6\.00s "The code word is tiger\."', streamed), streamed
     assert "│ tiger" in heard.output
+    assert re.search(r"cost: 1 trajectory\(ies\), \d+ tool calls, \d+ frames, [\d.]+s of audio, ", heard.output), heard.output
 
     page = (tmp_path / "trace.html").read_text(encoding="utf-8")
+    assert re.search(r"<b>[\d.]+</b> s of audio heard", page)
     lane = page[page.index(">heard</text>"):]
     # an 8 s video on a 960-px axis with a 170-px label column and a 14-px margin: 97 px per second
     for start, end, text in ((1.0, 3.0, "Hello and welcome."), (4.0, 6.0, "The code word is tiger.")):
@@ -64,7 +66,7 @@ def test_eval_and_index_take_the_speech_options(talk, tmp_path):
                                       str(tmp_path / "cache"), *RANDOM, "--speech", "subtitles"])
     assert result.exit_code == 0, result.output
     record = json.loads((tmp_path / "out" / "results.jsonl").read_text().splitlines()[0])
-    assert record["answer"] == "tiger" and record["accuracy"] == 1.0
+    assert record["answer"] == "tiger" and record["accuracy"] == 1.0 and record["cost_audio_seconds"] > 0
 
     # index --speech makes the timed text beside the index with the settings given (a folder as the model:
     # no model loads, the video has no audio stream, and the cached entry names the settings it was made with)

@@ -216,8 +216,9 @@ def ask(
         votes = ", ".join(f"{v.answer!r}×{v.count}" for v in result.votes) or "none"
         say("votes: ", votes, " (tie)" if result.tie else "", limit=500)
     cost = result.cost
+    heard = f"{cost['audio_seconds']:g}s of audio, " if cost.get("audio_seconds") else ""
     say(f"cost: {cost['trajectories']} trajectory(ies), {cost['tool_calls']} tool calls, {cost['frames']} frames, "
-        f"{cost['tokens']} tokens, {cost['seconds']:.1f}s")
+        f"{heard}{cost['tokens']} tokens, {cost['seconds']:.1f}s")
     if result.answer is None:
         reasons = ", ".join(sorted({f"{t.end_reason}{': ' + t.error if t.error else ''}" for t in result.trajectories}))
         console.print(Panel.fit(Text(shorten(f"no answer ({reasons})", 500)), style="red"))
