@@ -1,7 +1,8 @@
 """Parts of the frame named in words ("top half", "bottom left corner", "the centre") and which of them
 is brightest or darkest over the frames seen: "is the top or the bottom half darker overall?",
-"where is the brightest area of the frame?". Word parsing is pure (doctested); the measure is the mean
-brightness of each part over the frames a tool returned.
+"where is the brightest area of the frame?", and what colour one part is ("is the bottom half mostly
+green or blue?"). Word parsing is pure (doctested); the measures are each part's mean brightness and
+median colour over the frames a tool returned.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ import re
 import numpy as np
 from PIL import Image
 
+from vagent.agent.scripted.pixels import median_colour, nearest_colour
+
 _AREAS = [
     (r"\b(?:top|upper)[- ]left\b|\bleft[- ](?:top|upper)\b", [0.0, 0.0, 0.5, 0.5]),
     (r"\b(?:top|upper)[- ]right\b|\bright[- ](?:top|upper)\b", [0.5, 0.0, 1.0, 0.5]),
     (r"\b(?:bottom|lower)[- ]left\b|\bleft[- ](?:bottom|lower)\b", [0.0, 0.5, 0.5, 1.0]),
     (r"\b(?:bottom|lower)[- ]right\b|\bright[- ](?:bottom|lower)\b", [0.5, 0.5, 1.0, 1.0]),
     (r"\b(?:top|upper)\b", [0.0, 0.0, 1.0, 0.5]), (r"\b(?:bottom|lower)\b", [0.0, 0.5, 1.0, 1.0]),
-    (r"\bleft\b", [0.0, 0.0, 0.5, 1.0]), (r"\bright\b(?! now)", [0.5, 0.0, 1.0, 1.0]),
+    (r"\bleft\b", [0.0, 0.0, 0.5, 1.0]), (r"\bright\b(?!\s+(?:now|after|before|at|when|away|then|as|from|there|here|in|on|back|up|down|into|to|off|where|the)\b)", [0.5, 0.0, 1.0, 1.0]),
     (r"\b(?:centre|center|middle)\b", [0.25, 0.25, 0.75, 0.75]),
 ]
 _SAME = re.compile(r"\b(?:about|roughly|more or less|the) same\b|\bequal\w*\b|\bneither\b|\bno difference\b|\buniform\w*\b", re.I)
@@ -34,12 +37,14 @@ def frame_area(text: str) -> list[float] | None:
 
     >>> frame_area("Bottom left corner."), frame_area("top left quarter"), frame_area("top half")
     ([0.0, 0.75, 0.25, 1.0], [0.0, 0.0, 0.5, 0.5], [0.0, 0.0, 1.0, 0.5])
-    >>> frame_area("about the same") is None, frame_area("In the middle of the video.") is None
-    (True, True)
+    >>> frame_area("about the same") is None, frame_area("In the middle of the video.") is None, frame_area("the bottom half of the clip")
+    (True, True, [0.0, 0.5, 1.0, 1.0])
+    >>> frame_area("what happens right after it goes red?") is None, frame_area("on the right side")
+    (True, [0.5, 0.0, 1.0, 1.0])
     """
-    if re.search(r"\b(?:video|clip|film)\b", text, re.I) and not re.search(r"\b(?:frame|picture|screen|image)\b", text, re.I):
-        return None  # "in the middle of the video" is a part of the time, not of the frame
     box = next((list(box) for pattern, box in _AREAS if re.search(pattern, text, re.I)), None)
+    if box == _AREAS[-1][1] and re.search(r"\b(?:video|clip|film)\b", text, re.I) and not re.search(r"\b(?:frame|picture|screen|image)\b", text, re.I):
+        return None  # "in the middle of the video" is a part of the time, not of the frame ("the top half of the clip" is one)
     if box is not None and re.search(r"\bcorners?\b", text, re.I) and box[2] - box[0] == 0.5 and box[3] - box[1] == 0.5:
         x, y = box[0] > 0, box[1] > 0  # the corner itself, not the whole quadrant
         box = [1.0 - CORNER if x else 0.0, 1.0 - CORNER if y else 0.0, 1.0 if x else CORNER, 1.0 if y else CORNER]
@@ -99,3 +104,18 @@ def pick_area(question: str, options: list[str], images: list[Image.Image]) -> t
         same = [i for i, a in enumerate(areas) if a is None]
         return said, same[0] if same else None
     return said, order[0]
+
+
+def area_colour_option(question: str, colours: list[str], images: list[Image.Image]) -> tuple[str, int | None]:
+    """What colour the part of the frame the question names has over ``images`` (its median pixel in each),
+    and the option colour nearest it (None when the question names no part, or no colour is clearly
+    nearest): "is the bottom half mostly green, blue, gray or purple?"."""
+    box = frame_area(question)
+    if box is None or not images:
+        return "", None
+    parts = [im.crop((int(box[0] * im.width), int(box[1] * im.height), max(int(box[2] * im.width), int(box[0] * im.width) + 1),
+                      max(int(box[3] * im.height), int(box[1] * im.height) + 1))) for im in images]
+    measured = [median_colour(part) for part in parts]
+    hue, sat, val = (float(np.median([m[i] for m in measured])) for i in range(3))
+    pick = nearest_colour(measured, colours)
+    return f"Over the {len(images)} frames I saw, that part's median colour has hue {hue:.0f}°, saturation {sat:.2f}, value {val:.2f}.", pick

@@ -29,6 +29,8 @@ _DARKER = re.compile(r"\bdark(?:er|ens?|ened|ening)\b|\bdimm?(?:er|ed|s|ing)?\b|
 _BRIGHTER = re.compile(r"\bbright(?:er|ens?|ened|ening)\b|\blight(?:er|ens?|ened|ening)\b|\bfad\w*\s+in\b|\bless dark\b", re.I)
 _STAYS = re.compile(r"\bstay\w*|\bremain\w*|\bconstant\b|\bthe same\b|\bunchanged\b|\bno change\b|\bdoes(?:n't| not) change\b|\bkeeps?\b|\bsteady\b", re.I)
 _TURNS = re.compile(r"\bturn\w*|\bchang\w*|\bbec[oa]me\w*|\bwent\b|\bgo(?:es)?\b|\bswitch\w*|\bflash\w*", re.I)
+_ALTERNATES = re.compile(r"\balternat\w*|\bback and forth\b|\boscillat\w*|\bpuls\w*|\bup and down\b|\bagain and again\b|\brepeated\w*", re.I)
+_FLICKERS = re.compile(r"\bflicker\w*|\bstrob\w*|\brandom\w*|\bfrom frame to frame\b", re.I)
 _NEVER = re.compile(r"\bnever\b|\bno\b.*\b(?:appear\w*|shown|visible|screen|such)\b|\bdoes(?:n't| not) (?:appear|show|occur|happen)\b"
                     r"|\bnot (?:appear\w*|shown|visible|present)\b|\bthere (?:is|are) no\b|\bat no (?:time|point)\b", re.I)
 
@@ -36,7 +38,8 @@ _NEVER = re.compile(r"\bnever\b|\bno\b.*\b(?:appear\w*|shown|visible|screen|such
 @dataclass(frozen=True)
 class Claim:
     """What an option says happens: ``kind`` is ``darker``, ``brighter``, ``turns`` (to ``colour``),
-    ``stays`` (``colour`` or any), ``text`` (text appears), ``cut``, ``no_cut`` or ``never``."""
+    ``stays`` (``colour`` or any), ``alternates`` (darker and brighter by turns), ``flickers`` (from frame
+    to frame), ``text`` (text appears), ``cut``, ``no_cut`` or ``never``."""
     kind: str
     colour: str | None = None
 
@@ -52,10 +55,16 @@ def option_claim(option: str) -> Claim | None:
     (Claim(kind='cut', colour=None), Claim(kind='no_cut', colour=None), Claim(kind='never', colour=None))
     >>> option_claim("lighter"), option_claim("bright") is None, option_claim("He waves.") is None
     (Claim(kind='brighter', colour=None), True, True)
+    >>> option_claim("by gradually alternating between black and white"), option_claim("by flickering randomly from frame to frame")
+    (Claim(kind='alternates', colour=None), Claim(kind='flickers', colour=None))
     """
     o = option.strip().rstrip(".").lower()
     if _NEVER.search(o):
         return Claim("never")
+    if _FLICKERS.search(o):
+        return Claim("flickers")
+    if _ALTERNATES.search(o):
+        return Claim("alternates")
     if _NO_CUT.search(o):
         return Claim("no_cut")
     if m := _TURNS_TO.search(o):
@@ -114,28 +123,41 @@ _SPLIT = re.compile(r"\s*(?:,|;|->|→|\bthen\b|\band then\b|\bfollowed by\b|>)\
 _LISTED = re.compile(r"\(([a-h1-9])\)\s*(.+?)\s*(?=\([a-h1-9]\)|$)", re.S)
 
 
-def item_orders(options: list[str], question: str = "") -> list[list[str]] | None:
-    """Each option's items in order, when every option orders the same items (written out, or as the
-    labels of items the question lists: "(a) Enter Password. (b) Send Spike." with options "(b)(a)."),
-    else None.
+def item_orders(options: list[str], question: str = "") -> list[list[str] | None] | None:
+    """Each option's items in order, when at least two options order the same items (written out, or as
+    the labels of items the question lists: "(a) Enter Password. (b) Send Spike." with options "(b)(a).")
+    and at most one other option orders nothing ("they appear at the same time": None for it), else
+    None. An item that quotes one text is that text ("the text 'Send Spike' is typed": "Send Spike").
 
     >>> item_orders(["Enter Password, Send Spike.", "Send Spike, Enter Password."])
     [['Enter Password', 'Send Spike'], ['Send Spike', 'Enter Password']]
     >>> item_orders(["(b)(a).", "(a)(b)."], "In what order? (a) Enter Password. (b) Send Spike.")
     [['Send Spike', 'Enter Password'], ['Enter Password', 'Send Spike']]
+    >>> item_orders(["The text 'GO' is typed, then the text 'Send Spike' is typed", "'Send Spike' comes first, then 'GO'", "Both at once"])
+    [['GO', 'Send Spike'], ['Send Spike', 'GO'], None]
     >>> item_orders(["Red, then blue.", "Blue, then red."]) is not None, item_orders(["Paris.", "Rome."]) is None
     (True, True)
     """
     listed = {label: text.strip().rstrip(".").strip() for label, text in _LISTED.findall(question)}
     if listed and all(re.fullmatch(r"\s*(?:\([a-h1-9]\)\s*,?\s*)+\.?\s*", o) for o in options):
         options = [", ".join(listed.get(label, label) for label in re.findall(r"\(([a-h1-9])\)", o)) for o in options]
-    orders = [[p.strip(" .\"'") for p in _SPLIT.split(o.strip().rstrip(".")) if p.strip(" .\"'")] for o in options]
-    if len(options) < 2 or any(len(o) < 2 for o in orders):
+    orders: list[list[str] | None] = []
+    for option in options:
+        items = [_quoted_item(p.strip(" .")) for p in _SPLIT.split(option.strip().rstrip(".")) if p.strip(" .\"'")]
+        orders.append(items if len(items) >= 2 else None)
+    made = [o for o in orders if o is not None]
+    if len(made) < 2 or len(made) < len(options) - 1:
         return None
-    keys = [sorted(p.lower() for p in o) for o in orders]
-    if any(k != keys[0] for k in keys) or len({tuple(p.lower() for p in o) for o in orders}) < len(orders):
+    keys = [sorted(p.lower() for p in o) for o in made]
+    if any(k != keys[0] for k in keys) or len({tuple(p.lower() for p in o) for o in made}) < len(made):
         return None
     return orders
+
+
+def _quoted_item(item: str) -> str:
+    """The text an item quotes when it quotes exactly one, else the item without its quote marks."""
+    quoted = re.findall(r"[\"“‘']([^\"”’']{2,60})[\"”’']", item)
+    return quoted[0].strip() if len(quoted) == 1 else item.strip(" .\"'")
 
 
 ENDING = re.compile(r"\bhow does (?:the |this )?(?:video|clip|film|it) (?:end|finish)\b|\bhow (?:is|was) the (?:ending|end)\b"

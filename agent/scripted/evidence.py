@@ -22,7 +22,6 @@ from rapidfuzz.distance import Levenshtein
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.chat import Conversation, Result, succeeded
 from vagent.agent.scripted.choice import guess_move, text_option
-from vagent.agent.scripted.pixels import rgb_name
 from vagent.agent.scripted.question import asked_type, target
 from vagent.agent.scripted.spelling import respell
 from vagent.agent.scripted.timeexpr import TimeRef, time_ref
@@ -180,14 +179,14 @@ class Evidence:
                 out.append((t, [(str(text), list(box)) for (text, _), box in zip(r.data["lines"], r.data.get("boxes") or []) if str(text).strip()]))
         return sorted(out, key=lambda read: read[0])
 
-    def coloured_lines(self) -> list[tuple[float, str, str]]:
-        """Every line read on whole frames with the colour name of its letters: ``(time, text, colour)``."""
+    def coloured_lines(self) -> list[tuple[float, str, list[int]]]:
+        """Every line read on whole frames with the colour of its letters: ``(time, text, [r, g, b])``."""
         out = []
         for r in self.ok("read_text"):
             if r.arguments.get("box"):
                 continue
             t = round(float(r.data.get("time", r.arguments.get("time", 0.0))), 2)
-            out += [(t, str(text), rgb_name(rgb)) for (text, _), rgb in zip(r.data["lines"], r.data.get("colours") or []) if str(text).strip()]
+            out += [(t, str(text), list(rgb)) for (text, _), rgb in zip(r.data["lines"], r.data.get("colours") or []) if str(text).strip()]
         return sorted(out)
 
     def tref(self) -> TimeRef | None:

@@ -163,6 +163,29 @@ def asked_moment(question: str, spans: list[tuple[float, float]]) -> tuple[float
     return (spans[0][0] + spans[0][1]) / 2, "when it is shown (the middle of the time it is shown)"
 
 
+_POINT = re.compile(r"\b(?:give|in|how many|what|which|at what)\s+(?:the\s+)?(?:time\s+in\s+)?seconds?\b|\(\s*(?:in\s+)?(?:seconds?|secs?|s)\s*\)"
+                    r"|\bseconds?\s+(?:pls|please|only)\b", re.I)
+_FULLY = re.compile(r"\b(?:fully|completely|totally|entirely|pure(?:ly)?|all the way|solid)\b", re.I)
+
+
+def asks_point(question: str) -> bool:
+    """Whether a "when" question wants one moment in seconds ("give seconds", "at what time (seconds)"), not spans.
+
+    >>> asks_point("When does the screen first get fully white? give seconds"), asks_point("When is the red part?")
+    (True, False)
+    """
+    return bool(_POINT.search(question))
+
+
+def asks_fully(question: str) -> bool:
+    """Whether the question asks for the picture fully a colour ("fully white"): its extreme, not where it starts to look so.
+
+    >>> asks_fully("When does the screen first get fully white?"), asks_fully("When does it turn white?")
+    (True, False)
+    """
+    return bool(_FULLY.search(question))
+
+
 def picture_target(question: str) -> str | None:
     """The colour (or ``bright`` / ``dark``) of the picture as a whole that the question names ("the red
     background", "the screen is dark"), else None; a coloured thing ("the red car") is no picture colour.

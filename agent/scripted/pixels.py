@@ -118,6 +118,37 @@ def rgb_name(rgb: list[int] | tuple[int, int, int]) -> str:
     return colour_name(Image.new("RGB", (1, 1), tuple(int(v) for v in rgb)))
 
 
+def rgb_hsv(rgb: list[float] | tuple[float, float, float]) -> tuple[float, float, float]:
+    """Hue (degrees), saturation and value of one ``[r, g, b]`` colour."""
+    return median_colour(Image.new("RGB", (1, 1), tuple(int(round(v)) for v in rgb)))
+
+
+def nearest_colour(measured: list[tuple[float, float, float]], names: list[str], margin: float = 0.1) -> int | None:
+    """The index of the colour name nearest the measured colours (hue, saturation, value; the mean
+    :func:`colour_distance` over them), when it is nearer than every other name by ``margin``; None
+    when it is not, or nothing was measured. A name no measure knows ("beige") is never nearest; a
+    clearly saturated colour (saturation 0.3 or more, not dark) is no white, black or gray (an olive
+    green is green among "green, blue, gray, purple").
+
+    >>> nearest_colour([rgb_hsv((174, 168, 108))], ["white", "yellow", "red", "green"])
+    1
+    >>> nearest_colour([rgb_hsv((122, 135, 68))], ["green", "blue", "gray", "purple"])
+    0
+    """
+    known = {*COLOR_HUES, "white", "black", "gray", "grey"}
+    if not measured:
+        return None
+    def distance(m: tuple[float, float, float], name: str) -> float:
+        neutral = name in ("white", "black", "gray", "grey")
+        return colour_distance(m, name) + (1.0 if neutral and m[1] >= 0.3 and m[2] >= 0.25 else 0.0)
+
+    far = [float(np.mean([distance(m, n) for m in measured])) if n in known else float("inf") for n in names]
+    order = sorted(range(len(names)), key=far.__getitem__)
+    if far[order[0]] == float("inf") or len(order) > 1 and far[order[1]] - far[order[0]] < margin:
+        return None
+    return order[0]
+
+
 def looks(image: Image.Image, colour: str) -> bool:
     """Whether the picture as a whole is ``colour``: ``bright`` / ``dark`` by mean luminance; a colour by
     its background's nearest name, or, for white / black / gray, a grayish background close to it (a

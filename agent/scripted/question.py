@@ -10,6 +10,7 @@ import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
 from vagent.agent.scripted.areas import area_options, asks_brightest
+from vagent.agent.scripted.changes import change_options, shots_claimed
 from vagent.agent.scripted.choice import bare_colour, number_options, part_options, sequence_options, time_options, yes_no_options
 from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, claim_options, item_orders, option_claim, picture_colour, steady_claim,
                                           value_condition)
@@ -174,6 +175,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
     'options claim changes'
     """
     options = options or []
+    if change_options(options) is not None or sum(shots_claimed(o) is not None for o in options) >= 2:
+        return "options name kinds of change or how it is edited"
     colour = picture_colour(question)
     courses = sequence_options(options, asks_order(question)) or []
     if claim_options(options) is not None and sum(len(c) >= 2 for c in courses) < len(options) - 1:  # courses: the sequence plan
@@ -194,7 +197,7 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "how long a shot lasts"
     if area_options(options) is not None and asks_brightest(question) is not None:
         return "the brightest part of the frame"
-    if (orders := item_orders(options, question)) and not all(bare_colour(x) for x in orders[0]):
+    if (orders := item_orders(options, question)) and not all(bare_colour(x) for x in next(o for o in orders if o)):
         return "options order items"
     if any((c := option_claim(o)) is not None and c.kind == "never" for o in options):
         return "an option says it never appears"

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 
+from vagent.agent.palette import COLOR_HUES
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.areas import area_options, asks_brightest, pick_area
+from vagent.agent.scripted.areas import area_colour_option, area_options, asks_brightest, frame_area, pick_area
+from vagent.agent.scripted.changes import change_options, shots_claimed
 from vagent.agent.scripted.choice import asked_colour, option_colour, yes_no_options
 from vagent.agent.scripted.claims import ENDING, EVER, Claim, claim_options, colour_after, option_claim, picture_colour, steady_claim
 from vagent.agent.scripted.events import counted, ordinal
@@ -23,7 +25,8 @@ from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.general import GeneralPlan
 from vagent.agent.scripted.labels import asked_text_colour, text_beside
 from vagent.agent.scripted.measured import MeasuredAnswers
-from vagent.agent.scripted.picture import about_picture
+from vagent.agent.scripted.picture import about_picture, asks_for_colour
+from vagent.agent.scripted.pixels import rgb_name
 from vagent.agent.scripted.question import asks_for_text, key_phrase, named_text, region, survey_shape
 from vagent.agent.scripted.timeline import TREND, shows
 from vagent.agent.scripted.transitions import FADES
@@ -46,7 +49,9 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
         them); a question about people or objects gets the cheaper search plan instead."""
         q = self.c.question
         return bool(survey_shape(q, self.c.options) or about_picture(q) or asks_for_text(q) or picture_colour(q)
-                    or counted(q) or self.tref() is not None or _MEASURES.search(q))
+                    or counted(q) or self.tref() is not None or _MEASURES.search(q) or frame_area(q) is not None
+                    or len(self.c.options) >= 2 and all(option_colour(o) for o in self.c.options)
+                    or change_options(self.c.options) is not None or sum(bool(shots_claimed(o)) for o in self.c.options) >= 2)
 
     def _step_general(self) -> Move:
         if not self._surveys():
@@ -104,8 +109,12 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
         if (beside := text_beside(self.c.question)) and not self._lines_beside() and (seen := self.text_times(beside[1])[0]):
             start, end = next(((a, b) for a, b in self.scenes() if a - 1e-6 <= seen[0] < b), (seen[0], self.c.duration))
             calls += self.read_calls([seen[0] + (end - seen[0]) * (i + 0.5) / 6 for i in range(6)])  # the line under it may blink
-        if (letters := asked_text_colour(self.c.question)) and all(seen != letters for _, _, seen in self.coloured_lines()):
+        if self._asks_colour_of_text() and self._named_line() is None and self.stage == 2:  # the text named may come later or blink
+            calls += self.read_calls([self.c.duration * (i + 0.25) / 12 for i in range(12)])
+        if (letters := asked_text_colour(self.c.question)) and all(rgb_name(rgb) != letters for _, _, rgb in self.coloured_lines()):
             calls += self.read_calls([self.c.duration * (i + 0.25) / 12 for i in range(12)])  # text in that colour may blink
+        if (change_options(self.c.options) or sum(bool(shots_claimed(o)) for o in self.c.options) >= 2) and self.stage == 2:
+            calls += self.change_looks()  # how one picture passes into the next
         if ENDING.search(self.c.question) and self.stage == 2:  # the last edge into a black or white screen
             calls += self.edge_looks("black")[-1:] + self.edge_looks("white")[-1:]
         if (colour := self._colour()) is not None and FADES.search(self.c.question) and colour in ("white", "black"):
@@ -123,7 +132,7 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
     def _answer_general(self) -> tuple[str, str]:
         if not self._surveys():
             return self._answer_by_search()
-        for answer in (self._by_interval, self._by_shot_brightness, self._by_ending, self._by_area, self._by_text_colour, self._by_text_beside, self._by_scene_text, self._by_colour_at_value, self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_ever,
+        for answer in (self._by_interval, self._by_shot_brightness, self._by_ending, self._by_change_kind, self._by_editing, self._by_area, self._by_area_colour, self._by_text_colour, self._by_colour_of_text, self._by_text_beside, self._by_scene_text, self._by_colour_at_value, self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_ever,
                        self._by_question_claim, self._by_any_text, self._by_claims, self._by_colour_next, self._by_never,
                        self._by_moment, self._by_value_at_value, self._by_value_at_colour):
             found = answer()
@@ -137,6 +146,19 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
             return None
         said, pick = pick_area(self.c.question, self.c.options, [im for _, im in self.frames()])
         return (f"{said} That is option {LETTERS[pick]}.", LETTERS[pick]) if pick is not None else self.unsure_choice(said)
+
+    def _by_area_colour(self) -> tuple[str, str] | None:
+        """The colour of a part of the frame ("is the bottom half mostly green, blue, gray or purple?")."""
+        q = self.c.question
+        colours = [option_colour(o) for o in self.c.options] if self.c.options else [*COLOR_HUES, "white", "black", "gray"]
+        if frame_area(q) is None or None in colours or asks_for_text(q) or not (self.c.options or asks_for_colour(q)):
+            return None
+        said, pick = area_colour_option(q, colours, [im for _, im in self.frames()])
+        if pick is None:
+            return self.unsure_choice(f"{said} No colour is clearly nearest") if self.c.options else None
+        if self.c.options:
+            return f"{said} Of the options that is nearest {colours[pick]}: option {LETTERS[pick]}.", LETTERS[pick]
+        return f"{said} That is nearest {colours[pick]}.", colours[pick]
 
     def _by_question_claim(self) -> tuple[str, str] | None:
         """A yes / no question that claims something of the video or the window asked: one shot without a
@@ -196,12 +218,17 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
                 truths.append(nxt == claim.colour if colour else bool(later))
             elif claim.kind == "stays":
                 truths.append(colour is not None and nxt is None and claim.colour in (None, colour)
-                              or colour is None and trend is not None and abs(trend) < 0.03 and not cuts)
+                              or colour is None and (levels := self.brightness_range(a, b)) is not None and levels[1] - levels[0] < TREND and not cuts)
+            elif claim.kind in ("alternates", "flickers"):
+                turns, steps = self.reversals(a, b)
+                truths.append(turns >= 2 and (turns >= steps / 2) == (claim.kind == "flickers"))
             elif claim.kind == "text":
                 truths.append(len(reads) >= 2 and not reads[0] and bool(reads[-1]))
             else:
                 truths.append(trend is not None and (trend <= -0.08 if claim.kind == "darker" else trend >= 0.08))
         said = (f"{where}: brightness changes by {trend:+.2f}" if trend is not None else where) + f", {len(cuts)} cut(s)"
+        if any(c is not None and c.kind in ("alternates", "flickers") for c in claims):
+            said += f", its direction turns {self.reversals(a, b)[0]} time(s) over {self.reversals(a, b)[1]} steps between frames"
         said += f", next colour {nxt}" if colour else ""
         true = [i for i, t in enumerate(truths) if t]
         if len(true) == 1:

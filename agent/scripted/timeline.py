@@ -159,6 +159,19 @@ class Timeline(Evidence):
         k = max(1, len(inside) // 4)
         return sum(inside[-k:]) / k - sum(inside[:k]) / k
 
+    def reversals(self, start: float, end: float, step: float = 0.1) -> tuple[int, int]:
+        """How often the mean brightness of the frames in ``[start, end]`` turns from rising to falling or back
+        (a move counts once it passes ``step``, 0-1), and how many steps between frames there are."""
+        inside = [brightness(im) for t, im in self.frames() if start - 1e-6 <= t <= end + 1e-6]
+        turns, direction, anchor = 0, 0, inside[0] if inside else 0.0
+        for level in inside[1:]:
+            if abs(level - anchor) < step:
+                continue
+            now = 1 if level > anchor else -1
+            turns += direction != 0 and now != direction
+            direction, anchor = now, level
+        return turns, max(0, len(inside) - 1)
+
     def brightness_range(self, start: float, end: float) -> tuple[float, float] | None:
         """The lowest and highest mean brightness of the frames in ``[start, end]`` (None under two frames)."""
         inside = [brightness(im) for t, im in self.frames() if start - 1e-6 <= t <= end + 1e-6]

@@ -1,16 +1,20 @@
 """How the picture passes into or out of a black (or white) screen: a fade or a cut (see
-:meth:`~vagent.agent.scripted.timeline.Timeline.gradual`), and how the video ends ("does it cut to
-black, fade out, or just stop on the last picture?"). Mixed into the survey
-(:mod:`~vagent.agent.scripted.survey`).
+:meth:`~vagent.agent.scripted.timeline.Timeline.gradual`), how one picture passes into the next (a cut,
+a fade through black, a dissolve: :mod:`~vagent.agent.scripted.changes`), how the video ends ("does it
+cut to black, fade out, or just stop on the last picture?") and how it is edited ("one continuous shot"
+or "two shots joined by a hard cut"). Mixed into the survey (:mod:`~vagent.agent.scripted.survey`).
 """
 
 from __future__ import annotations
 
 import re
 
+from vagent.agent.protocol import ToolCall
+from vagent.agent.scripted.changes import change_kind, change_options, difference, flat, mixed_between, shots_claimed, starts_from
 from vagent.agent.scripted.choice import option_colour
 from vagent.agent.scripted.claims import ENDING
-from vagent.agent.scripted.timeline import Timeline
+from vagent.agent.scripted.events import NTH, nth, ordinal
+from vagent.agent.scripted.timeline import Timeline, shows
 from vagent.answers import LETTERS
 
 FADES = re.compile(r"\bfad\w*|\bgradual\w*|\bdissolv\w*", re.I)
@@ -32,8 +36,117 @@ def ending_kind(option: str) -> tuple[str | None, str | None]:
     return kind, option_colour(re.sub(r"\b(?:light|dark|bright)\w*\b", " ", option))
 
 
+_INTO_PICTURE = re.compile(rf"\b(?:in)?to the {NTH} (?:picture|shot|scene|image|clip|view)\b", re.I)
+_BETWEEN_PICTURES = re.compile(r"\bfrom (?:the |one )?(?:[\w-]+ )?(?:picture|shot|scene|image|clip|view)\b.*\bto\b", re.I)
+JUMP = 0.1
+"""Mean frame difference (0-1, at 16x12 pixels) between two frames seen about a second apart above which the
+picture may have changed there without the scene detector listing a cut (a dissolve)."""
+
+
 class TransitionAnswers(Timeline):
-    """Answers about fades and cuts into a black or white screen."""
+    """Answers about fades, cuts and dissolves."""
+
+    def changes(self) -> list[tuple[float, str, str | None, bool]]:
+        """The changes seen, in order: ``(time, kind, screen, leaving)``, kind ``cut``, ``fade`` or
+        ``dissolve``; screen the black or white screen entered (or left, ``leaving``), None between two pictures."""
+        out: list[tuple[float, str, str | None, bool]] = []
+        for colour in ("black", "white"):
+            for lo, hi, leaving in self.edges(colour):
+                out.append((hi if leaving else lo, "fade" if self.gradual(lo, hi, colour, leaving) else "cut", colour, leaving))
+        frames = self.frames()
+        for t in sorted({*self.cuts(), *self._jumps()}):
+            if any(abs(t - x) < 0.6 for x, *_ in out):
+                continue
+            mixed = mixed_between([(x, im) for x, im in frames if t - 1.2 <= x <= t + 1.2])
+            if mixed or t in self.cuts():
+                out.append((t, "dissolve" if mixed else "cut", None, False))
+        return sorted(out)
+
+    def picture_changes(self) -> list[tuple[float, str]]:
+        """Changes from one picture to the next: a black (white) screen between two pictures is one change,
+        a fade when either side of it is. A flat screen (a fade clip's grays) is no picture."""
+        out, pending = [], None
+        seen = dict(self.frames())
+        for t, kind, screen, leaving in self.changes():
+            if screen is None:
+                out.append((t, kind))
+            elif t in seen and flat(seen[t]):
+                pending = None
+            elif not leaving:  # into the screen: a change between pictures when the picture comes back
+                pending = (t, kind)
+            elif pending is not None:
+                out.append((pending[0], "fade" if "fade" in (pending[1], kind) else "cut"))
+                pending = None
+        return sorted(out)
+
+    def _jumps(self) -> list[float]:
+        """Where the picture changes a lot within about a second (frames seen 0.8-1.5 s apart) with no cut
+        the detector lists between them: where a dissolve may be. Black or white screens are left to
+        :meth:`edges`."""
+        frames = [(t, im) for t, im in self.frames() if not shows(im, "black") and not shows(im, "white")]
+        cuts, out = self.cuts(), []
+        for t, im in frames:
+            later = next(((u, other) for u, other in frames if 0.8 <= u - t <= 1.5), None)
+            if later and not any(t < c <= later[0] for c in cuts) and difference(im, later[1]) > JUMP \
+                    and not any(abs((t + later[0]) / 2 - x) < 0.5 for x in out):
+                out.append((t + later[0]) / 2)
+        return out
+
+    def change_looks(self) -> list[ToolCall]:
+        """Closer looks where the picture may change: around each cut the detector lists and each jump
+        between frames seen next to each other, and at each edge of a black or white screen."""
+        frames = self.frames()
+        near = sorted({round(t, 2) for t in [*self.cuts(), *self._jumps()]})
+        start = [self.crop(0.0, 0.3, 3)] if not frames or frames[0][0] > 0.05 else []  # what the video opens on
+        return start + [self.crop(t - 1.0, t + 1.0, 9) for t in near[:6]] + self.edge_looks("black")[:3] + self.edge_looks("white")[:3]
+
+    def _which_change(self, count: int) -> int | None:
+        """The index of the change the question asks about: into the n-th (last) picture, the n-th change, or the only one."""
+        q = self.c.question
+        if m := _INTO_PICTURE.search(q):
+            n = nth(m.group(1))
+            return n - 2 if n > 1 else -1
+        n = ordinal(q)
+        if n is not None:
+            return n - 1 if n > 0 else -1
+        return 0 if count == 1 else None
+
+    def _by_change_kind(self) -> tuple[str, str] | None:
+        """What kind of change the question asks about ("the change from the second-to-last picture to the
+        last", "the first event"): a cut, a fade or a dissolve, measured on the frames around it."""
+        kinds = change_options(self.c.options)
+        if kinds is None or ENDING.search(self.c.question) or any(shots_claimed(o) for o in self.c.options):
+            return None
+        between = bool(_BETWEEN_PICTURES.search(self.c.question) or _INTO_PICTURE.search(self.c.question))
+        seen = [(t, kind, None) for t, kind in self.picture_changes()] if between else [c[:3] for c in self.changes()]
+        said = "Changes seen: " + (", ".join(f"{kind} at {t:.2f}s" + (f" ({screen})" if screen else "") for t, kind, screen in seen) or "none")
+        index = self._which_change(len(seen))
+        if index is None or not -len(seen) <= index < len(seen):
+            fits = [i for i, k in enumerate(kinds) if k == "none"] if not seen else []
+        else:
+            _, kind, screen = seen[index]
+            said += f"; the one asked is the {kind} at {seen[index][0]:.2f}s"
+            fits = [i for i, k in enumerate(kinds) if k == kind and option_colour(self.c.options[i]) in (None, screen, "black" if screen is None else screen)]
+        if len(fits) == 1:
+            return f"{said}: option {LETTERS[fits[0]]} ({self.c.options[fits[0]]!r}).", LETTERS[fits[0]]
+        return self.unsure_choice(said)  # type: ignore[attr-defined]
+
+    def _by_editing(self) -> tuple[str, str] | None:
+        """How the video is edited, among options that say how many shots and how they are joined."""
+        claimed = [shots_claimed(o) for o in self.c.options]
+        if sum(c is not None for c in claimed) < 2 or not self.ok("detect_scenes"):
+            return None
+        joins = self.picture_changes()
+        shots = len(joins) + 1
+        frames = self.frames()
+        opens = next((c for c in ("black", "white") if frames and shows(frames[0][1], c)), None)
+        said = (f"I see {shots} shot(s)" + (" joined by " + ", ".join(f"a {k} at {t:.2f}s" for t, k in joins) if joins else "")
+                + (f", opening on {opens}" if opens else "") + ".")
+        fits = [i for i, (o, n) in enumerate(zip(self.c.options, claimed)) if n == shots and starts_from(o) == opens
+                and (shots == 1 or change_kind(o) in (None, *{k for _, k in joins}) and len({k for _, k in joins}) == 1)]
+        if len(fits) == 1:
+            return f"{said} Option {LETTERS[fits[0]]} ({self.c.options[fits[0]]!r}) says so.", LETTERS[fits[0]]
+        return self.unsure_choice(said)  # type: ignore[attr-defined]
 
     def _by_ending(self) -> tuple[str, str] | None:
         """How the video ends: a fade or a cut to a black (white) screen that lasts to the end, or the picture."""

@@ -12,18 +12,20 @@ import re
 import numpy as np
 from rapidfuzz import fuzz
 
-from vagent.agent.scripted.choice import number_options, yes_no_options
+from vagent.agent.palette import COLOR_HUES
+from vagent.agent.scripted.choice import number_options, option_colour, yes_no_options
 from vagent.agent.scripted.claims import asks_if_any, item_orders, value_condition
 from vagent.agent.scripted.events import scene_ref
 from vagent.agent.scripted.evidence import clean_code, fmt_number
 from vagent.agent.scripted.labels import asked_text_colour, pick_value, text_beside
-from vagent.agent.scripted.picture import asks_for_colour
-from vagent.agent.scripted.pixels import colour_name
+from vagent.agent.scripted.picture import about_picture, asks_for_colour
+from vagent.agent.scripted.pixels import colour_name, nearest_colour, rgb_hsv, rgb_name
 from vagent.agent.scripted.question import asks_for_text, named_text, region
 from vagent.agent.scripted.spelling import respell
 from vagent.agent.scripted.timeline import Timeline, names
 from vagent.answers import LETTERS
 
+_TEXT_WORD = re.compile(r"\b(?:text|words?|letters|writing|written|font|caption|title|label|message)\b", re.I)
 _VALUE = re.compile(r"\b(?:number|value|reading|digits?|printed|written|displayed|shown|says?)\b", re.I)
 
 
@@ -34,7 +36,7 @@ class WrittenAnswers(Timeline):
         """Texts to find on screen: the items the options order, else the text the question names."""
         orders = item_orders(self.c.options, self.c.question)
         if orders:
-            return list(orders[0])
+            return next(list(o) for o in orders if o)
         named = named_text(self.c.question)
         return [named] if named and len(named) >= 3 else []
 
@@ -76,12 +78,15 @@ class WrittenAnswers(Timeline):
         orders = item_orders(self.c.options, self.c.question)
         if not orders:
             return None
-        first = {item: self.text_times(item)[0] for item in orders[0]}
+        items = next(o for o in orders if o)
+        first = {item: self.text_times(item)[0] for item in items}
         seen = {item: times[0] for item, times in first.items() if times}
         said = ", ".join(f'"{item}" first read at {t:.2f}s' for item, t in sorted(seen.items(), key=lambda kv: kv[1]))
-        fits = [i for i, order in enumerate(orders) if [x for x in order if x in seen] == sorted(seen, key=seen.get)]
-        if len(seen) >= len(orders[0]) - 1 and len(fits) == 1:
-            missing = [x for x in orders[0] if x not in seen]
+        if len(seen) == len(items) and len(set(seen.values())) == 1 and None in orders:  # "they appear at the same time"
+            return f"On screen: {said}: together, option {LETTERS[orders.index(None)]}.", LETTERS[orders.index(None)]
+        fits = [i for i, order in enumerate(orders) if order and [x for x in order if x in seen] == sorted(seen, key=seen.get)]
+        if len(seen) >= len(items) - 1 and len(fits) == 1:
+            missing = [x for x in items if x not in seen]
             note = f" ({missing[0]!r} I never read; only one option fits the rest)" if missing else ""
             return f"On screen: {said}{note}. That is the order of option {LETTERS[fits[0]]}.", LETTERS[fits[0]]
         return self.unsure_choice(f"On screen: {said or 'none of the items read'}; that does not single out one order")
@@ -107,7 +112,7 @@ class WrittenAnswers(Timeline):
     def _by_text_colour(self) -> tuple[str, str] | None:
         """The text written in the colour asked ("what are the yellow texts?"), from the colour of each line's letters."""
         colour = asked_text_colour(self.c.question)
-        lines = [text for _, text, seen in self.coloured_lines() if seen == colour] if colour else []
+        lines = [text for _, text, rgb in self.coloured_lines() if rgb_name(rgb) == colour] if colour else []
         if not lines:
             return None
         said = f"The lines read in {colour} letters: " + ", ".join(f'"{x}"' for x in dict.fromkeys(lines)) + "."
@@ -117,6 +122,37 @@ class WrittenAnswers(Timeline):
                 return f"{said} Option {LETTERS[best]} is written so.", LETTERS[best]
             return None
         return said, respell(max(set(lines), key=lines.count))
+
+    def _named_line(self) -> str | None:
+        """The text the question names: quoted or in capitals, else the longest line read that the question
+        writes out ("the Enter Password text - what colour is it?")."""
+        if named := named_text(self.c.question):
+            return named
+        written = [line for _, lines in self.reads() for line in lines if len(clean_code(line)) >= 5 and names(self.c.question, line)]
+        return max(written, key=len, default=None)
+
+    def _asks_colour_of_text(self) -> bool:
+        """Whether the question asks what colour a text is written in (not the background's colour)."""
+        q = self.c.question
+        return asks_for_colour(q) and (bool(_TEXT_WORD.search(q)) or not about_picture(q)) and value_condition(q) is None
+
+    def _by_colour_of_text(self) -> tuple[str, str] | None:
+        """The colour a named text is written in ("what colour is the 'Enter Password' text?"), from the
+        colour of its letters (``read_text``'s ``colours``), nearest among the options' colours."""
+        colours = [option_colour(o) for o in self.c.options] if self.c.options else [*COLOR_HUES, "white", "black", "gray"]
+        if not self._asks_colour_of_text() or None in colours or (text := self._named_line()) is None:
+            return None
+        rgbs = [rgb for _, line, rgb in self.coloured_lines() if names(line, text)]
+        if not rgbs:
+            return None
+        mean = [round(float(v)) for v in np.mean(rgbs, axis=0)]
+        pick = nearest_colour([rgb_hsv(rgb) for rgb in rgbs], colours)
+        said = f'The letters of "{text}" ({len(rgbs)} read(s)) have mean colour RGB {tuple(mean)}'
+        if pick is None:
+            return self.unsure_choice(f"{said}; no colour is clearly nearest") if self.c.options else None
+        if self.c.options:
+            return f"{said}: nearest {colours[pick]}, option {LETTERS[pick]}.", LETTERS[pick]
+        return f"{said}: {colours[pick]}.", colours[pick]
 
     def _by_scene_text(self) -> tuple[str, str] | None:
         """The text that comes up in the scene asked ("after the first cut, what line gets typed?"): lines

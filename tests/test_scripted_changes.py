@@ -1,0 +1,112 @@
+"""How one picture passes into the next (a dissolve, a cut, a fade), how a clip is edited, the colour of a
+part of the frame or of a named text, brightness that goes back and forth, the moment a screen is fully
+white and the order of quoted texts, on generated clips through the real tools, with questions written
+as a person would type them (not taken from the policy's patterns nor from the held-out sets).
+
+Dissolve clip: 6 s at 10 fps: a blue sky over green grass with a white box until 2 s, a dissolve (2-3 s)
+into a purple picture with a yellow disc, held until 4 s, a hard cut to a gray picture with black
+stripes to the end. Pulse clip: 6 s of a flat screen whose brightness ramps black → white → black →
+white → black (1.5 s per ramp).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from tests.test_scripted_meaning import _write_clip, fade_clip  # noqa: F401 (fixture)
+from tests.test_scripted_survey import _check, messages_clip  # noqa: F401 (fixture)
+
+
+def _field() -> Image.Image:
+    image = Image.new("RGB", (320, 180), (90, 140, 220))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 90, 319, 179), fill=(70, 150, 60))
+    draw.rectangle((40, 30, 120, 70), fill=(250, 250, 250))
+    return image
+
+
+def _disc() -> Image.Image:
+    image = Image.new("RGB", (320, 180), (150, 60, 160))
+    ImageDraw.Draw(image).ellipse((180, 40, 280, 140), fill=(240, 220, 40))
+    return image
+
+
+def _stripes() -> Image.Image:
+    image = Image.new("RGB", (320, 180), (128, 128, 128))
+    draw = ImageDraw.Draw(image)
+    for x in range(0, 320, 40):
+        draw.rectangle((x, 0, x + 15, 179), fill=(10, 10, 10))
+    return image
+
+
+@pytest.fixture(scope="module")
+def dissolve_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    field, disc, stripes = _field(), _disc(), _stripes()
+
+    def picture_at(t: float) -> Image.Image:
+        if t < 2.0:
+            return field
+        if t < 3.0:
+            return Image.blend(field, disc, t - 2.0)
+        return disc if t < 4.0 else stripes
+    return _write_clip(tmp_path_factory.mktemp("dissolve") / "dissolve.mp4", picture_at, frames=60)
+
+
+@pytest.mark.slow
+def test_how_one_picture_passes_into_the_next(dissolve_clip, tmp_path):
+    _check(dissolve_clip, tmp_path, [
+        ("what best describes the change from the first picture to the second one?",
+         ["a hard cut", "a fade out to black and back in", "the first picture slowly dissolves into the second", "nothing changes"], "C"),
+        ("How does the last picture come in?", ["It fades in from black.", "With a hard cut.", "It dissolves in from the one before."], "B"),
+    ])
+
+
+@pytest.mark.slow
+def test_how_a_clip_is_edited_and_when_it_is_fully_white(fade_clip, tmp_path):
+    _check(fade_clip, tmp_path, [  # fades in from black to white by 1.5 s, white until 2.5 s, fades out by 4 s
+        ("Which option best describes how this video is edited?",
+         ["two shots joined by a hard cut", "one continuous shot, no cuts, starting on a picture", "a fade in from black followed by one shot"], "C"),
+        ("when does the screen first get completely white? (seconds)", None, 1.5),
+    ])
+
+
+@pytest.mark.slow
+def test_brightness_that_goes_back_and_forth(tmp_path):
+    def level(t: float) -> int:
+        phase = (t % 3.0) / 1.5
+        return int(255 * (phase if phase <= 1.0 else 2.0 - phase))
+    clip = _write_clip(tmp_path / "pulse.mp4", lambda t: Image.new("RGB", (160, 120), (level(t),) * 3), frames=60)
+    _check(clip, tmp_path, [
+        ("How is the brightness of the screen changing?",
+         ["it only gets brighter", "it keeps going back and forth between dark and bright", "it stays the same",
+          "it flickers randomly from frame to frame"], "B"),
+    ])
+
+
+@pytest.mark.slow
+def test_the_colour_of_a_part_of_the_frame_and_of_a_named_text(tmp_path):
+    def picture_at(t: float) -> Image.Image:
+        image = _field()
+        draw = ImageDraw.Draw(image)
+        draw.text((150, 20), "GATE OPEN", fill=(210, 30, 30), font=ImageFont.load_default(size=28))
+        draw.text((150, 120), "Exit Now", fill=(250, 230, 40), font=ImageFont.load_default(size=28))
+        return image
+    clip = _write_clip(tmp_path / "field.mp4", picture_at, frames=20)
+    _check(clip, tmp_path, [
+        ("is the bottom half of the clip mostly green, blue, gray or purple?", ["green", "blue", "gray", "purple"], "A"),
+        ("what colour is the top part of the picture?", None, "blue"),
+        ("what colour is the GATE OPEN text?", ["white", "red", "black", "green"], "B"),
+        ("the Exit Now words - what colour are they?", ["red", "black", "yellow"], "C"),
+    ])
+
+
+@pytest.mark.slow
+def test_the_order_of_quoted_texts(messages_clip, tmp_path):
+    _check(messages_clip, tmp_path, [  # "BOOT OK" until 1.5 s, then "LOADING MAP"
+        ("In what order do these come up?", ["the text 'LOADING MAP' appears, then the text 'BOOT OK' appears",
+                                             "the text 'BOOT OK' appears, then the text 'LOADING MAP' appears",
+                                             "they come up at the same time"], "B"),
+    ])
