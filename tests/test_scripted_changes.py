@@ -1,6 +1,7 @@
 """How one picture passes into the next (a dissolve, a cut, a fade), how a clip is edited, the colour of a
 part of the frame or of a named text, brightness that goes back and forth, the moment a screen is fully
-white and the order of quoted texts, on generated clips through the real tools, with questions written
+white, a grey level, the colour after a coloured part, what happened before a named text, what is
+typed, how often the picture goes to black and the order of quoted texts, on generated clips through the real tools, with questions written
 as a person would type them (not taken from the policy's patterns nor from the held-out sets).
 
 Dissolve clip: 6 s at 10 fps: a blue sky over green grass with a white box until 2 s, a dissolve (2-3 s)
@@ -17,7 +18,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from tests.test_scripted_meaning import _write_clip, fade_clip  # noqa: F401 (fixture)
-from tests.test_scripted_survey import _check, messages_clip  # noqa: F401 (fixture)
+from tests.test_scripted_survey import _check, messages_clip, transitions_clip  # noqa: F401 (fixtures)
 
 
 def _field() -> Image.Image:
@@ -110,3 +111,52 @@ def test_the_order_of_quoted_texts(messages_clip, tmp_path):
                                              "the text 'BOOT OK' appears, then the text 'LOADING MAP' appears",
                                              "they come up at the same time"], "B"),
     ])
+
+
+@pytest.mark.slow
+def test_levels_moments_and_entries_into_black(fade_clip, transitions_clip, tmp_path):
+    from tests.test_scripted_meaning import _ask
+    from vagent.answers import parse_number
+    state = _ask(fade_clip, tmp_path, "roughly what grey level (0-255) is the very last frame?", None)
+    assert abs((parse_number(state.answer or "") or -99) - 17) <= 4, state.answer  # frame 39 of a fade out: 255 * 0.1 / 1.5
+    _check(fade_clip, tmp_path, [("when does the screen first go completely white? (in seconds)", None, 1.5)])
+    _check(transitions_clip, tmp_path, [  # a hard cut to black at 1 s, a fade in at 2-3 s, a fade out at 4.5-5.5 s
+        ("not counting the black at the very start, how many times does the video go to a black screen?", None, 2.0),
+        ("what happens to the picture at about 5 seconds?", ["it cuts to a white screen", "it zooms in on the words",
+                                                              "it fades out to black", "it splits into two pictures"], "C"),
+        ("which part of the frame is the brightest?", ["left", "bottom", "top", "right"], "C"),
+    ])
+
+
+@pytest.mark.slow
+def test_what_follows_a_colour_and_a_scene_that_never_changes(tmp_path):
+    segments = [(0.0, (120, 120, 120)), (1.5, (140, 85, 55)), (3.0, (50, 160, 70))]  # gray, brown, green
+    clip = _write_clip(tmp_path / "brown.mp4", lambda t: Image.new("RGB", (160, 120), [c for s, c in segments if t >= s - 1e-9][-1]),
+                       frames=45)
+    _check(clip, tmp_path, [("what colour did the background turn to after the grey part at the start?",
+                             ["yellow", "green", "black", "reddish brown", "white"], "D")])
+
+    def drifting(t: float) -> Image.Image:  # one shot: the white box drifts right
+        image = _field()
+        ImageDraw.Draw(image).rectangle((40 + int(20 * t), 110, 90 + int(20 * t), 150), fill=(240, 240, 240))
+        return image
+    still = _write_clip(tmp_path / "drift.mp4", drifting, frames=40)
+    _check(still, tmp_path, [("What's the right option for how the scenes in the video change?",
+                              ["From a field to a city street.", "From a city street to a field.",
+                               "The scene does not change; it stays on the same field.", "From the field to a black screen."], "C")])
+
+
+@pytest.mark.slow
+def test_what_happened_before_a_named_text_and_what_is_typed(messages_clip, tmp_path):
+    _check(messages_clip, tmp_path, [  # "BOOT OK" until 1.5 s, "LOADING MAP" until 3 s, then "READY PLAYER"
+        ('What happened before the words "READY PLAYER" appeared?',
+         ["The screen faded to white.", "The words 'LOADING MAP' were shown.", "The words 'GAME OVER' flashed."], "B"),
+    ])
+
+    def typing(t: float) -> Image.Image:  # "MENU" until a cut at 2 s, then "OPEN GATE" typed 2-4 s, held to 6 s
+        image = Image.new("RGB", (480, 270), (20, 30, 90) if t < 2.0 else (40, 40, 40))
+        text = "MENU" if t < 2.0 else "OPEN GATE"[:max(1, min(9, int((t - 2.0) * 4.5) + 1))]
+        ImageDraw.Draw(image).text((60, 110), text, fill="white", font=ImageFont.load_default(size=40))
+        return image
+    clip = _write_clip(tmp_path / "typing.mp4", typing, frames=60)
+    _check(clip, tmp_path, [("what command is typed into the box in the middle of the video", None, "OPEN GATE")])

@@ -25,7 +25,9 @@ _AREAS = [
 ]
 _SAME = re.compile(r"\b(?:about|roughly|more or less|the) same\b|\bequal\w*\b|\bneither\b|\bno difference\b|\buniform\w*\b", re.I)
 SAME_BRIGHTNESS = 0.05
-"""Mean brightness difference (0-1) under which two parts count as about the same."""
+"""Mean brightness difference (0-1) under which two parts count as about the same, when an option says so."""
+APART = 0.02
+"""Without such an option the question takes one part to be the brightest: the least difference that picks it."""
 
 
 CORNER = 0.25
@@ -93,15 +95,16 @@ def area_brightness(images: list[Image.Image], box: list[float]) -> float:
 def pick_area(question: str, options: list[str], images: list[Image.Image]) -> tuple[str, int | None]:
     """What the parts named in the options measure, and the option the question asks for: the brightest
     (or darkest) part, or the "about the same" option when the two extremes differ by less than
-    :data:`SAME_BRIGHTNESS` (None when that does not single out one option)."""
+    :data:`SAME_BRIGHTNESS` (None when that does not single out one option, or, without such an option,
+    when they differ by less than :data:`APART`)."""
     areas, brightest = area_options(options) or [], asks_brightest(question)
     levels = {i: area_brightness(images, a) for i, a in enumerate(areas) if a is not None}
     if not images or len(levels) < 2 or brightest is None:
         return "I have no frames to measure the parts of the picture on.", None
     order = sorted(levels, key=levels.__getitem__, reverse=brightest)
     said = f"Mean brightness over the {len(images)} frames I saw: " + ", ".join(f"{options[i]!r} {levels[i]:.2f}" for i in levels) + "."
-    if abs(levels[order[0]] - levels[order[1]]) < SAME_BRIGHTNESS:
-        same = [i for i, a in enumerate(areas) if a is None]
+    same = [i for i, a in enumerate(areas) if a is None]
+    if abs(levels[order[0]] - levels[order[1]]) < (SAME_BRIGHTNESS if same else APART):
         return said, same[0] if same else None
     return said, order[0]
 

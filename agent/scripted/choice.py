@@ -17,7 +17,7 @@ from vagent.answers import LETTERS, parse_number
 
 _SYNONYMS = {"grey": "gray", "light": "bright", "lighter": "bright", "brighter": "bright", "darker": "dark",
              "violet": "purple", "pink": "magenta", "teal": "cyan", "turquoise": "cyan", "lime": "green", "gold": "yellow"}
-COLOUR_WORDS = (*COLOR_HUES, *NEUTRAL_COLORS, "bright", "dark", *_SYNONYMS)
+COLOUR_WORDS = (*COLOR_HUES, *NEUTRAL_COLORS, "brown", "bright", "dark", *_SYNONYMS)
 
 
 def option_colour(option: str) -> str | None:
@@ -25,8 +25,8 @@ def option_colour(option: str) -> str | None:
 
     >>> option_colour("Grey"), option_colour("The background is mostly red"), option_colour("light"), option_colour("red and blue")
     ('gray', 'red', 'bright', None)
-    >>> option_colour("Gray-blue."), option_colour("bluish gray"), option_colour("light blue")
-    ('blue', 'gray', None)
+    >>> option_colour("Gray-blue."), option_colour("bluish gray"), option_colour("light blue"), option_colour("reddish brown")
+    ('blue', 'gray', None, 'brown')
     """
     words = re.findall(r"[a-z]+", _COMPOUND.sub(_head, option.lower()))
     found = {(_SYNONYMS.get(w, w)) for w in words if w in COLOUR_WORDS}
@@ -55,7 +55,8 @@ def bare_colour(option: str) -> str | None:
     ('gray', 'red', None)
     """
     m = re.fullmatch(r"\s*(?:the\s+|an?\s+)?([a-z]+)(?:\s+(?:one|background|backdrop|screen|picture|colou?r))?\s*\.?\s*", option.lower())
-    return option_colour(m.group(1)) if m else None
+    colour = option_colour(m.group(1)) if m else None
+    return None if colour == "brown" else colour  # no plan measures brown shares: options with it are compared by distance only
 
 
 def is_time(option: str) -> bool:

@@ -105,14 +105,14 @@ def claim_options(options: list[str]) -> list[Claim | None] | None:
 
     >>> claim_options(["it cuts away", "one continuous shot"])
     [Claim(kind='cut', colour=None), Claim(kind='no_cut', colour=None)]
-    >>> claim_options(["Red.", "Gray-blue."]) is None, claim_options(["He sits.", "He waves."]) is None
-    (True, True)
+    >>> claim_options(["Red.", "Gray-blue."]) is None, claim_options(["He sits.", "He waves."]) is None, claim_options(["green", "reddish brown", "white"]) is None
+    (True, True, True)
     """
     claims = [option_claim(o) for o in options]
     made = [c for c in claims if c is not None]
     if len(made) < 2 or len(set(made)) < len(made) or len(made) < len(options) - 1:
         return None
-    if all(c.kind == "turns" for c in made) and all(re.fullmatch(rf"\s*(?:the\s+)?(?:(?:{_C})(?:ish)?[- ])?(?:{_C})\W*", o.lower()) for o in options):
+    if all(c.kind == "turns" for c in made) and all(re.fullmatch(rf"\s*(?:the\s+)?(?:(?:{_C})(?:d?ish)?[- ])?(?:{_C})\W*", o.lower()) for o in options):
         return None  # bare colours: a colour question, not a change
     return claims
 
@@ -143,7 +143,7 @@ def item_orders(options: list[str], question: str = "") -> list[list[str] | None
         options = [", ".join(listed.get(label, label) for label in re.findall(r"\(([a-h1-9])\)", o)) for o in options]
     orders: list[list[str] | None] = []
     for option in options:
-        items = [_quoted_item(p.strip(" .")) for p in _SPLIT.split(option.strip().rstrip(".")) if p.strip(" .\"'")]
+        items = [quoted_item(p.strip(" .")) for p in _SPLIT.split(option.strip().rstrip(".")) if p.strip(" .\"'")]
         orders.append(items if len(items) >= 2 else None)
     made = [o for o in orders if o is not None]
     if len(made) < 2 or len(made) < len(options) - 1:
@@ -154,8 +154,12 @@ def item_orders(options: list[str], question: str = "") -> list[list[str] | None
     return orders
 
 
-def _quoted_item(item: str) -> str:
-    """The text an item quotes when it quotes exactly one, else the item without its quote marks."""
+def quoted_item(item: str) -> str:
+    """The text an item quotes when it quotes exactly one, else the item without its quote marks.
+
+    >>> quoted_item("The words 'Initiate Search Program' were typed."), quoted_item("It fades.")
+    ('Initiate Search Program', 'It fades')
+    """
     quoted = re.findall(r"[\"“‘']([^\"”’']{2,60})[\"”’']", item)
     return quoted[0].strip() if len(quoted) == 1 else item.strip(" .\"'")
 
@@ -270,3 +274,19 @@ def value_condition(question: str) -> tuple[str, str, float] | None:
     if m := _AT_QUOTED.search(question):  # 'when the text reads "Frame = 15"', "when it says Frame = 15"
         return m.group("asked") or m.group("asked2"), (m.group("label") or m.group("label2")).strip(), float(m.group("value") or m.group("value2"))
     return None
+
+
+_HAPPENED = re.compile(r"\bwhat\s+(?:happen\w*|(?:is|was)\s+(?:shown|done|going on)|did\s+(?:it|the \w+)\s+do|came|comes)\b", re.I)
+
+
+def event_options(question: str, options: list[str]) -> bool:
+    """Whether the question asks what happened before (after) a named text, among options some of which
+    quote a text or claim a black or white screen ("The words 'Initiate Search Program' were typed").
+
+    >>> event_options('What happened before the words "Enter Password" appeared?', ["The screen faded to black.", "The words 'GO' were typed."])
+    True
+    >>> event_options('What is written after "GO"?', ["STOP", "WAIT"])
+    False
+    """
+    return bool(_HAPPENED.search(question)) and bool(re.search(r"\b(?:before|after|prior to)\b", question, re.I)) and any(
+        quoted_item(o) != o.strip(" .\"'") for o in options)

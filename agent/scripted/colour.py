@@ -10,8 +10,9 @@ from PIL import Image
 
 from vagent.agent.palette import COLOR_HUES
 from vagent.agent.scripted.choice import asked_colour, option_colour, yes_no_options
-from vagent.agent.scripted.evidence import Evidence, Move
-from vagent.agent.scripted.pixels import brightness, colour_distance, colour_name, colour_shares, median_colour
+from vagent.agent.scripted.evidence import Evidence, Move, fmt_number
+from vagent.agent.scripted.picture import asks_level
+from vagent.agent.scripted.pixels import brightness, colour_name, colour_shares, median_colour, nearest_colour
 from vagent.agent.scripted.timeexpr import TimeRef
 from vagent.answers import LETTERS
 
@@ -53,6 +54,12 @@ class ColourPlan(Evidence):
         if self.c.options:
             return self._answer_colour_choice(frames, "at the time asked")
         q = self.c.question.lower()
+        if asks_level(q):  # a number on the 0-255 scale of 8-bit video, on the frame nearest the moment asked
+            ref = self.tref()
+            if ref is not None and ref.t is not None:
+                frames = [min(frames, key=lambda f: abs(f[0] - ref.t))]
+            level = sum(brightness(im) for _, im in frames) / len(frames) * 255
+            return f"The frame(s) at {', '.join(f'{t:.2f}s' for t, _ in frames)} have mean level {level:.1f} on a 0-255 scale.", fmt_number(round(level))
         if re.search(r"\bbright|\bdark", q) and not re.search(r"\bcolou?r", q):
             level = sum(brightness(im) for _, im in frames) / len(frames)
             word = "bright" if level >= 0.5 else "dark"
@@ -88,12 +95,10 @@ class ColourPlan(Evidence):
     def _nearest_colour(self, frames: list[tuple[float, Image.Image]], options: list[str], where: str) -> tuple[str, str]:
         """No option colour covers much of the frames: the option nearest the measured background colour."""
         hsv = median_colour(frames[len(frames) // 2][1])
-        dist = sorted((colour_distance(hsv, o), i) for i, o in enumerate(options) if o not in ("bright", "dark"))
         seen = f"hue {hsv[0]:.0f}°, saturation {hsv[1]:.2f}, value {hsv[2]:.2f}"
-        hues_only = all(o in COLOR_HUES for o in options)
-        if not dist or (len(dist) > 1 and dist[1][0] - dist[0][0] < 0.1) or (hues_only and hsv[1] < 0.15):  # a gray has no hue
+        pick = nearest_colour([hsv], options)
+        if pick is None or (all(o in COLOR_HUES for o in options) and hsv[1] < 0.15):  # a gray has no hue
             return self.unsure_choice(f"The background {where} measures {seen}, no clearer one option colour than another")
-        pick = dist[0][1]
         return (f"No option colour covers much of the frames {where}; the background measures {seen}, nearest to "
                 f"{options[pick]}: option {LETTERS[pick]}.", LETTERS[pick])
 

@@ -177,6 +177,18 @@ def asks_point(question: str) -> bool:
     return bool(_POINT.search(question))
 
 
+_LEVEL = re.compile(r"\b(?:gr[ae]y|brightness|intensity|luma|luminance|pixel|light)\s+(?:level|value)s?\b|\(?\b0\s*(?:-|–|to)\s*255\b", re.I)
+
+
+def asks_level(question: str) -> bool:
+    """Whether the question asks the picture's level as a number ("what grey level (0-255) is the last frame?").
+
+    >>> asks_level("roughly what grey level (0-255) is the very last frame?"), asks_level("is it bright or dark?")
+    (True, False)
+    """
+    return bool(_LEVEL.search(question))
+
+
 def asks_fully(question: str) -> bool:
     """Whether the question asks for the picture fully a colour ("fully white"): its extreme, not where it starts to look so.
 

@@ -103,6 +103,8 @@ def colour_distance(hsv: tuple[float, float, float], name: str) -> float:
         return v
     if name in ("gray", "grey"):
         return s + 0.5 * abs(v - 0.5)
+    if name == "brown":  # a dark, muted orange-red
+        return abs((h - 20.0 + 180.0) % 360.0 - 180.0) / 90.0 + max(0.0, v - 0.65) * 2 + max(0.0, 0.2 - s) * 3
     hue = COLOR_HUES[name]
     return abs((h - hue + 180.0) % 360.0 - 180.0) / 90.0 + max(0.0, 0.2 - s) * 3 + max(0.0, 0.15 - v) * 3
 
@@ -134,8 +136,10 @@ def nearest_colour(measured: list[tuple[float, float, float]], names: list[str],
     1
     >>> nearest_colour([rgb_hsv((122, 135, 68))], ["green", "blue", "gray", "purple"])
     0
+    >>> nearest_colour([rgb_hsv((143, 94, 88))], ["yellow", "green", "black", "brown", "white"])
+    3
     """
-    known = {*COLOR_HUES, "white", "black", "gray", "grey"}
+    known = {*COLOR_HUES, "white", "black", "gray", "grey", "brown"}
     if not measured:
         return None
     def distance(m: tuple[float, float, float], name: str) -> float:

@@ -12,7 +12,7 @@ from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
 from vagent.agent.scripted.areas import area_options, asks_brightest
 from vagent.agent.scripted.changes import change_options, shots_claimed
 from vagent.agent.scripted.choice import bare_colour, number_options, part_options, sequence_options, time_options, yes_no_options
-from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, claim_options, item_orders, option_claim, picture_colour, steady_claim,
+from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, claim_options, colour_after, event_options, item_orders, option_claim, picture_colour, steady_claim,
                                           value_condition)
 from vagent.agent.scripted.events import between_events, compared_shots, counted, ordinal, scene_ref, shot_ordinal
 from vagent.agent.scripted.labels import asked_text_colour, asks_printed, text_beside
@@ -25,6 +25,8 @@ TIME_IN_Q = re.compile(r"t\s*=\s*(\d+(?:\.\d+)?)\s*s|\bat\s+(\d+(?:\.\d+)?)\s*(?
 _STOP = set("a an the is are was were what which who whom when where why how does do did in on of at to for from "
             "by with this that these those video clip shown show shows appear appears there it its be".split())
 
+TYPED = re.compile(r"\btyp(?:ed|es|ing)\b|\bletter by letter\b|\bspelled out\b", re.I)
+"""A question about text typed out on screen, which grows letter by letter."""
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,60})[\"”']")
 _CAPS = re.compile(r"\b([A-Z][A-Z0-9]{1,}(?:\s+[A-Z0-9]{2,})*)\b")
 _ORDER = re.compile(r"\b(after|before|once|when|while)\b", re.I)
@@ -104,12 +106,12 @@ def asked_type(question: str, options: list[str] | None) -> str:
 def asks_for_text(question: str) -> bool:
     """Whether the question is about text on screen (or a value printed there: "the PTS value").
 
-    >>> asks_for_text("What is the PTS value at the end?"), asks_for_text("What is the man holding?")
-    (True, False)
+    >>> asks_for_text("What is the PTS value at the end?"), asks_for_text("What is the man holding?"), asks_for_text("what command is typed?")
+    (True, False, True)
     """
     return bool(re.search(r"\b(number|digits?|code|text|written|writing|word|read|caption|title|sign|label|says?|"
                           r"message|score|counter|timer|clock|printed|readings?|readout)\b", question.lower())
-                or re.search(r"\b[A-Z]{2,}\s+values?\b", question))
+                or re.search(r"\b[A-Z]{2,}\s+values?\b", question) or TYPED.search(question))
 
 
 _REGIONS = [
@@ -183,11 +185,15 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "options claim changes"
     if between_events(question) is not None:
         return "time between two events"
+    if options and event_options(question, options):
+        return "what happened before or after a named text"
+    if colour_after(question) is not None and re.search(r"\b(?:what|which)\s+colou?r", question, re.I):
+        return "the colour after a coloured part"
     if options and ENDING.search(question):
         return "how the video ends"
     if asked_text_colour(question) is not None:
         return "text in a colour"
-    if scene_ref(question) is not None and asks_for_text(question):
+    if (scene_ref(question) is not None or TYPED.search(question) and time_ref(question, 1e9) is not None) and asks_for_text(question):
         return "text in a scene"
     if text_beside(question) is not None:
         return "text under or over a named text"
@@ -203,7 +209,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "an option says it never appears"
     if (what := counted(question)) == "parts" and not re.search(r"\b(?:cuts?|transitions?)\b", question, re.I) \
             and (colour is not None or not counts_picture(question)) \
-            or what == "times" and colour is not None and not asks_for_change(question):
+            or what == "times" and colour is not None and (not asks_for_change(question)  # "go to a black screen": entries
+                                                           or re.search(r"\b(?:go|goes|went|cuts?)\s+(?:\w+\s+){0,2}to\b", question, re.I)):
         return f"count of {what}"
     cut_words = re.search(r"\b(?:cuts?|transitions?|scene changes?|shot changes?)\b", question, re.I)
     moment = (ref := time_ref(question, 1e9)) is not None and ref.t is not None
@@ -274,7 +281,7 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
     if ASKS_WHEN.search(q) and OBJECT.search(question):  # "when" as the question word, not "what happens when"
         return "when"
     if ((asks_when(question, options) or asks_how_long(question)) and picture_target(question)
-            and not re.search(r"\bchang|\bswitch", q) and not BECOMES.search(q)):
+            and not re.search(r"\bchang|\bswitch|\bfrom\b", q) and (not BECOMES.search(q) or ASKS_WHEN.search(q))):
         return "when"  # when (or how long) the picture is a colour: a span, placed among the options' times or parts
     if asks_printed(question, options):  # a web address, an e-mail: printed text, read where asked (or found, for "when")
         return "text_event" if ASKS_WHEN.search(q) else "read_at" if time_ref(question, 1e9) is not None else "read"

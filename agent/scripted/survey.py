@@ -26,7 +26,7 @@ from vagent.agent.scripted.general import GeneralPlan
 from vagent.agent.scripted.labels import asked_text_colour, text_beside
 from vagent.agent.scripted.measured import MeasuredAnswers
 from vagent.agent.scripted.picture import about_picture, asks_for_colour
-from vagent.agent.scripted.pixels import rgb_name
+from vagent.agent.scripted.pixels import median_colour, nearest_colour, rgb_name
 from vagent.agent.scripted.question import asks_for_text, key_phrase, named_text, region, survey_shape
 from vagent.agent.scripted.timeline import TREND, shows
 from vagent.agent.scripted.transitions import FADES
@@ -132,7 +132,7 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
     def _answer_general(self) -> tuple[str, str]:
         if not self._surveys():
             return self._answer_by_search()
-        for answer in (self._by_interval, self._by_shot_brightness, self._by_ending, self._by_change_kind, self._by_editing, self._by_area, self._by_area_colour, self._by_text_colour, self._by_colour_of_text, self._by_text_beside, self._by_scene_text, self._by_colour_at_value, self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_ever,
+        for answer in (self._by_interval, self._by_shot_brightness, self._by_ending, self._by_change_kind, self._by_editing, self._by_no_change, self._by_area, self._by_area_colour, self._by_text_colour, self._by_colour_of_text, self._by_event_around_text, self._by_text_beside, self._by_scene_text, self._by_colour_at_value, self._by_item_order, self._by_region_text, self._by_count, self._by_duration, self._by_ever,
                        self._by_question_claim, self._by_any_text, self._by_claims, self._by_colour_next, self._by_never,
                        self._by_moment, self._by_value_at_value, self._by_value_at_colour):
             found = answer()
@@ -246,6 +246,9 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
         think = f"The picture is {colour} from {start:.2f}s until {end:.2f}s, then {nxt}."
         if self.c.options:
             pick = [i for i, o in enumerate(self.c.options) if option_colour(o) == nxt]
+            if not pick and None not in (colours := [option_colour(o) for o in self.c.options]):  # "reddish brown": the nearest
+                after = [median_colour(im) for t, im in self.frames() if end - 1e-6 <= t <= end + 0.5]
+                pick = [p] if (p := nearest_colour(after, colours)) is not None else []
             return (f"{think} That is option {LETTERS[pick[0]]}.", LETTERS[pick[0]]) if len(pick) == 1 else self.unsure_choice(think)
         return think, nxt
 

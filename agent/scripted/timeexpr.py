@@ -103,9 +103,9 @@ _START = re.compile(rf"\b(?:at|in|near|from|during)\s+the\s+(?:very\s+)?(beginni
 _END = re.compile(rf"\b(?:at|in|near|towards?|by)\s+the\s+(?:very\s+)?end\b|\b(?:a\s+(?:bit|little|moment)|shortly|just|right|not\s+long)\s+before\s+the\s+end\b|\b(?:last|final)\s+frame\b"
                   rf"|\b(?:as|when|once|before|just as|right as|just before|right before)\s+the\s+{_CLIP}\s+(?:ends|finishes|closes|stops|is over)\b"
                   rf"|\b(?:the\s+)?(?:very\s+)?(?:last|final|closing)\s+(?:few\s+)?{_MOMENTS}"
-                  rf"|\b(?:the|this)\s+{_CLIP}\s+(?:ends?|finish(?:es)?|closes?)\s+(?:with|on)\b"
+                  rf"|\b(?:(?:the|this)\s+(?:{_CLIP}|bg|background|screen|picture)|it)\s+(?:ends?|finish(?:es)?|closes?)\s+(?:up\s+)?(?:with|on|as|in)\b"
                   rf"|\bhow\s+(?:does|did)\s+(?:the|this)\s+{_CLIP}\s+(?:end|finish|close)\b", re.I)
-_MIDDLE = re.compile(r"\b(?:in|at|around)\s+the\s+middle\b|\bhalfway\b|\bmidway\b", re.I)
+_MIDDLE = re.compile(r"\b(?:in|at|around|near|towards?|by|during)\s+the\s+middle\b|\bhalfway\b|\bmidway\b", re.I)
 
 
 def _seconds(value: str, unit: str | None) -> float:
@@ -126,6 +126,8 @@ def time_ref(question: str, duration: float) -> TimeRef | None:
     (2.0, 1.8)
     >>> r = time_ref("How many cuts are there between two and four seconds?", 10); (r.start, r.end, r.t)
     (2.0, 4.0, None)
+    >>> time_ref("what colour does it end on?", 10).t, time_ref("the screen ends up as what colour", 10).t
+    (10.0, 10.0)
     >>> time_ref("What is written at 1:05?", 100).t, time_ref("What is shown at the end?", 10).t
     (65.0, 10.0)
     >>> time_ref("During which second does the colour change?", 10) is None

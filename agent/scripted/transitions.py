@@ -12,7 +12,7 @@ import re
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.changes import change_kind, change_options, difference, flat, mixed_between, shots_claimed, starts_from
 from vagent.agent.scripted.choice import option_colour
-from vagent.agent.scripted.claims import ENDING
+from vagent.agent.scripted.claims import ENDING, option_claim
 from vagent.agent.scripted.events import NTH, nth, ordinal
 from vagent.agent.scripted.timeline import Timeline, shows
 from vagent.answers import LETTERS
@@ -38,6 +38,7 @@ def ending_kind(option: str) -> tuple[str | None, str | None]:
 
 _INTO_PICTURE = re.compile(rf"\b(?:in)?to the {NTH} (?:picture|shot|scene|image|clip|view)\b", re.I)
 _BETWEEN_PICTURES = re.compile(r"\bfrom (?:the |one )?(?:[\w-]+ )?(?:picture|shot|scene|image|clip|view)\b.*\bto\b", re.I)
+_FROM_TO = re.compile(r"\bfrom\b.+\bto\b|\b(?:changes?|switch\w*|cuts?|moves?)\b", re.I)
 JUMP = 0.1
 """Mean frame difference (0-1, at 16x12 pixels) between two frames seen about a second apart above which the
 picture may have changed there without the scene detector listing a cut (a dissolve)."""
@@ -55,8 +56,8 @@ class TransitionAnswers(Timeline):
                 out.append((hi if leaving else lo, "fade" if self.gradual(lo, hi, colour, leaving) else "cut", colour, leaving))
         frames = self.frames()
         for t in sorted({*self.cuts(), *self._jumps()}):
-            if any(abs(t - x) < 0.6 for x, *_ in out):
-                continue
+            if any(abs(t - x) < (0.6 if t in self.cuts() else 1.2) for x, *_ in out):
+                continue  # part of a fade into or out of a black (white) screen
             mixed = mixed_between([(x, im) for x, im in frames if t - 1.2 <= x <= t + 1.2])
             if mixed or t in self.cuts():
                 out.append((t, "dissolve" if mixed else "cut", None, False))
@@ -94,14 +95,24 @@ class TransitionAnswers(Timeline):
 
     def change_looks(self) -> list[ToolCall]:
         """Closer looks where the picture may change: around each cut the detector lists and each jump
-        between frames seen next to each other, and at each edge of a black or white screen."""
+        between frames seen about a second apart, and at each edge of a black or white screen; near the
+        time the question names when it names one, else the first and last two."""
         frames = self.frames()
-        near = sorted({round(t, 2) for t in [*self.cuts(), *self._jumps()]})
+        edges = [(lo, self.crop(lo, hi + 1.0, 5) if leaving else self.crop(lo - 1.0, hi, 5))
+                 for colour in ("black", "white") for lo, hi, leaving in self.edges(colour)]
+        looks = sorted([*edges, *((t, self.crop(t - 0.8, t + 0.8, 5)) for t in {round(t, 2) for t in [*self.cuts(), *self._jumps()]})],
+                       key=lambda look: look[0])
+        if (ref := self.tref()) is not None:  # the frame budget allows about four looks
+            at = ref.t if ref.t is not None else (ref.start + ref.end) / 2
+            looks = sorted(looks, key=lambda look: abs(look[0] - at))[:4]
+        elif len(looks) > 4:
+            looks = looks[:2] + looks[-2:]
         start = [self.crop(0.0, 0.3, 3)] if not frames or frames[0][0] > 0.05 else []  # what the video opens on
-        return start + [self.crop(t - 1.0, t + 1.0, 9) for t in near[:6]] + self.edge_looks("black")[:3] + self.edge_looks("white")[:3]
+        return start + [call for _, call in looks]
 
-    def _which_change(self, count: int) -> int | None:
-        """The index of the change the question asks about: into the n-th (last) picture, the n-th change, or the only one."""
+    def _which_change(self, times: list[float]) -> int | None:
+        """The index of the change (at ``times``) the question asks about: into the n-th (last) picture, the
+        n-th change, the one nearest the time named ("near the middle": within 15% of the video), or the only one."""
         q = self.c.question
         if m := _INTO_PICTURE.search(q):
             n = nth(m.group(1))
@@ -109,18 +120,23 @@ class TransitionAnswers(Timeline):
         n = ordinal(q)
         if n is not None:
             return n - 1 if n > 0 else -1
-        return 0 if count == 1 else None
+        if (ref := self.tref()) is not None and times:
+            at = ref.t if ref.t is not None else (ref.start + ref.end) / 2
+            near = min(range(len(times)), key=lambda i: abs(times[i] - at))
+            return near if abs(times[near] - at) <= max(1.0, 0.15 * self.c.duration) else None
+        return 0 if len(times) == 1 else None
 
     def _by_change_kind(self) -> tuple[str, str] | None:
         """What kind of change the question asks about ("the change from the second-to-last picture to the
         last", "the first event"): a cut, a fade or a dissolve, measured on the frames around it."""
         kinds = change_options(self.c.options)
-        if kinds is None or ENDING.search(self.c.question) or any(shots_claimed(o) for o in self.c.options):
+        if kinds is None or len({k for k in kinds if k in ("cut", "fade", "dissolve")}) < 2 or ENDING.search(self.c.question) \
+                or any(shots_claimed(o) for o in self.c.options):
             return None
         between = bool(_BETWEEN_PICTURES.search(self.c.question) or _INTO_PICTURE.search(self.c.question))
         seen = [(t, kind, None) for t, kind in self.picture_changes()] if between else [c[:3] for c in self.changes()]
         said = "Changes seen: " + (", ".join(f"{kind} at {t:.2f}s" + (f" ({screen})" if screen else "") for t, kind, screen in seen) or "none")
-        index = self._which_change(len(seen))
+        index = self._which_change([t for t, _, _ in seen])
         if index is None or not -len(seen) <= index < len(seen):
             fits = [i for i, k in enumerate(kinds) if k == "none"] if not seen else []
         else:
@@ -129,7 +145,20 @@ class TransitionAnswers(Timeline):
             fits = [i for i, k in enumerate(kinds) if k == kind and option_colour(self.c.options[i]) in (None, screen, "black" if screen is None else screen)]
         if len(fits) == 1:
             return f"{said}: option {LETTERS[fits[0]]} ({self.c.options[fits[0]]!r}).", LETTERS[fits[0]]
-        return self.unsure_choice(said)  # type: ignore[attr-defined]
+        return None  # undecided: the survey's other answers may still decide
+
+    def _by_no_change(self) -> tuple[str, str] | None:
+        """One option says the scene does not change, every other that it changes ("From a hillside to a
+        city street."): the first when no cut, no black or white screen and no jump between frames is seen."""
+        stays = [i for i, o in enumerate(self.c.options) if change_kind(o) == "none" or (c := option_claim(o)) is not None and c.kind in ("stays", "no_cut")]
+        moves = [i for i, o in enumerate(self.c.options) if i not in stays and (_FROM_TO.search(o) or change_kind(o) not in (None, "none"))]
+        if len(stays) != 1 or len(moves) != len(self.c.options) - 1 or not self.ok("detect_scenes"):
+            return None
+        changes = self.changes()
+        if changes or self._jumps():
+            return None  # it changes: which of the changes the options describe is not measured here
+        return (f"The scene detector lists no cut, and no black or white screen or jump between the {len(self.frames())} frames I saw: "
+                f"option {LETTERS[stays[0]]} ({self.c.options[stays[0]]!r}).", LETTERS[stays[0]])
 
     def _by_editing(self) -> tuple[str, str] | None:
         """How the video is edited, among options that say how many shots and how they are joined."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.choice import time_options
 from vagent.agent.scripted.evidence import MAX_CROP_FRAMES, Evidence, Move, fmt_number, fmt_spans
-from vagent.agent.scripted.picture import asked_moment, asks_fully, asks_how_long, asks_point, picture_target
+from vagent.agent.scripted.picture import BECOMES, asked_moment, asks_fully, asks_how_long, asks_point, picture_target
 from vagent.agent.scripted.pixels import brightness, contains, looks
 
 
@@ -119,6 +119,8 @@ class WhenPlan(Evidence):
             start = first if first - prev_neg <= 1.5 * dt else next((b for b in cuts if prev_neg < b <= first), (prev_neg + first) / 2)
             end = next_neg if next_neg - last <= 1.5 * dt else next((b for b in cuts if last < b <= next_neg), (last + next_neg) / 2)
             spans.append((round(start, 2), round(end, 2)))
+        if len(spans) > 1 and BECOMES.search(self.c.question) and self.frames() and spans[0][0] <= self.frames()[0][0] + 0.1:
+            spans = spans[1:]  # "when does it go black": the picture becomes black; a black opening is no change into it
         if spans:
             seen = "in the frames I checked" if self.ok("crop_clip") else "in the overview frames (the only frames I have)"
             found = f"The {phrase} is visible from {spans[0][0]:.2f}s to {spans[-1][1]:.2f}s {seen}"

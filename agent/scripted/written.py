@@ -14,13 +14,13 @@ from rapidfuzz import fuzz
 
 from vagent.agent.palette import COLOR_HUES
 from vagent.agent.scripted.choice import number_options, option_colour, yes_no_options
-from vagent.agent.scripted.claims import asks_if_any, item_orders, value_condition
+from vagent.agent.scripted.claims import asks_if_any, event_options, item_orders, option_claim, quoted_item, value_condition
 from vagent.agent.scripted.events import scene_ref
 from vagent.agent.scripted.evidence import clean_code, fmt_number
 from vagent.agent.scripted.labels import asked_text_colour, pick_value, text_beside
 from vagent.agent.scripted.picture import about_picture, asks_for_colour
 from vagent.agent.scripted.pixels import colour_name, nearest_colour, rgb_hsv, rgb_name
-from vagent.agent.scripted.question import asks_for_text, named_text, region
+from vagent.agent.scripted.question import TYPED, asks_for_text, named_text, region
 from vagent.agent.scripted.spelling import respell
 from vagent.agent.scripted.timeline import Timeline, names
 from vagent.answers import LETTERS
@@ -154,11 +154,40 @@ class WrittenAnswers(Timeline):
             return f"{said}: nearest {colours[pick]}, option {LETTERS[pick]}.", LETTERS[pick]
         return f"{said}: {colours[pick]}.", colours[pick]
 
+    def _by_event_around_text(self) -> tuple[str, str] | None:
+        """What happened before (after) a named text appeared, among options that quote a text (was it read on
+        that side?) or claim a black or white screen (was one seen there?); others are not measured."""
+        q = self.c.question
+        text = named_text(q)
+        if not self.c.options or not event_options(q, self.c.options) or text is None or not (seen := self.text_times(text)[0]):
+            return None
+        after = not re.search(r"\b(?:before|prior to)\b", q, re.I)
+        at = seen[-1] if after else seen[0]
+        side = (at, self.c.duration) if after else (0.0, at)
+        reads = [lines for t, lines in self.reads() if side[0] + 1e-6 < t < side[1] - 1e-6]
+        held = []
+        for i, option in enumerate(self.c.options):
+            quoted, claim = quoted_item(option), option_claim(option)
+            if quoted != option.strip(" .\"'") and not names(quoted, text):
+                held.append((i, any(names(line, quoted) for lines in reads for line in lines)))
+            elif claim is not None and claim.kind == "turns" and claim.colour in ("black", "white"):
+                held.append((i, any(side[0] <= a < side[1] for a, _ in self.runs(claim.colour))))
+        true = [i for i, holds in held if holds]
+        said = f'"{text}" is first read at {seen[0]:.2f}s; ' + "; ".join(
+            f"option {LETTERS[i]} {'holds' if h else 'does not hold'} {'after' if after else 'before'} it" for i, h in held)
+        if len(true) == 1:
+            return f"{said}. Option {LETTERS[true[0]]} ({self.c.options[true[0]]!r}).", LETTERS[true[0]]
+        return self.unsure_choice(said)  # type: ignore[attr-defined]
+
     def _by_scene_text(self) -> tuple[str, str] | None:
-        """The text that comes up in the scene asked ("after the first cut, what line gets typed?"): lines
+        """The text that comes up in the scene asked ("after the first cut, what line gets typed?", "what is typed
+        in the middle of the video?": the scene there): lines
         read there and in no earlier scene; of those, the one most other reads there begin (typed text
         grows), then the one read most often, then the longest."""
-        which, scenes = scene_ref(self.c.question), self.scenes()
+        which, scenes, ref = scene_ref(self.c.question), self.scenes(), self.tref()
+        if which is None and TYPED.search(self.c.question) and ref is not None:  # "typed in the middle of the video": that scene
+            at = ref.t if ref.t is not None else (ref.start + ref.end) / 2
+            which = next((i for i, (a, b) in enumerate(scenes) if a - 1e-6 <= at < b), None)
         if which is None or not asks_for_text(self.c.question) or len(scenes) <= which or len(scenes) < -which:
             return None
         start, end = scenes[which]
