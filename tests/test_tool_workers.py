@@ -107,9 +107,11 @@ def test_calls_on_two_videos_run_at_once_and_match(pool, settings, text_video, s
         tools.close()
 
 
-def _wait_in_flight(pool: ToolPool, timeout: float = 30.0) -> None:
+def _wait_in_flight(pool: ToolPool, timeout: float = 30.0, started: bool = False) -> None:
+    """Until a call is taken by a worker (``started``: until the worker says it began it, so the call
+    timeout, not the open timeout, is the one running)."""
     deadline = time.monotonic() + timeout
-    while pool.in_flight == 0:
+    while (pool.running if started else pool.in_flight) == 0:
         assert time.monotonic() < deadline, "the call never started"
         time.sleep(0.001)
 
@@ -135,8 +137,8 @@ def test_a_hung_worker_is_replaced_after_the_timeout(settings, text_video):
         tools = pool.tools(text_video.path, settings)
         assert not tools.call("zoom_frame", {"time": 1.0, "box": [0, 0, 1, 1]}).error  # started, imports done
         pool.call_timeout_s = 5
-        future = tools.submit("crop_clip", {"start": 0.0, "end": 2.0})
-        _wait_in_flight(pool)
+        future = tools.submit("read_text", {"time": 1.0})  # OCR (its model loads on first use): long enough to stop it mid-call
+        _wait_in_flight(pool, started=True)  # stopped before saying "started", the open timeout (30 min) would run
         os.kill(pool.worker_pids()[0], signal.SIGSTOP)  # alive but never answers
         started = time.monotonic()
         hung = future.result(timeout=30)

@@ -160,6 +160,8 @@ class _Worker:
         self.process: Any = None
         self.conn: Any = None
         self.busy = self.ready = False
+        self.running = False
+        """The worker said it started the current job (its call timeout runs from then)."""
         self.restarts = 0
         self.thread = threading.Thread(target=self._serve, name=f"vagent-tool-worker-{number}", daemon=True)
 
@@ -206,6 +208,7 @@ class _Worker:
             except ToolWorkerError as err:  # a replacement that could not start: report it, try again next job
                 status, value = "error", f"{job.tool} failed: {err}"
             finally:
+                self.running = False
                 self.pool._done(self)
             if status == "ok":
                 job.future.set_result(value)
@@ -231,10 +234,13 @@ class _Worker:
                 status, value = self.conn.recv()
                 if status != "started":
                     return status, value
+                self.running = True
                 limit = self.pool.call_timeout_s if job.kind != "open" else self.pool.open_timeout_s
             what = f"did not finish within {limit:g} s"
         except (EOFError, OSError) as err:
             what = f"stopped ({type(err).__name__})"
+        if self.process is None:  # the pool was closed while the job ran
+            return "error", f"{job.tool} failed: the tool pool was closed while it ran"
         self.process.join(timeout=0.5)
         code = self.process.exitcode
         what = what if code is None else f"stopped (exit code {code})"
@@ -283,6 +289,11 @@ class ToolPool:
     @property
     def workers(self) -> int:
         return len(self._workers)
+
+    @property
+    def running(self) -> int:
+        """Jobs their worker has started (past opening the video: the call timeout applies), for tests."""
+        return sum(worker.running for worker in self._workers)
 
     @property
     def restarts(self) -> int:
