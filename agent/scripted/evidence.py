@@ -21,7 +21,8 @@ from rapidfuzz.distance import Levenshtein
 
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.chat import Conversation, Result, succeeded
-from vagent.agent.scripted.choice import guess_move, text_option
+from vagent.agent.palette import COLOR_HUES
+from vagent.agent.scripted.choice import guess_move, option_colour, text_option
 from vagent.agent.scripted.question import asked_type, target
 from vagent.agent.scripted.spelling import respell
 from vagent.agent.scripted.timeexpr import TimeRef, time_ref
@@ -285,6 +286,21 @@ class Evidence:
 
     def unsure_choice(self, why: str) -> tuple[str, str]:
         return guess_move(why, self.c.question, self.c.options)
+
+    def colour_choices(self) -> list[str | None]:
+        """The colours a measured colour is matched to: each option's (None for an option naming none), else
+        every colour name the measures know."""
+        return [option_colour(o) for o in self.c.options] if self.c.options else [*COLOR_HUES, "white", "black", "gray"]
+
+    def colour_answer(self, said: str, pick: int | None) -> tuple[str, str] | None:
+        """The answer for the colour nearest a measure (:func:`~vagent.agent.scripted.pixels.nearest_colour`'s
+        ``pick`` among :meth:`colour_choices`): the option, the colour's name, or unsure (None without options)."""
+        colours = self.colour_choices()
+        if pick is None:
+            return self.unsure_choice(f"{said}; no colour is clearly nearest") if self.c.options else None
+        if self.c.options:
+            return f"{said}: nearest {colours[pick]}, option {LETTERS[pick]}.", LETTERS[pick]
+        return f"{said}: nearest {colours[pick]}.", str(colours[pick])
 
 
 def first_number(text: str) -> str | None:

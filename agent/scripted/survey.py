@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 
-from vagent.agent.palette import COLOR_HUES
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.areas import area_colour_option, area_options, asks_brightest, frame_area, pick_area
 from vagent.agent.scripted.changes import change_options, shots_claimed
@@ -116,10 +115,10 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
         if (change_options(self.c.options) or sum(bool(shots_claimed(o)) for o in self.c.options) >= 2) and self.stage == 2:
             calls += self.change_looks()  # how one picture passes into the next
         if ENDING.search(self.c.question) and self.stage == 2:  # the last edge into a black or white screen
-            calls += self.edge_looks("black")[-1:] + self.edge_looks("white")[-1:]
+            calls += [call for _, call in self.edge_looks("black")[-1:] + self.edge_looks("white")[-1:]]
         if (colour := self._colour()) is not None and FADES.search(self.c.question) and colour in ("white", "black"):
             if self.stage == 2:  # a fade or a cut at each edge of a white or black screen
-                calls += self.edge_looks(colour)
+                calls += [call for _, call in self.edge_looks(colour)]
         elif colour is not None:
             which = ordinal(self.c.question) or 1
             for a, b in self.boundaries(colour, which)[:2]:
@@ -150,15 +149,11 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
     def _by_area_colour(self) -> tuple[str, str] | None:
         """The colour of a part of the frame ("is the bottom half mostly green, blue, gray or purple?")."""
         q = self.c.question
-        colours = [option_colour(o) for o in self.c.options] if self.c.options else [*COLOR_HUES, "white", "black", "gray"]
+        colours = self.colour_choices()
         if frame_area(q) is None or None in colours or asks_for_text(q) or not (self.c.options or asks_for_colour(q)):
             return None
         said, pick = area_colour_option(q, colours, [im for _, im in self.frames()])
-        if pick is None:
-            return self.unsure_choice(f"{said} No colour is clearly nearest") if self.c.options else None
-        if self.c.options:
-            return f"{said} Of the options that is nearest {colours[pick]}: option {LETTERS[pick]}.", LETTERS[pick]
-        return f"{said} That is nearest {colours[pick]}.", colours[pick]
+        return self.colour_answer(said.rstrip("."), pick)
 
     def _by_question_claim(self) -> tuple[str, str] | None:
         """A yes / no question that claims something of the video or the window asked: one shot without a

@@ -137,10 +137,10 @@ class Timeline(Evidence):
         margin = 0.25 * (high - low)
         return high - low > TREND and any(low + margin < v < high - margin for v in side)
 
-    def edge_looks(self, colour: str) -> list[ToolCall]:
-        """Four frames across each gap where the picture enters or leaves a ``colour`` run and the second
-        on the picture's side (see :meth:`gradual`)."""
-        return [self.crop(lo, hi + 1.0, 4) if leaving else self.crop(lo - 1.0, hi, 4) for lo, hi, leaving in self.edges(colour)]
+    def edge_looks(self, colour: str, frames: int = 4) -> list[tuple[float, ToolCall]]:
+        """Frames across each gap where the picture enters or leaves a ``colour`` run and the second on the
+        picture's side (see :meth:`gradual`), with the gap's start."""
+        return [(lo, self.crop(lo, hi + 1.0, frames) if leaving else self.crop(lo - 1.0, hi, frames)) for lo, hi, leaving in self.edges(colour)]
 
     def extremes(self, colour: str, most: int = 3) -> list[float]:
         """Times of the brightest (white) or darkest (black) frames seen, local extremes first: where a

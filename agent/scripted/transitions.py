@@ -98,8 +98,7 @@ class TransitionAnswers(Timeline):
         between frames seen about a second apart, and at each edge of a black or white screen; near the
         time the question names when it names one, else the first and last two."""
         frames = self.frames()
-        edges = [(lo, self.crop(lo, hi + 1.0, 5) if leaving else self.crop(lo - 1.0, hi, 5))
-                 for colour in ("black", "white") for lo, hi, leaving in self.edges(colour)]
+        edges = self.edge_looks("black", 5) + self.edge_looks("white", 5)
         looks = sorted([*edges, *((t, self.crop(t - 0.8, t + 0.8, 5)) for t in {round(t, 2) for t in [*self.cuts(), *self._jumps()]})],
                        key=lambda look: look[0])
         if (ref := self.tref()) is not None:  # the frame budget allows about four looks

@@ -12,8 +12,7 @@ import re
 import numpy as np
 from rapidfuzz import fuzz
 
-from vagent.agent.palette import COLOR_HUES
-from vagent.agent.scripted.choice import number_options, option_colour, yes_no_options
+from vagent.agent.scripted.choice import number_options, yes_no_options
 from vagent.agent.scripted.claims import asks_if_any, event_options, item_orders, option_claim, quoted_item, value_condition
 from vagent.agent.scripted.events import scene_ref
 from vagent.agent.scripted.evidence import clean_code, fmt_number
@@ -139,20 +138,15 @@ class WrittenAnswers(Timeline):
     def _by_colour_of_text(self) -> tuple[str, str] | None:
         """The colour a named text is written in ("what colour is the 'Enter Password' text?"), from the
         colour of its letters (``read_text``'s ``colours``), nearest among the options' colours."""
-        colours = [option_colour(o) for o in self.c.options] if self.c.options else [*COLOR_HUES, "white", "black", "gray"]
+        colours = self.colour_choices()
         if not self._asks_colour_of_text() or None in colours or (text := self._named_line()) is None:
             return None
         rgbs = [rgb for _, line, rgb in self.coloured_lines() if names(line, text)]
         if not rgbs:
             return None
         mean = [round(float(v)) for v in np.mean(rgbs, axis=0)]
-        pick = nearest_colour([rgb_hsv(rgb) for rgb in rgbs], colours)
         said = f'The letters of "{text}" ({len(rgbs)} read(s)) have mean colour RGB {tuple(mean)}'
-        if pick is None:
-            return self.unsure_choice(f"{said}; no colour is clearly nearest") if self.c.options else None
-        if self.c.options:
-            return f"{said}: nearest {colours[pick]}, option {LETTERS[pick]}.", LETTERS[pick]
-        return f"{said}: {colours[pick]}.", colours[pick]
+        return self.colour_answer(said, nearest_colour([rgb_hsv(rgb) for rgb in rgbs], colours))
 
     def _by_event_around_text(self) -> tuple[str, str] | None:
         """What happened before (after) a named text appeared, among options that quote a text (was it read on
