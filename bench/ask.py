@@ -39,7 +39,8 @@ def main() -> None:
     parser.add_argument("--no-tools", action="store_true", help="scripted policy answers from the overview only")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="vagent-bench-ask-"))
+    scratch = tempfile.TemporaryDirectory(prefix="vagent-bench-ask-")  # removed when the script ends
+    tmp = Path(scratch.name)
     started = time.perf_counter()
     tasks = make_suite(args.tasks, tmp / "videos", seed=args.seed)
     print(f"{len(tasks)} synthetic tasks written in {time.perf_counter() - started:.1f} s")

