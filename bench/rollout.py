@@ -34,6 +34,7 @@ import av
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ["VAGENT_OCR_CACHE"] = "0"  # time the OCR itself, not the cache of reads (also in the tool workers)
 
 from vagent.tools.examples import example_video  # noqa: E402
 from vagent.tools.index import IndexSettings  # noqa: E402

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import pytest
 
@@ -132,7 +132,8 @@ def test_a_worker_killed_mid_call_is_an_error_observation_and_the_episode_goes_o
         assert episode.state.end_reason == "answered"
 
 
-def test_a_hung_worker_is_replaced_after_the_timeout(settings, text_video):
+def test_a_hung_worker_is_replaced_after_the_timeout(settings, text_video, tmp_path):
+    settings = replace(settings, cache_dir=tmp_path)  # no text read cached by another test: OCR runs
     with ToolPool(1, call_timeout_s=60) as pool:
         tools = pool.tools(text_video.path, settings)
         assert not tools.call("zoom_frame", {"time": 1.0, "box": [0, 0, 1, 1]}).error  # started, imports done

@@ -39,6 +39,8 @@ DETECT_SIDE = 736
 ENGINE_PARAMS = {"Det.limit_type": "max", "Det.limit_side_len": DETECT_SIDE, "Global.use_cls": False,
                  "EngineConfig.onnxruntime.enable_cpu_mem_arena": True}
 """What vagent changes in RapidOCR's configuration (see the module docstring)."""
+MIN_SCORE = 0.5
+"""Lines read with a lower confidence are dropped."""
 
 
 def _threads() -> dict[str, int]:
@@ -63,7 +65,7 @@ def get_engine():
     return _engine
 
 
-def read_text(image: Image.Image, min_score: float = 0.5) -> list[TextLine]:
+def read_text(image: Image.Image, min_score: float = MIN_SCORE) -> list[TextLine]:
     """Lines of text in ``image``, top to bottom then left to right, with score >= ``min_score``."""
     engine = get_engine()
     rgb = image.convert("RGB")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import reprlib
 import threading
 from dataclasses import dataclass
@@ -134,10 +135,17 @@ class VideoTools:
         self.limits = limits or ToolLimits()
         self._lock = threading.RLock()  # one decoder per video: calls from several threads take turns
         self.speech, self._timed_text = SpeechSettings.from_env(), None  # what listen hears: made on first use
+        self._ocr_cache = None  # read_text's cache beside the index: made on first use
 
     def close(self) -> None:
         if self._owns_video:
             self.video.close()
+
+    def __enter__(self) -> "VideoTools":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ registry
     @classmethod
@@ -250,14 +258,31 @@ class VideoTools:
             raise _BadArgs(f"box {format_box(box, 2)} is empty or inverted: need x2 - x1 >= {m} and y2 - y1 >= {m}")
         return [min(max(v, 0.0), 1.0) for v in box]
 
-    def _frame_crop(self, time: float, box: list[float] | None) -> tuple[TimedImage, Image.Image]:
+    def _frame_crop(self, time: float, box: list[float] | None) -> tuple[TimedImage, Image.Image, tuple[int, ...] | None]:
+        """The frame at ``time``, its crop to ``box`` and that box in pixels (None: the whole frame)."""
         frame = self.video.frame_at(time)
         if box is None:
-            return frame, frame.image
+            return frame, frame.image, None
         w, h = frame.image.size
         pixels = (int(box[0] * w), int(box[1] * h), max(int(box[0] * w) + 1, round(box[2] * w)),
                   max(int(box[1] * h) + 1, round(box[3] * h)))
-        return frame, frame.image.crop(pixels)
+        return frame, frame.image.crop(pixels), pixels
+
+    def _read_lines(self, frame: TimedImage, crop: Image.Image, pixels: tuple[int, ...] | None) -> list:
+        """OCR of ``crop``, from the cache beside the index when this frame and box were read before."""
+        from vagent.tools.ocr import read_text
+        from vagent.tools.ocr_cache import OcrCache, cache_file
+
+        if self.index is None or os.environ.get("VAGENT_OCR_CACHE", "1") == "0":
+            return read_text(crop)
+        if self._ocr_cache is None:
+            self._ocr_cache = OcrCache(cache_file(self.index.settings.resolved_cache_dir(), self.index.content_hash))
+        key = OcrCache.key(frame.time, pixels)
+        lines = self._ocr_cache.get(key)
+        if lines is None:
+            lines = read_text(crop)
+            self._ocr_cache.put(key, lines)
+        return lines
 
     def timed_text(self, progress: Any = None) -> TimedText:
         """What the video says (subtitles or a transcript): made on first use, cached beside the index."""
@@ -366,7 +391,7 @@ class VideoTools:
 
     def _zoom_frame(self, time: float, box: list[float]) -> Observation:
         time, box = self._check_time("time", time), self._check_box(box)
-        frame, crop = self._frame_crop(time, box)
+        frame, crop, _ = self._frame_crop(time, box)
         scale = self.limits.zoom_size / max(crop.size)
         size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
         zoomed = crop.resize(size, Image.LANCZOS)
@@ -386,12 +411,12 @@ class VideoTools:
         return heard(self.timed_text(), *self._check_window(start, end), self.limits.max_listen_seconds)
 
     def _read_text(self, time: float, box: list[float] | None = None) -> Observation:
-        from vagent.tools.ocr import line_box, read_text, text_colour
+        from vagent.tools.ocr import line_box, text_colour
 
         time = self._check_time("time", time)
         box = None if box is None else self._check_box(box)
-        frame, crop = self._frame_crop(time, box)
-        lines = read_text(crop)
+        frame, crop, pixels = self._frame_crop(time, box)
+        lines = self._read_lines(frame, crop, pixels)
         where = f"t={frame.time:.2f}s" + (f" box={format_box(box, 2)}" if box else "")
         if not lines:
             return Observation(f"read_text {where}: no text found", data={"time": float(frame.time), "lines": []})
