@@ -26,13 +26,18 @@ def option_colour(option: str) -> str | None:
     >>> option_colour("Grey"), option_colour("The background is mostly red"), option_colour("light"), option_colour("red and blue")
     ('gray', 'red', 'bright', None)
     >>> option_colour("Gray-blue."), option_colour("bluish gray"), option_colour("light blue"), option_colour("reddish brown")
-    ('blue', 'gray', None, 'brown')
+    ('blue', 'gray', 'blue', 'brown')
+    >>> option_colour("dark brown"), option_colour("pale sky blue"), option_colour("light and dark")
+    ('brown', 'blue', None)
     """
-    words = re.findall(r"[a-z]+", _COMPOUND.sub(_head, option.lower()))
+    words = re.findall(r"[a-z]+", _SHADE.sub("", _COMPOUND.sub(_head, option.lower())))
     found = {(_SYNONYMS.get(w, w)) for w in words if w in COLOUR_WORDS}
     return found.pop() if len(found) == 1 else None
 
 
+_SHADE = re.compile(r"\b(?:light|dark|pale|bright|deep|pastel|vivid|dull|muted|neon|dusty|sky|baby|royal|navy)\s+"
+                    rf"(?=(?:sky\s+)?(?:{'|'.join(c for c in COLOUR_WORDS if c not in ('bright', 'dark', 'light', 'lighter', 'brighter', 'darker'))})\b)")
+"""A shade word before a colour ("light blue", "dark brown"): the colour is the one named after it."""
 _COMPOUND = re.compile(r"\b([a-z]+)-([a-z]+)\b|\b([a-z]+ish) ([a-z]+)\b")
 
 

@@ -65,10 +65,12 @@ def counted(question: str) -> str | None:
     ('parts', 'changes')
     >>> counted("How many times is a white screen visible?"), counted("How many people are there?") is None
     ('times', True)
+    >>> counted("how often does the word LOADING show up")
+    'times'
     """
     m = _COUNT.search(question)
     if not m:
-        return None
+        return "times" if re.search(r"\bhow often\b", question, re.I) else None
     words = m.group(1) or m.group(2)
     if re.match(r"\s*(?:seconds?|minutes?|frames? (?:long|in)|s\b)", words, re.I):
         return None  # a duration or a moment, not a count
@@ -119,6 +121,7 @@ def between_events(question: str) -> tuple[str, str] | None:
 
 
 _AFTER_CUT = re.compile(rf"\bafter the {NTH} (?:cut|scene change|shot change|transition)\b", re.I)
+_SCENE_PART = re.compile(rf"\b(?:at|near|towards?|by|around|in) the (?:very\s+)?(start|beginning|end|middle) of the {NTH} (?:scene|shot)\b", re.I)
 _IN_SCENE = re.compile(rf"\b(?:in|during|on) the {NTH} (?:scene|shot)\b"
                        r"|\bbefore the first (?:cut|scene change|shot change|transition)\b", re.I)
 
@@ -131,7 +134,12 @@ def scene_ref(question: str) -> int | None:
     (1, 2)
     >>> scene_ref("what does it say before the first cut?"), scene_ref("in the last shot, what is shown?"), scene_ref("what is written?")
     (0, -1, None)
+    >>> scene_ref("Which message is displayed on the computer screen at the end of the second shot?")
+    1
     """
+    if m := _SCENE_PART.search(question):
+        n = nth(m.group(2))
+        return n - 1 if n > 0 else -1
     if m := _AFTER_CUT.search(question):
         n = nth(m.group(1))
         return n if n > 0 else -1
@@ -139,6 +147,17 @@ def scene_ref(question: str) -> int | None:
         n = nth(m.group(1) or "first")
         return n - 1 if n > 0 else -1
     return None
+
+def scene_part(question: str) -> tuple[float, float] | None:
+    """The part of the scene :func:`scene_ref` names, as fractions of it: "at the end of the second shot" is its
+    last 40%; None when the question names no part.
+
+    >>> scene_part("Which message is displayed at the end of the second shot?"), scene_part("in the second shot")
+    ((0.6, 1.0), None)
+    """
+    m = _SCENE_PART.search(question)
+    return None if m is None else {"start": (0.0, 0.4), "beginning": (0.0, 0.4), "middle": (0.3, 0.7)}.get(m.group(1).lower(), (0.6, 1.0))
+
 
 def shot_ordinal(question: str) -> int | None:
     """The shot (scene) a "how long" question is about: "how long does the first shot last" is 1.

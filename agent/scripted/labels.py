@@ -59,6 +59,9 @@ def asked_text_colour(question: str) -> str | None:
 
 _BESIDE = re.compile(r"\b(below|under|underneath|beneath|above|over)\s+(?:the\s+)?(?:(?:line|text|words?|message|caption)\s+)?"
                      r"[\"“'‘](.+?)[\"”’'](?=\W|$)", re.I)
+_BESIDE_UNQUOTED = re.compile(r"\b(below|under|underneath|beneath|above|over)\s+(?:the\s+)?(?:line|text|words?|message|caption|title)\s+"
+                              r"(?:saying\s+|that says\s+)?(\w+(?:\s+(?!(?:after|before|when|once|while|near|at|in|on|during|as|is|was|"
+                              r"gets?|got|has|had|appears?|appeared|shows?|showed)\b)\w+){0,5})", re.I)
 
 
 def text_beside(question: str) -> tuple[bool, str] | None:
@@ -69,8 +72,12 @@ def text_beside(question: str) -> tuple[bool, str] | None:
     (True, 'Initiate Search Program')
     >>> text_beside("what msg shows up under 'Send Spike' after its typed?"), text_beside("What is written?")
     ((True, 'Send Spike'), None)
+    >>> text_beside("what appeared under the line initiate search program after it was fully typed near the end")
+    (True, 'initiate search program')
+    >>> text_beside("what is written under the car?") is None
+    True
     """
-    m = _BESIDE.search(question)
+    m = _BESIDE.search(question) or _BESIDE_UNQUOTED.search(question)
     return (m.group(1).lower() not in ("above", "over"), m.group(2).strip()) if m else None
 
 

@@ -57,6 +57,51 @@ class MeasuredAnswers(TransitionAnswers):
             return None
         return self._number_answer(think, float(value))
 
+    def _counted_text(self) -> str | None:
+        """The text whose showings a count question counts ("how many times did the words spike sent flash
+        up?"), once it has been read somewhere; None for other counts."""
+        if counted(self.c.question) != "times" or self._colour() is not None:
+            return None
+        line = self._named_line()
+        return line if line and self.text_times(line)[0] else None
+
+    def showing_looks(self) -> list:
+        """For a count of a text's showings: reads across the video while the text has not been read, then
+        across the scenes where it was, about every 0.2 s (20 at most): a text that flashes up is read on
+        and off between them."""
+        if counted(self.c.question) != "times" or self._colour() is not None:
+            return []
+        if (line := self._counted_text()) is None:
+            across = [self.c.duration * (i + 0.5) / 12 for i in range(12)]
+            return self.read_calls(across) if len(self.reads()) < 12 else []
+        seen = self.text_times(line)[0]
+        spans = sorted({(a, b) for a, b in self.scenes() for t in seen if a - 1e-6 <= t < b} or {(0.0, self.c.duration)})
+        a, b = spans[0][0], spans[-1][1]
+        count = min(20, max(4, int((b - a) / 0.2)))
+        if sum(a - 1e-6 <= t <= b + 1e-6 for t, _ in self.reads()) >= count:
+            return []  # read closely there already
+        return self.read_calls([a + (b - a) * (i + 0.5) / count for i in range(count)])
+
+    def _by_text_showings(self) -> tuple[str, str] | None:
+        """How many times a named text shows up: the runs of reads with it, each ended by a read without it."""
+        if (line := self._counted_text()) is None:
+            return None
+        seen, unseen = self.text_times(line)
+        runs: list[list[float]] = []
+        for t, on in sorted([(t, True) for t in seen] + [(t, False) for t in unseen]):
+            if on and runs and runs[-1][-1] is not None:
+                runs[-1][1] = t  # the run goes on
+            elif on:
+                runs.append([t, t])
+            elif runs and runs[-1][-1] is not None:
+                runs.append([None, None])  # a read without it ends the run
+        runs = [r for r in runs if r[0] is not None]
+        ref = self.tref()
+        if ref is not None and ref.end > ref.start and any(a <= ref.end and b >= ref.start for a, b in runs):
+            runs = [(a, b) for a, b in runs if a <= ref.end and b >= ref.start]  # "near the start": the showings there
+        shown = ", ".join(f"{a:.2f}s-{b:.2f}s" if b > a else f"{a:.2f}s" for a, b in runs)
+        return self._number_answer(f'"{line}" is read at {shown}, with reads without it between: {len(runs)} showing(s).', float(len(runs)))
+
     def _by_shot_brightness(self) -> tuple[str, str] | None:
         """Whether one shot is brighter or darker than another ("is the 1st shot brighter than the 2nd one?")."""
         pair, scenes = compared_shots(self.c.question), self.scenes()

@@ -189,6 +189,24 @@ def asks_level(question: str) -> bool:
     return bool(_LEVEL.search(question))
 
 
+_OPENING = re.compile(r"\b(?:before|until|till|til)\b[^.?!]*?\b(?:first|any|the)\s+(?:\w+\s+)?(?:picture|image|shot|scene|footage|frame|content)s?\b"
+                      r"|\b(?:opening|intro)\b", re.I)
+
+
+def asks_opening(question: str) -> bool:
+    """Whether a "how long" question asks for the run the video opens with ("how many seconds of black before
+    the first picture shows up?"), not every run of that colour.
+
+    >>> asks_opening("how many seconds of black screen before the first picture shows up?")
+    True
+    >>> asks_opening("it starts on a black screen.. how many seconds until the first actual picture shows up?")
+    True
+    >>> asks_opening("for how long is the screen black in total?"), asks_opening("how long is the black bit before the green one?")
+    (False, False)
+    """
+    return bool(_OPENING.search(question))
+
+
 def asks_fully(question: str) -> bool:
     """Whether the question asks for the picture fully a colour ("fully white"): its extreme, not where it starts to look so.
 

@@ -130,7 +130,7 @@ def nearest_colour(measured: list[tuple[float, float, float]], names: list[str],
     :func:`colour_distance` over them), when it is nearer than every other name by ``margin``; None
     when it is not, or nothing was measured. A name no measure knows ("beige") is never nearest; a
     clearly saturated colour (saturation 0.3 or more, not dark) is no white, black or gray (an olive
-    green is green among "green, blue, gray, purple").
+    green is green among "green, blue, gray, purple"); beside brown, a dark orange is brown.
 
     >>> nearest_colour([rgb_hsv((174, 168, 108))], ["white", "yellow", "red", "green"])
     1
@@ -138,13 +138,16 @@ def nearest_colour(measured: list[tuple[float, float, float]], names: list[str],
     0
     >>> nearest_colour([rgb_hsv((143, 94, 88))], ["yellow", "green", "black", "brown", "white"])
     3
+    >>> nearest_colour([rgb_hsv((92, 62, 38))], ["orange", "brown"]), nearest_colour([rgb_hsv((250, 140, 20))], ["orange", "brown"])
+    (1, 0)
     """
     known = {*COLOR_HUES, "white", "black", "gray", "grey", "brown"}
     if not measured:
         return None
     def distance(m: tuple[float, float, float], name: str) -> float:
         neutral = name in ("white", "black", "gray", "grey")
-        return colour_distance(m, name) + (1.0 if neutral and m[1] >= 0.3 and m[2] >= 0.25 else 0.0)
+        dark = max(0.0, 0.55 - m[2]) * 1.5 if name == "orange" and "brown" in names else 0.0  # the same hue: a dark one is brown
+        return colour_distance(m, name) + (1.0 if neutral and m[1] >= 0.3 and m[2] >= 0.25 else 0.0) + dark
 
     far = [float(np.mean([distance(m, n) for m in measured])) if n in known else float("inf") for n in names]
     order = sorted(range(len(names)), key=far.__getitem__)

@@ -197,6 +197,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "text in a scene"
     if text_beside(question) is not None:
         return "text under or over a named text"
+    if asks_how_long(question) and re.search(r"\bfad\w*", question, re.I):
+        return "how long a fade takes"
     if compared_shots(question) is not None and options:
         return "one shot brighter than another"
     if shot_ordinal(question) is not None and asks_how_long(question) and not asks_video_length(question):
@@ -212,6 +214,9 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
             or what == "times" and colour is not None and (not asks_for_change(question)  # "go to a black screen": entries
                                                            or re.search(r"\b(?:go|goes|went|cuts?)\s+(?:\w+\s+){0,2}to\b", question, re.I)):
         return f"count of {what}"
+    if what == "times" and colour is None and not counts_picture(question) and (named_text(question) or asks_for_text(question)
+                                                                              or re.search(r"\b(?:pops?|flash\w*|blink\w*)\b", question, re.I)):
+        return "count of times a text shows"  # "how many times does ping ok pop up?"
     cut_words = re.search(r"\b(?:cuts?|transitions?|scene changes?|shot changes?)\b", question, re.I)
     moment = (ref := time_ref(question, 1e9)) is not None and ref.t is not None
     if cut_words and (ordinal(question) not in (None, 1, -1) or moment and re.search(r"\b(?:before|after)\b", question, re.I)):
@@ -291,12 +296,13 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
     if re.search(r"\b(first|earlier|earliest|last|later|latest)\b", q) and orders_written(question, options):
         return "text_order"
     has_time = time_ref(question, 1e9) is not None
-    if asks_for_text(question) and (has_time or picture_target(question) and re.search(r"\b(?:when|once|while|as soon as)\b", q)):
+    colour_asked = asks_for_colour(question) and colours and None not in colours  # "what colour is ... the counter video?"
+    if asks_for_text(question) and not colour_asked and (has_time or picture_target(question) and re.search(r"\b(?:when|once|while|as soon as)\b", q)):
         return "read_at"  # text at a time, or at the moment the picture is a colour ("when the background is green")
     when_options = asks_when("", options)  # options that are times or parts of the video ask "when"
     if asks_for_change(question) and (when_options or re.search(r"^\s*when\b|\bwhat (time|second)\b|\bat what\b|\bwhich second\b|\bis there\b|\bdoes the (picture|shot|scene)\b", q)):
         return "change"
-    if has_time and asks_for_colour(question) and (by_meaning(question, options) == "look_at" or colours and None not in colours
+    if has_time and asks_for_colour(question) and (by_meaning(question, options) == "look_at" or colour_asked
                                                    and not _THINGS_COLOUR.search(question)):
         return "look_at"  # the colour of the picture ("which of these colours shows more at 1 s"), not of a thing in it
     if not options and re.search(r"\b(code|text|written|word|read|caption|sign|label|says?)\b", q):

@@ -14,7 +14,9 @@ from vagent.agent.scripted.changes import change_kind, change_options, differenc
 from vagent.agent.scripted.choice import option_colour
 from vagent.agent.scripted.claims import ENDING, option_claim
 from vagent.agent.scripted.events import NTH, nth, ordinal
-from vagent.agent.scripted.timeline import Timeline, shows
+from vagent.agent.scripted.picture import asks_how_long
+from vagent.agent.scripted.pixels import brightness
+from vagent.agent.scripted.timeline import TREND, Timeline, shows
 from vagent.answers import LETTERS
 
 FADES = re.compile(r"\bfad\w*|\bgradual\w*|\bdissolv\w*", re.I)
@@ -38,6 +40,8 @@ def ending_kind(option: str) -> tuple[str | None, str | None]:
 
 _INTO_PICTURE = re.compile(rf"\b(?:in)?to the {NTH} (?:picture|shot|scene|image|clip|view)\b", re.I)
 _BETWEEN_PICTURES = re.compile(r"\bfrom (?:the |one )?(?:[\w-]+ )?(?:picture|shot|scene|image|clip|view)\b.*\bto\b", re.I)
+_UP = re.compile(r"\bfad\w*\s+in\b|\bfrom (?:a |the )?black\b|\b(?:up )?to (?:a |the )?(?:full |fully |pure )?white\b|\bfad\w* up\b|\bbrighten", re.I)
+_DOWN = re.compile(r"\bfad\w*\s+out\b|\bfrom (?:a |the )?white\b|\b(?:down )?to (?:a |the )?(?:full |fully |pure )?black\b|\bfad\w* down\b|\bdarken", re.I)
 _FROM_TO = re.compile(r"\bfrom\b.+\bto\b|\b(?:changes?|switch\w*|cuts?|moves?)\b", re.I)
 JUMP = 0.1
 """Mean frame difference (0-1, at 16x12 pixels) between two frames seen about a second apart above which the
@@ -158,6 +162,48 @@ class TransitionAnswers(Timeline):
             return None  # it changes: which of the changes the options describe is not measured here
         return (f"The scene detector lists no cut, and no black or white screen or jump between the {len(self.frames())} frames I saw: "
                 f"option {LETTERS[stays[0]]} ({self.c.options[stays[0]]!r}).", LETTERS[stays[0]])
+
+    def ramps(self, up: bool) -> list[tuple[float, float]]:
+        """Gradual passes of the picture's brightness up (down) in the frames seen: from the last frame at the
+        level it leaves to the first at the level it reaches, with a frame between and no two frames
+        more than 0.7 s apart."""
+        seen = [(t, brightness(im)) for t, im in self.frames()]
+        sign, out, i = 1.0 if up else -1.0, [], 0
+        while i < len(seen) - 1:
+            j = i
+            while j + 1 < len(seen) and sign * (seen[j + 1][1] - seen[j][1]) > 0.001 and seen[j + 1][0] - seen[j][0] <= 0.7:
+                j += 1
+            if j > i + 1 and sign * (seen[j][1] - seen[i][1]) > TREND:  # trimmed to the frames still (already) at each level
+                start = max(k for k in range(i, j + 1) if abs(seen[k][1] - seen[i][1]) <= 0.01)
+                end = min(k for k in range(i, j + 1) if abs(seen[k][1] - seen[j][1]) <= 0.01)
+                out.append((seen[start][0], seen[end][0]))
+            i = max(j, i + 1)
+        return out
+
+    def fade_looks(self) -> list[ToolCall]:
+        """Closer frames at both ends of the fade a "how long does the fade take" question asks about."""
+        ramp = self._asked_ramp()
+        return [] if ramp is None else [self.crop(t - 0.3, t + 0.3, 7) for t in ramp[1]]
+
+    def _asked_ramp(self) -> tuple[str, tuple[float, float]] | None:
+        """The fade a "how long" question asks about (up or down, the n-th) among :meth:`ramps`."""
+        q = self.c.question
+        if not (asks_how_long(q) and FADES.search(q)):
+            return None
+        up, down = bool(_UP.search(q)), bool(_DOWN.search(q))
+        if up == down:
+            return None
+        ramps, which = self.ramps(up), ordinal(q) or 1
+        return ("up" if up else "down", ramps[which - 1 if which > 0 else which]) if len(ramps) >= abs(which) else None
+
+    def _by_fade_length(self) -> tuple[str, str] | None:
+        """How long a fade takes ("how long does the first fade from black up to full white take?"): from the
+        last frame at the level it leaves to the first at the level it reaches."""
+        if (asked := self._asked_ramp()) is None:
+            return None
+        way, (a, b) = asked
+        return self._number_answer(f"The picture's brightness goes {way} gradually from {a:.2f}s, where it leaves its level, "
+                                   f"to {b:.2f}s, where it reaches the other: {b - a:.2f} s.", round(b - a, 2))  # type: ignore[attr-defined]
 
     def _by_editing(self) -> tuple[str, str] | None:
         """How the video is edited, among options that say how many shots and how they are joined."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.choice import time_options
 from vagent.agent.scripted.evidence import MAX_CROP_FRAMES, Evidence, Move, fmt_number, fmt_spans
-from vagent.agent.scripted.picture import BECOMES, asked_moment, asks_fully, asks_how_long, asks_point, picture_target
+from vagent.agent.scripted.picture import BECOMES, asked_moment, asks_fully, asks_how_long, asks_opening, asks_point, picture_target
 from vagent.agent.scripted.pixels import brightness, contains, looks
 
 
@@ -127,8 +127,13 @@ class WhenPlan(Evidence):
             if asks_how_long(self.c.question):
                 ref = self.tref()  # "at the beginning": the span there, not every span
                 asked = [(a, b) for a, b in spans if ref is not None and a <= ref.end + 1e-6 and b >= ref.start - 1e-6] or spans
-                total = sum(b - a for a, b in asked)
                 where = f" ({ref.words}: {fmt_spans(asked)})" if ref is not None and asked != spans else " in all"
+                if asks_opening(self.c.question) and runs[0][0] == 0.0 and runs[0][1] == self.frames()[0][0]:
+                    asked = [(0.0, spans[0][1])]  # "before the first picture": the run the video opens with, from 0 s
+                    where = " from the start of the video until the first frame without it"
+                elif asks_opening(self.c.question):
+                    return f"{found}, and the video does not open with it: 0 s before the first picture.", "0"
+                total = sum(b - a for a, b in asked)
                 return f"{found}: {total:.2f} s{where}.", fmt_number(round(total, 2))
             if (peak := self._fullest(*spans[0])) is not None:  # "fully white": the extreme of the first span
                 found += f"; it is most {self._when_target()[0]} (mean brightness {peak[0]:.2f}) first at {peak[1]:.2f}s"

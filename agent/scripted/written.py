@@ -12,9 +12,10 @@ import re
 import numpy as np
 from rapidfuzz import fuzz
 
+from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.choice import number_options, yes_no_options
 from vagent.agent.scripted.claims import asks_if_any, event_options, item_orders, option_claim, quoted_item, value_condition
-from vagent.agent.scripted.events import scene_ref
+from vagent.agent.scripted.events import scene_part, scene_ref
 from vagent.agent.scripted.evidence import clean_code, fmt_number
 from vagent.agent.scripted.labels import asked_text_colour, pick_value, text_beside
 from vagent.agent.scripted.picture import about_picture, asks_for_colour
@@ -26,6 +27,20 @@ from vagent.answers import LETTERS
 
 _TEXT_WORD = re.compile(r"\b(?:text|words?|letters|writing|written|font|caption|title|label|message)\b", re.I)
 _VALUE = re.compile(r"\b(?:number|value|reading|digits?|printed|written|displayed|shown|says?)\b", re.I)
+
+
+def written_in(lines: list[str], option: str) -> int:
+    """How many of ``lines`` write ``option``; an option giving several lines ("Initiate Search Program / Enter
+    Password") counts only when each of its parts is read.
+
+    >>> written_in(["Send Spike", "Enter Possword", "Initiate Search Program"], "Initiate Search Program / Enter Password")
+    2
+    >>> written_in(["Access Denied"], "Access Denied / Try Again"), written_in(["> SEND SPIKE"], "Send Spike.")
+    (0, 1)
+    """
+    parts = [p.strip(" .") for p in re.split(r"\s+/\s+", option) if p.strip(" .")]
+    hits = [sum(names(line, part) for line in lines) for part in parts]
+    return sum(hits) if all(hits) else 0
 
 
 class WrittenAnswers(Timeline):
@@ -41,7 +56,7 @@ class WrittenAnswers(Timeline):
 
     def _written_option(self, lines: list[str]) -> int | None:
         """The one option written in the most of ``lines`` (None when none is, or two tie)."""
-        score = [sum(names(line, o.rstrip(".")) for line in lines) for o in self.c.options]
+        score = [written_in(lines, o) for o in self.c.options]
         best = max(range(len(score)), key=score.__getitem__)
         return best if score[best] and score.count(score[best]) == 1 else None
 
@@ -173,6 +188,14 @@ class WrittenAnswers(Timeline):
             return f"{said}. Option {LETTERS[true[0]]} ({self.c.options[true[0]]!r}).", LETTERS[true[0]]
         return self.unsure_choice(said)  # type: ignore[attr-defined]
 
+    def scene_part_looks(self) -> list[ToolCall]:
+        """Reads across the part of a scene the question names ("at the end of the second shot")."""
+        which, part, scenes = scene_ref(self.c.question), scene_part(self.c.question), self.scenes()
+        if which is None or part is None or not asks_for_text(self.c.question) or not -len(scenes) <= which < len(scenes):
+            return []
+        a, b = scenes[which]
+        return self.read_calls([a + (b - a) * (part[0] + (part[1] - part[0]) * (i + 0.5) / 5) for i in range(5)])
+
     def _by_scene_text(self) -> tuple[str, str] | None:
         """The text that comes up in the scene asked ("after the first cut, what line gets typed?", "what is typed
         in the middle of the video?": the scene there): lines
@@ -186,6 +209,8 @@ class WrittenAnswers(Timeline):
             return None
         start, end = scenes[which]
         earlier = [line for t, lines in self.reads() if t < start - 1e-6 for line in lines]
+        if (part := scene_part(self.c.question)) is not None:  # "at the end of the second shot": that part of it
+            start, end = start + part[0] * (end - start), start + part[1] * (end - start)
         new = [line for t, lines in self.reads() if start - 1e-6 <= t < end - 1e-6 for line in lines
                if not any(fuzz.ratio(clean_code(line), clean_code(old)) >= 80 for old in earlier)]  # the same line, small misreads allowed
         if not new:

@@ -1,0 +1,91 @@
+"""The survey on generated clips, questions written as a person would type them (not taken from the policy's
+patterns nor from the held-out sets): how many times a text pops up, the line under a line the question
+writes out without quotes, the text toward the end of a shot among options listing several lines, how long
+the screen stays black before the first picture, how long a fade takes, and colours of a part of the frame
+among shaded options ("light blue", "dark brown").
+
+Console clip: 6 s at 10 fps. Shot 1 (0-3 s, dark blue): "LINK READY" at the top throughout, "PING OK" below it
+from 1.0 to 1.4 s and from 2.0 to 2.4 s. Shot 2 (3-6 s, dark green): "SCAN STARTED" at the top, "CODE ACCEPTED"
+under it from 5.0 s.
+Opening clip: 5 s at 10 fps, black until 1.3 s, a gray picture until 3 s, black until 3.5 s, gray again.
+Landscape clip: 2 s, the top half a pale sky blue, the bottom half dark brown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from tests.test_scripted_meaning import _write_clip, fade_clip  # noqa: F401 (fixture)
+from tests.test_scripted_survey import _check
+from vagent.agent.scripted import classify_question
+
+pytestmark = pytest.mark.slow
+
+FONT = 30
+
+
+@pytest.fixture(scope="module")
+def console_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    def picture_at(t: float) -> Image.Image:
+        second = t >= 3.0 - 1e-9
+        image = Image.new("RGB", (480, 270), (20, 70, 30) if second else (20, 30, 90))
+        draw, font = ImageDraw.Draw(image), ImageFont.load_default(size=FONT)
+        draw.text((60, 60), "SCAN STARTED" if second else "LINK READY", fill="white", font=font)
+        if (second and t >= 5.0 - 1e-9) or (not second and (1.0 - 1e-9 <= t < 1.4 or 2.0 - 1e-9 <= t < 2.4)):
+            draw.text((60, 110), "CODE ACCEPTED" if second else "PING OK", fill="white", font=font)
+        return image
+    return _write_clip(tmp_path_factory.mktemp("console") / "console.mp4", picture_at, frames=60)
+
+
+@pytest.fixture(scope="module")
+def opening_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    def picture_at(t: float) -> Image.Image:
+        black = t < 1.3 - 1e-9 or 3.0 - 1e-9 <= t < 3.5 - 1e-9
+        image = Image.new("RGB", (160, 120), (0, 0, 0) if black else (130, 130, 130))
+        if not black:
+            ImageDraw.Draw(image).rectangle((40, 30, 120, 90), fill=(200, 60, 60))
+        return image
+    return _write_clip(tmp_path_factory.mktemp("opening") / "opening.mp4", picture_at, frames=50)
+
+
+@pytest.fixture(scope="module")
+def landscape_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    def picture_at(t: float) -> Image.Image:
+        image = Image.new("RGB", (320, 180), (182, 198, 230))
+        ImageDraw.Draw(image).rectangle((0, 90, 319, 179), fill=(92, 62, 38))
+        return image
+    return _write_clip(tmp_path_factory.mktemp("landscape") / "landscape.mp4", picture_at, frames=20)
+
+
+def test_text_that_pops_up_and_lines_under_or_late_in_a_shot(console_clip, tmp_path):
+    _check(console_clip, tmp_path, [
+        ("how many times does ping ok pop up on the screen?", None, "2"),
+        ("what line shows up under the line scan started once the scan is under way?",
+         ["LINK READY", "CODE ACCEPTED", "PING OK"], "B"),
+        ("Which text is on screen toward the end of the second shot?",
+         ["LINK READY", "SCAN STARTED / CODE ACCEPTED", "PING OK", "SCAN FAILED / CODE REJECTED"], "B"),
+    ])
+
+
+def test_black_before_the_first_picture_and_the_length_of_a_fade(opening_clip, fade_clip, tmp_path):
+    _check(opening_clip, tmp_path, [
+        ("how long is it black before the first image comes up? (seconds)", None, 1.3),
+        ("for how long in total is the screen black?", None, 1.8),  # 1.3 s at the start and 0.5 s later
+    ])
+    _check(fade_clip, tmp_path, [("how many seconds does the fade up from black take?", None, 1.5)])
+
+
+def test_the_colour_of_a_corner_among_shaded_colours(landscape_clip, tmp_path):
+    options = ["green", "dark brown", "light blue", "orange"]
+    _check(landscape_clip, tmp_path, [
+        ("whats the main colour up in the top right corner?", options, "C"),
+        ("and which colour is the bottom left corner mostly?", options, "B"),
+    ])
+
+
+def test_a_colour_question_naming_a_counter_clip_is_about_colour():
+    # "counter" names the clip here, not a text to read
+    assert classify_question("what colour is the background at the very start of the counter clip?", ["red", "grey", "green"]) == "look_at"
