@@ -62,6 +62,7 @@ def test_how_one_picture_passes_into_the_next(dissolve_clip, tmp_path):
         ("what best describes the change from the first picture to the second one?",
          ["a hard cut", "a fade out to black and back in", "the first picture slowly dissolves into the second", "nothing changes"], "C"),
         ("How does the last picture come in?", ["It fades in from black.", "With a hard cut.", "It dissolves in from the one before."], "B"),
+        ("is there a moment where one picture blends into the next? about when?", ["around 1 s", "around 2.5 s", "around 4.5 s", "no, never"], "B"),
     ])
 
 

@@ -1,11 +1,12 @@
 """The survey on generated clips, questions written as a person would type them (not taken from the policy's
 patterns nor from the held-out sets): how many times a text pops up, the line under a line the question
 writes out without quotes, the text toward the end of a shot among options listing several lines, how long
-the screen stays black before the first picture, how long a fade takes, and colours of a part of the frame
-among shaded options ("light blue", "dark brown").
+the screen stays black before the first picture, how long a fade takes, colours of a part of the frame
+among shaded options ("light blue", "dark brown"), what the screen asks you to enter, whether the clip has
+colour at all, how often it goes black in the middle, the moment it goes back to black and how it ends.
 
 Console clip: 6 s at 10 fps. Shot 1 (0-3 s, dark blue): "LINK READY" at the top throughout, "PING OK" below it
-from 1.0 to 1.4 s and from 2.0 to 2.4 s. Shot 2 (3-6 s, dark green): "SCAN STARTED" at the top, "CODE ACCEPTED"
+from 1.0 to 1.4 s and from 2.0 to 2.4 s. Shot 2 (3-6 s, dark green): "SCAN STARTED" at the top, "ENTER YOUR NAME"
 under it from 5.0 s.
 Opening clip: 5 s at 10 fps, black until 1.3 s, a gray picture until 3 s, black until 3.5 s, gray again.
 Landscape clip: 2 s, the top half a pale sky blue, the bottom half dark brown.
@@ -35,7 +36,7 @@ def console_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         draw, font = ImageDraw.Draw(image), ImageFont.load_default(size=FONT)
         draw.text((60, 60), "SCAN STARTED" if second else "LINK READY", fill="white", font=font)
         if (second and t >= 5.0 - 1e-9) or (not second and (1.0 - 1e-9 <= t < 1.4 or 2.0 - 1e-9 <= t < 2.4)):
-            draw.text((60, 110), "CODE ACCEPTED" if second else "PING OK", fill="white", font=font)
+            draw.text((60, 110), "ENTER YOUR NAME" if second else "PING OK", fill="white", font=font)
         return image
     return _write_clip(tmp_path_factory.mktemp("console") / "console.mp4", picture_at, frames=60)
 
@@ -64,9 +65,25 @@ def test_text_that_pops_up_and_lines_under_or_late_in_a_shot(console_clip, tmp_p
     _check(console_clip, tmp_path, [
         ("how many times does ping ok pop up on the screen?", None, "2"),
         ("what line shows up under the line scan started once the scan is under way?",
-         ["LINK READY", "CODE ACCEPTED", "PING OK"], "B"),
+         ["LINK READY", "ENTER YOUR NAME", "PING OK"], "B"),
         ("Which text is on screen toward the end of the second shot?",
-         ["LINK READY", "SCAN STARTED / CODE ACCEPTED", "PING OK", "SCAN FAILED / CODE REJECTED"], "B"),
+         ["LINK READY", "SCAN STARTED / ENTER YOUR NAME", "PING OK", "SCAN FAILED / NAME REJECTED"], "B"),
+    ])
+
+
+def test_what_the_screen_asks_for(console_clip, tmp_path):
+    _check(console_clip, tmp_path, [("so what does the computer ask you to enter after the scan starts?", None, "ENTER YOUR NAME")])
+
+
+def test_colour_at_all_black_in_the_middle_and_how_it_ends(opening_clip, fade_clip, tmp_path):
+    _check(fade_clip, tmp_path, [
+        ("is this clip in colour or is it just black and white?", ["in colour", "just black and white (greys)"], "B"),
+        ("at the very end, does it fade to black or to white?", ["to white", "to black", "no fade at the end"], "B"),
+    ])
+    _check(opening_clip, tmp_path, [
+        ("Is the video in colour or black and white?", ["black and white", "colour"], "B"),  # a red box on the gray picture
+        ("how many times does it go fully black in the middle, not counting the start?", None, "1"),
+        ("when does it cut back to black after the first image? how many seconds in", None, 3.0),
     ])
 
 

@@ -165,7 +165,7 @@ def quoted_item(item: str) -> str:
 
 
 ENDING = re.compile(r"\bhow does (?:the |this )?(?:video|clip|film|it) (?:end|finish)\b|\bhow (?:is|was) the (?:ending|end)\b"
-                    r"|\bwhat happens at the (?:very )?end\b", re.I)
+                    r"|\bwhat happens at the (?:very )?end\b|\bat the (?:very )?end\b[^?]*\b(?:fad|cut)\w*|\b(?:fad|cut)\w*[^?]*\bat the (?:very )?end\b", re.I)
 """A question about how the video ends ("does it cut to black, fade out, or stop on the last picture?")."""
 
 EVER = re.compile(r"\bat any (?:point|time|moment|stage)\b|\bever\b|\bat all\b|\banywhere\b", re.I)

@@ -81,6 +81,23 @@ def text_beside(question: str) -> tuple[bool, str] | None:
     return (m.group(1).lower() not in ("above", "over"), m.group(2).strip()) if m else None
 
 
+_PROMPT = re.compile(r"\b(?:asks?|asking|asked|wants?|tells?|prompts?|requests?|instructs?)\s+(?:you|the user|the viewer|the player|us)\s+"
+                     r"(?:to\s+)?(?!to\b)([a-z]+)", re.I)
+
+
+def prompted_verb(question: str) -> str | None:
+    """The action a question says the screen asks for ("what does the screen ask you to enter?": ``enter``):
+    the line asked begins with it. None when the question says no such thing.
+
+    >>> prompted_verb("what does the computer screen ask you to enter at the end of the typing bit?")
+    'enter'
+    >>> prompted_verb("What does the prompt want the user to type?"), prompted_verb("what is asked?")
+    ('type', None)
+    """
+    m = _PROMPT.search(question)
+    return m.group(1).lower() if m else None
+
+
 def asked_kind(question: str) -> str | None:
     """``year``, ``address``, ``email`` or ``name`` when the question asks for one, else None.
 

@@ -14,9 +14,12 @@ from vagent.agent.scripted.events import between_events, compared_shots, counted
 from vagent.agent.scripted.evidence import fmt_number
 from vagent.agent.scripted.picture import ASKS_WHEN, SECONDS_IN, asks_how_long, asks_when
 from vagent.agent.scripted.pixels import brightness
+from vagent.agent.scripted.tone import COLOURFUL, asks_tone, colourful_share, tone_claim
 from vagent.agent.scripted.transitions import FADES, LEAVES, TransitionAnswers
 from vagent.answers import LETTERS
 
+_NOT_ENDS = re.compile(r"\b(?:not|don'?t|do not|without) count\w*\b.*\b(?:start|beginning|end)\b|\bexcept (?:at )?the (?:very )?(?:start|beginning|end)\b"
+                       r"|\bin the middle\b(?! of the)", re.I)
 _ENTERS = re.compile(r"\b(?:fad\w*|turn\w*|go(?:es)?|went|goes|bec[oa]me\w*|switch\w*|chang\w*|cuts?)\b", re.I)
 
 
@@ -41,6 +44,11 @@ class MeasuredAnswers(TransitionAnswers):
                 think += f" It becomes {colour} {len(edges)} time(s) after not being {colour}."
             else:
                 edges = runs
+            if _NOT_ENDS.search(self.c.question):  # "don't count the very start or the very end": the runs there
+                first = self.frames()[0][0] if self.frames() else 0.0
+                ends = [r for r in runs if r[0] <= first + 1e-6 or r[1] >= self.c.duration - 1e-6]
+                edges = [e for e in edges if not any(abs(e[1] - r[0]) < 1e-6 or abs(e[1] - r[1]) < 1e-6 for r in ends)]
+                think += f" Not counting the start and the end: {len(edges)}."
             if FADES.search(self.c.question):
                 fades = [lo for lo, hi in edges if self.gradual(lo, hi, colour, bool(LEAVES.search(self.c.question)))]
                 think += f" Of those, {len(fades)} are gradual (a frame between the two levels there): fades, not cuts."
@@ -101,6 +109,20 @@ class MeasuredAnswers(TransitionAnswers):
             runs = [(a, b) for a, b in runs if a <= ref.end and b >= ref.start]  # "near the start": the showings there
         shown = ", ".join(f"{a:.2f}s-{b:.2f}s" if b > a else f"{a:.2f}s" for a, b in runs)
         return self._number_answer(f'"{line}" is read at {shown}, with reads without it between: {len(runs)} showing(s).', float(len(runs)))
+
+    def _by_tone(self) -> tuple[str, str] | None:
+        """Whether the video has colour at all, among options saying it has none or some: no frame seen
+        with more than :data:`~vagent.agent.scripted.tone.COLOURFUL` of its pixels clearly coloured is none."""
+        claims = [tone_claim(o) for o in self.c.options]
+        if not asks_tone(self.c.question) or "gray" not in claims or "colour" not in claims or not self.frames():
+            return None
+        most = max(colourful_share(im) for _, im in self.frames())
+        kind = "colour" if most > COLOURFUL else "gray"
+        fits = [i for i, c in enumerate(claims) if c == kind]
+        said = f"At most {most:.1%} of the pixels of any of the {len(self.frames())} frames I saw have a clear colour"
+        if len(fits) == 1:
+            return f"{said}: {'it has colour' if kind == 'colour' else 'no colour'}, option {LETTERS[fits[0]]}.", LETTERS[fits[0]]
+        return self.unsure_choice(f"{said}, and {len(fits)} options say it has colour")
 
     def _by_shot_brightness(self) -> tuple[str, str] | None:
         """Whether one shot is brighter or darker than another ("is the 1st shot brighter than the 2nd one?")."""

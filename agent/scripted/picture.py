@@ -16,7 +16,7 @@ OBJECT = re.compile(rf"\b({_COLOR_WORDS})\s+([a-z]+)", re.I)
 """A coloured object named in the question (``red triangle``)."""
 
 _NOT_A_THING = set("a an the is are was were it its this that and or then to into at in on of for from by with during "
-                   "throughout all first last shown visible".split())
+                   "throughout all first last shown visible after before again once when while until".split())
 """Words after a colour word that do not make it a thing's colour ("red at first", "red and blue", "is red in")."""
 
 ASKS_WHEN = re.compile(r"^\s*when\b|\bat what (?:time|point|moment)\b|\bwhat time\b|\btime span\b|\bfrom when\b", re.I)
@@ -29,8 +29,8 @@ def asks_for_colour(question: str) -> bool:
     return bool(re.search(r"\bcolou?rs?\b|\bbright(?:er|ness)?\b|\bdark(?:er)?\b|\bhue\b", question.lower()))
 
 
-BECOMES = re.compile(rf"\b(?:turns?|turned|turning|goes|go|went|becomes?|became|fades?|faded)\s+(?:to\s+|into\s+)?"
-                      rf"(?:\w+\s+)?(?:{_COLOR_WORDS}|bright|dark|light)\b", re.I)
+BECOMES = re.compile(rf"\b(?:turns?|turned|turning|goes|go|went|becomes?|became|fades?|faded|cuts?)\s+(?:back\s+)?(?:to\s+|into\s+)?"
+                      rf"(?:an?\s+|the\s+)?(?:\w+\s+)?(?:{_COLOR_WORDS}|bright|dark|light)\b", re.I)
 
 
 def asks_for_change(question: str) -> bool:

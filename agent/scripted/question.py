@@ -15,10 +15,11 @@ from vagent.agent.scripted.choice import bare_colour, number_options, part_optio
 from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, claim_options, colour_after, event_options, item_orders, option_claim, picture_colour, steady_claim,
                                           value_condition)
 from vagent.agent.scripted.events import between_events, compared_shots, counted, ordinal, scene_ref, shot_ordinal
-from vagent.agent.scripted.labels import asked_text_colour, asks_printed, text_beside
+from vagent.agent.scripted.labels import asked_text_colour, asks_printed, prompted_verb, text_beside
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, SECONDS_IN, about_picture, asks_for_change, asks_for_colour, asks_how_long,
                                            asks_order, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
 from vagent.agent.scripted.timeexpr import time_ref
+from vagent.agent.scripted.tone import asks_tone, tone_claim
 
 TIME_IN_Q = re.compile(r"t\s*=\s*(\d+(?:\.\d+)?)\s*s|\bat\s+(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds)\b", re.I)
 """A moment in the synthetic questions' form (``at t=5.30s``, ``at 5 seconds``)."""
@@ -183,6 +184,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
     courses = sequence_options(options, asks_order(question)) or []
     if claim_options(options) is not None and sum(len(c) >= 2 for c in courses) < len(options) - 1:  # courses: the sequence plan
         return "options claim changes"
+    if asks_tone(question) and {"gray", "colour"} <= {tone_claim(o) for o in options}:
+        return "whether it has colour at all"
     if between_events(question) is not None:
         return "time between two events"
     if options and event_options(question, options):
@@ -197,6 +200,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "text in a scene"
     if text_beside(question) is not None:
         return "text under or over a named text"
+    if prompted_verb(question) is not None and asks_for_text(question) or prompted_verb(question) in ("enter", "type", "input", "write"):
+        return "what the screen asks for"
     if asks_how_long(question) and re.search(r"\bfad\w*", question, re.I):
         return "how long a fade takes"
     if compared_shots(question) is not None and options:
@@ -212,12 +217,14 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
     if (what := counted(question)) == "parts" and not re.search(r"\b(?:cuts?|transitions?)\b", question, re.I) \
             and (colour is not None or not counts_picture(question)) \
             or what == "times" and colour is not None and (not asks_for_change(question)  # "go to a black screen": entries
-                                                           or re.search(r"\b(?:go|goes|went|cuts?)\s+(?:\w+\s+){0,2}to\b", question, re.I)):
+                                                           or re.search(r"\b(?:go|goes|went|cuts?)\s+(?:\w+\s+){0,2}to\b|\b(?:go|goes|went)\s+(?:fully |completely |totally |all )?(?:black|white)\b", question, re.I)):
         return f"count of {what}"
     if what == "times" and colour is None and not counts_picture(question) and (named_text(question) or asks_for_text(question)
                                                                               or re.search(r"\b(?:pops?|flash\w*|blink\w*)\b", question, re.I)):
         return "count of times a text shows"  # "how many times does ping ok pop up?"
-    cut_words = re.search(r"\b(?:cuts?|transitions?|scene changes?|shot changes?)\b", question, re.I)
+    into = BECOMES.search(question)
+    cut_words = re.search(r"\b(?:cuts?|transitions?|scene changes?|shot changes?)\b", question, re.I) \
+        and not (into and re.match(r"cuts?\b", into.group(0), re.I))  # "cuts back to black": into a colour, no n-th cut
     moment = (ref := time_ref(question, 1e9)) is not None and ref.t is not None
     if cut_words and (ordinal(question) not in (None, 1, -1) or moment and re.search(r"\b(?:before|after)\b", question, re.I)):
         return "n-th cut"

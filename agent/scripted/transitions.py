@@ -33,16 +33,22 @@ def ending_kind(option: str) -> tuple[str | None, str | None]:
 
     >>> ending_kind("fades out to black"), ending_kind("cuts straight to black"), ending_kind("stops on the last image")
     (('fade', 'black'), ('cut', 'black'), ('stop', None))
+    >>> ending_kind("no fade at the end"), ending_kind("to white")
+    (('no fade', None), (None, 'white'))
     """
+    if m := re.search(r"\b(?:no|without(?: an?)?|not an?)\s+(fade|cut)", option, re.I):
+        return f"no {m.group(1).lower()}", None  # "no fade at the end": any ending but that one
     kind = next((name for name, pattern in _KINDS if re.search(pattern, option, re.I)), None)
     return kind, option_colour(re.sub(r"\b(?:light|dark|bright)\w*\b", " ", option))
 
 
-_INTO_PICTURE = re.compile(rf"\b(?:in)?to the {NTH} (?:picture|shot|scene|image|clip|view)\b", re.I)
+_INTO_PICTURE = re.compile(rf"\b(?:in)?to (?:the|its|this) {NTH} (?:picture|shot|scene|image|clip|view)\b", re.I)
 _BETWEEN_PICTURES = re.compile(r"\bfrom (?:the |one )?(?:[\w-]+ )?(?:picture|shot|scene|image|clip|view)\b.*\bto\b", re.I)
 _UP = re.compile(r"\bfad\w*\s+in\b|\bfrom (?:a |the )?black\b|\b(?:up )?to (?:a |the )?(?:full |fully |pure )?white\b|\bfad\w* up\b|\bbrighten", re.I)
 _DOWN = re.compile(r"\bfad\w*\s+out\b|\bfrom (?:a |the )?white\b|\b(?:down )?to (?:a |the )?(?:full |fully |pure )?black\b|\bfad\w* down\b|\bdarken", re.I)
 _FROM_TO = re.compile(r"\bfrom\b.+\bto\b|\b(?:changes?|switch\w*|cuts?|moves?)\b", re.I)
+BLEND = re.compile(r"\bblend\w*|\bdissolv\w*|\bcross[- ]?fad\w*|\bsuperimpos\w*|\b(?:merg|mix)\w* into\b", re.I)
+"""Words for two pictures blending into each other (a dissolve)."""
 JUMP = 0.1
 """Mean frame difference (0-1, at 16x12 pixels) between two frames seen about a second apart above which the
 picture may have changed there without the scene detector listing a cut (a dissolve)."""
@@ -112,6 +118,29 @@ class TransitionAnswers(Timeline):
             looks = looks[:2] + looks[-2:]
         start = [self.crop(0.0, 0.3, 3)] if not frames or frames[0][0] > 0.05 else []  # what the video opens on
         return start + [call for _, call in looks]
+
+    def blend_looks(self) -> list[ToolCall]:
+        """For a question about pictures blending: closer looks at the jumps between frames seen about a
+        second apart (where a dissolve may be), four at most."""
+        if not BLEND.search(self.c.question):
+            return []
+        return [self.crop(t - 0.8, t + 0.8, 5) for t in self._jumps()[:4]]
+
+    def _by_blend(self) -> tuple[str, str] | None:
+        """When two pictures blend into each other (a dissolve), placed among the options' times; the option
+        saying they never do when no frame seen mixes two pictures."""
+        q = self.c.question
+        if not BLEND.search(q) or not self.frames():
+            return None
+        dissolves = [t for t, kind, _, _ in self.changes() if kind == "dissolve"]
+        if dissolves:
+            return self._time_answer(f"A frame at {dissolves[0]:.2f}s is a mix of the pictures before and after it: a dissolve.",  # type: ignore[attr-defined]
+                                     dissolves[0])
+        never = self._never_options()  # type: ignore[attr-defined]
+        if len(never) == 1:
+            return (f"No frame among the {len(self.frames())} I saw, closer ones where the picture jumps included, mixes two "
+                    f"pictures: option {LETTERS[never[0]]}.", LETTERS[never[0]])
+        return None
 
     def _which_change(self, times: list[float]) -> int | None:
         """The index of the change (at ``times``) the question asks about: into the n-th (last) picture, the
@@ -235,10 +264,18 @@ class TransitionAnswers(Timeline):
                 seen = ("fade" if self.gradual(lo, hi, colour, False) else "cut", colour)
                 said = f"The picture is {colour} from {runs[-1][0]:.2f}s to the end, reached {'gradually: a fade' if seen[0] == 'fade' else 'at once: a cut'}"
                 break
+        last = self.frames()[-1][0] if self.frames() else None
+        fading = [(way, r) for way in (False, True) for r in self.ramps(way) if last is not None and r[1] >= last - 1e-6]
+        if seen is None and fading:  # still fading on the last frame: towards black (white), not reached
+            (up, (a, _)), = fading[:1]
+            seen = ("fade", "white" if up else "black")
+            said = f"The picture's brightness goes {'up' if up else 'down'} gradually from {a:.2f}s to the last frame: a fade to {seen[1]}"
         if seen is None:
             seen, said = ("stop", None), "The last frames I saw show the picture, no black or white screen at the end"
-        kinds = [ending_kind(o) for o in self.c.options]
-        fits = [i for i, (kind, colour) in enumerate(kinds) if kind == seen[0] and (colour is None or colour == seen[1])]
+        asked = ending_kind(self.c.question)[0]  # "is it fading to black or to white": options give only colours
+        kinds = [(kind or (asked if colour else None), colour) for kind, colour in (ending_kind(o) for o in self.c.options)]
+        fits = [i for i, (kind, colour) in enumerate(kinds) if (kind == seen[0] or kind in ("no fade", "no cut") and kind != f"no {seen[0]}")
+                and (colour is None or colour == seen[1])]
         if len(fits) == 1:
             return f"{said}: option {LETTERS[fits[0]]} ({self.c.options[fits[0]]!r}).", LETTERS[fits[0]]
         return self.unsure_choice(said)  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.choice import time_options
 from vagent.agent.scripted.evidence import MAX_CROP_FRAMES, Evidence, Move, fmt_number, fmt_spans
-from vagent.agent.scripted.picture import BECOMES, asked_moment, asks_fully, asks_how_long, asks_opening, asks_point, picture_target
+from vagent.agent.scripted.picture import BECOMES, SECONDS_IN, asked_moment, asks_fully, asks_how_long, asks_opening, asks_point, picture_target
 from vagent.agent.scripted.pixels import brightness, contains, looks
 
 
@@ -124,7 +124,7 @@ class WhenPlan(Evidence):
         if spans:
             seen = "in the frames I checked" if self.ok("crop_clip") else "in the overview frames (the only frames I have)"
             found = f"The {phrase} is visible from {spans[0][0]:.2f}s to {spans[-1][1]:.2f}s {seen}"
-            if asks_how_long(self.c.question):
+            if asks_how_long(self.c.question) and not SECONDS_IN.search(self.c.question):  # "how many seconds in": a moment
                 ref = self.tref()  # "at the beginning": the span there, not every span
                 asked = [(a, b) for a, b in spans if ref is not None and a <= ref.end + 1e-6 and b >= ref.start - 1e-6] or spans
                 where = f" ({ref.words}: {fmt_spans(asked)})" if ref is not None and asked != spans else " in all"

@@ -17,7 +17,7 @@ from vagent.agent.scripted.choice import number_options, yes_no_options
 from vagent.agent.scripted.claims import asks_if_any, event_options, item_orders, option_claim, quoted_item, value_condition
 from vagent.agent.scripted.events import scene_part, scene_ref
 from vagent.agent.scripted.evidence import clean_code, fmt_number
-from vagent.agent.scripted.labels import asked_text_colour, pick_value, text_beside
+from vagent.agent.scripted.labels import asked_text_colour, pick_value, prompted_verb, text_beside
 from vagent.agent.scripted.picture import about_picture, asks_for_colour
 from vagent.agent.scripted.pixels import colour_name, nearest_colour, rgb_hsv, rgb_name
 from vagent.agent.scripted.question import TYPED, asks_for_text, named_text, region
@@ -187,6 +187,30 @@ class WrittenAnswers(Timeline):
         if len(true) == 1:
             return f"{said}. Option {LETTERS[true[0]]} ({self.c.options[true[0]]!r}).", LETTERS[true[0]]
         return self.unsure_choice(said)  # type: ignore[attr-defined]
+
+    def _prompt_lines(self) -> list[str]:
+        """Lines read that begin with the action the question says the screen asks for ("Enter Password")."""
+        verb = prompted_verb(self.c.question)
+        if verb is None:
+            return []
+        return [line for _, lines in self.reads() for line in lines
+                if (words := line.split()) and len(words) >= 2 and fuzz.ratio(words[0].lower(), verb) >= 80]
+
+    def prompt_looks(self) -> list[ToolCall]:
+        """Reads across the video when the screen's request has not been read yet."""
+        if prompted_verb(self.c.question) is None or self._prompt_lines():
+            return []
+        return self.read_calls([self.c.duration * (i + 0.75) / 12 for i in range(12)])
+
+    def _by_prompt(self) -> tuple[str, str] | None:
+        """What the screen asks for ("what does the screen ask you to enter?"): the line that begins with that action."""
+        if not (lines := self._prompt_lines()):
+            return None
+        said = "The screen's request reads " + ", ".join(f'"{x}"' for x in dict.fromkeys(lines)) + "."
+        if self.c.options:
+            best = self._written_option(lines)
+            return (f"{said} Option {LETTERS[best]} is written there.", LETTERS[best]) if best is not None else None
+        return said, respell(max(dict.fromkeys(lines), key=lambda x: (lines.count(x), len(x))))
 
     def scene_part_looks(self) -> list[ToolCall]:
         """Reads across the part of a scene the question names ("at the end of the second shot")."""

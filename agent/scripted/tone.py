@@ -1,0 +1,53 @@
+"""Whether the video has colour at all: "is this vid in colour or just grayscale?", "is there any actual colour
+or is it just black, white and grey?". Each option is read as saying the picture has no colour or that it has
+some (in colour, a tint, a hue named), and the frames decide: the share of their pixels with a clear colour.
+Pure functions (doctested); the answer is :meth:`~vagent.agent.scripted.measured.MeasuredAnswers._by_tone`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from PIL import Image
+
+from vagent.agent.palette import COLOR_HUES
+from vagent.agent.scripted.choice import option_colour
+
+_ASKS = re.compile(r"gr[ae]y\s*scale|black[- ]and[- ]white|\bb\s*&\s*w\b|monochrome|shades of gr[ae]y|"
+                   r"\bany (?:actual |real |proper )?colou?rs?\b|\bin colou?r\b|\bcolou?r (?:or|vs\.?) ", re.I)
+_NO_COLOUR = re.compile(r"\bno colou?rs?\b|colou?rless|gr[ae]y\s*scale|monochrome|\b(?:only|just|all) (?:in )?(?:black|white|gr[ae]y)|"
+                        r"black,? (?:and )?white,? and gr[ae]ys?|black, gr[ae]y,? and white|shades of gr[ae]y|black[- ]and[- ]white", re.I)
+_SOME_COLOUR = re.compile(r"\bcolou?r\w*|\btint\w*|\bsepia\b|\bhues?\b", re.I)
+COLOURFUL = 0.02
+"""The share of clearly coloured pixels (saturation and value at least 0.15) above which a frame has colour."""
+
+
+def asks_tone(question: str) -> bool:
+    """Whether the question asks if the video has colour at all.
+
+    >>> asks_tone("is this vid in color or just grayscale?"), asks_tone("Is there any actual colour or is it just shades of grey")
+    (True, True)
+    >>> asks_tone("what colour is the background at 2 s?")
+    False
+    """
+    return bool(_ASKS.search(question))
+
+
+def tone_claim(option: str) -> str | None:
+    """``gray`` when an option says the picture has no colour, ``colour`` when it says it has some, else None.
+
+    >>> [tone_claim(o) for o in ["grayscale, no color", "full color", "sepia tint", "only black, white and greys"]]
+    ['gray', 'colour', 'colour', 'gray']
+    >>> [tone_claim(o) for o in ["it turns blue at one point", "just black, white and grey", "about 3 seconds"]]
+    ['colour', 'gray', None]
+    """
+    if _NO_COLOUR.search(option):
+        return "gray"
+    return "colour" if _SOME_COLOUR.search(option) or option_colour(option) in COLOR_HUES else None
+
+
+def colourful_share(image: Image.Image) -> float:
+    """The share of the frame's pixels with a clear colour (saturation and value at least 0.15)."""
+    hsv = np.asarray(image.convert("RGB").resize((64, 36)).convert("HSV"), dtype=np.float32) / 255.0
+    return float(((hsv[..., 1] >= 0.15) & (hsv[..., 2] >= 0.15)).mean())
