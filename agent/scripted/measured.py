@@ -18,8 +18,8 @@ from vagent.agent.scripted.tone import COLOURFUL, asks_tone, colourful_share, to
 from vagent.agent.scripted.transitions import FADES, LEAVES, TransitionAnswers
 from vagent.answers import LETTERS
 
-_NOT_ENDS = re.compile(r"\b(?:not|don'?t|do not|without) count\w*\b.*\b(?:start|beginning|end)\b|\bexcept (?:at )?the (?:very )?(?:start|beginning|end)\b"
-                       r"|\bin the middle\b(?! of the)", re.I)
+_NOT_ENDS = re.compile(r"\b(?:not|don'?t|do not|without) count\w*\b.*\b(?:start|beginning|end)\b(?:\s+or\s+(?:the\s+)?(?:very\s+)?end\b)?"
+                       r"|\bexcept (?:at )?the (?:very )?(?:start|beginning|end)\b|\bin the middle\b(?! of the)", re.I)
 _ENTERS = re.compile(r"\b(?:fad\w*|turn\w*|go(?:es)?|went|goes|bec[oa]me\w*|switch\w*|chang\w*|cuts?)\b", re.I)
 
 
@@ -44,9 +44,12 @@ class MeasuredAnswers(TransitionAnswers):
                 think += f" It becomes {colour} {len(edges)} time(s) after not being {colour}."
             else:
                 edges = runs
-            if _NOT_ENDS.search(self.c.question):  # "don't count the very start or the very end": the runs there
+            if m := _NOT_ENDS.search(self.c.question):  # "don't count the very start or the very end": the runs there
                 first = self.frames()[0][0] if self.frames() else 0.0
-                ends = [r for r in runs if r[0] <= first + 1e-6 or r[1] >= self.c.duration - 1e-6]
+                middle, words = m.group(0).lower().startswith("in the middle"), m.group(0).lower()
+                start = middle or "start" in words or "beginning" in words
+                end = middle or re.search(r"\bend\b", words) is not None
+                ends = [r for r in runs if start and r[0] <= first + 1e-6 or end and r[1] >= self.c.duration - 1e-6]
                 edges = [e for e in edges if not any(abs(e[1] - r[0]) < 1e-6 or abs(e[1] - r[1]) < 1e-6 for r in ends)]
                 think += f" Not counting the start and the end: {len(edges)}."
             if FADES.search(self.c.question):
