@@ -100,7 +100,21 @@ def test_the_colour_of_a_corner_among_shaded_colours(landscape_clip, tmp_path):
     _check(landscape_clip, tmp_path, [
         ("whats the main colour up in the top right corner?", options, "C"),
         ("and which colour is the bottom left corner mostly?", options, "B"),
+        ("what colour is the sky up in the top right corner?", ["dark navy blue", "pale blue / lavender", "green"], "B"),
     ])
+
+
+def test_lines_cuts_first_texts_and_what_comes_next(console_clip, opening_clip, fade_clip, tmp_path):
+    _check(console_clip, tmp_path, [
+        ("how many lines of text are on the screen at 1.2 seconds?", None, "2"),
+        ("is it one continuous shot or does it cut somewhere?", ["it cuts once", "it cuts twice", "one continuous shot, no cuts"], "A"),
+        ("at what time (seconds) does the background go green?", None, 3.0),
+        ("What did the screen show first?", ["Scan Started.", "Link Ready."], "B"),
+        ("what came up after the line scan started appeared?", ["LINK READY", "ENTER YOUR NAME", "PING OK"], "B"),
+    ])
+    _check(opening_clip, tmp_path, [("what happens after the first picture is shown?",
+                                     ["it fades slowly to white", "it cuts straight to a black screen", "it cuts straight to the next picture"], "B")])
+    _check(fade_clip, tmp_path, [("when does it get brightest the first time? answer in secs", None, 1.5)])
 
 
 def test_a_colour_question_naming_a_counter_clip_is_about_colour():

@@ -20,6 +20,24 @@ _SYNONYMS = {"grey": "gray", "light": "bright", "lighter": "bright", "brighter":
 COLOUR_WORDS = (*COLOR_HUES, *NEUTRAL_COLORS, "brown", "bright", "dark", *_SYNONYMS)
 
 
+def shaded_colour(option: str) -> str | None:
+    """The colour an option names with its shade, ``light`` or ``dark``, when it gives one ("pale blue / lavender"
+    is ``light blue``, "dark navy blue" ``dark blue``), else as :func:`option_colour`; the measures tell the
+    two shades of one colour apart by value (:func:`~vagent.agent.scripted.pixels.colour_distance`).
+
+    >>> shaded_colour("pale blue / lavender"), shaded_colour("dark navy blue"), shaded_colour("green")
+    ('light blue', 'dark blue', 'green')
+    """
+    colour = option_colour(option)
+    m = _SHADE.search(option.lower())
+    if colour is None or colour in ("bright", "dark") or m is None:
+        return colour
+    words = m.group(0).split()
+    if any(w in ("dark", "deep", "navy", "royal") for w in words):
+        return f"dark {colour}"
+    return f"light {colour}" if any(w in ("light", "pale", "pastel", "baby", "sky") for w in words) else colour
+
+
 def option_colour(option: str) -> str | None:
     """The one colour (or ``bright`` / ``dark``) an option names, else None.
 
@@ -35,8 +53,8 @@ def option_colour(option: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-_SHADE = re.compile(r"\b(?:light|dark|pale|bright|deep|pastel|vivid|dull|muted|neon|dusty|sky|baby|royal|navy)\s+"
-                    rf"(?=(?:sky\s+)?(?:{'|'.join(c for c in COLOUR_WORDS if c not in ('bright', 'dark', 'light', 'lighter', 'brighter', 'darker'))})\b)")
+_SHADE = re.compile(r"\b(?:(?:light|dark|pale|bright|deep|pastel|vivid|dull|muted|neon|dusty|sky|baby|royal|navy)\s+)+"
+                    rf"(?=(?:{'|'.join(c for c in COLOUR_WORDS if c not in ('bright', 'dark', 'light', 'lighter', 'brighter', 'darker'))})\b)")
 """A shade word before a colour ("light blue", "dark brown"): the colour is the one named after it."""
 _COMPOUND = re.compile(r"\b([a-z]+)-([a-z]+)\b|\b([a-z]+ish) ([a-z]+)\b")
 
@@ -225,6 +243,10 @@ def nearest_time_option(options: list[str], t: float) -> int | None:
     return _nearest(time_options(options), t)
 
 
+_TIMES_VALUE = {"once": 1, "twice": 2, "thrice": 3}
+_TIMES = re.compile(r"\b(?:once|twice|thrice)\b", re.I)
+
+
 def number_options(options: list[str]) -> list[float] | None:
     """Each option's number when every option writes exactly one (digits or words), else None.
 
@@ -232,13 +254,15 @@ def number_options(options: list[str]) -> list[float] | None:
     ([5.0, 4.0, 3.0, 1.0], None)
     >>> number_options(["no cuts, it's one continuous shot", "one cut", "two cuts"])
     [0.0, 1.0, 2.0]
+    >>> number_options(["it cuts once", "it cuts twice", "it cuts three or more times", "one continuous shot, no cuts"])
+    [1.0, 2.0, 3.0, 0.0]
     """
     values = []
     for option in options:
-        if re.match(r"\s*(?:no|none|zero|not any|never)\b", option, re.I):  # "no cuts, it's one continuous shot"
+        if re.match(r"\s*(?:no|none|zero|not any|never)\b", option, re.I) or re.search(r"\bno (?:cuts?|changes?|transitions?)\b|\bcontinuous\b", option, re.I):  # "no cuts, it's one continuous shot"
             values.append(0.0)
             continue
-        found = re.findall(r"-?\d+(?:\.\d+)?", words_to_numbers(option))
+        found = re.findall(r"-?\d+(?:\.\d+)?", words_to_numbers(_TIMES.sub(lambda m: f" {_TIMES_VALUE[m.group(0).lower()]} times", option)))
         value = float(found[0]) if len(found) == 1 else None if found else parse_number(option)  # "one" stays a word above
         if value is None:
             return None

@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.choice import asked_colour, time_options, yes_no_options
+from vagent.agent.scripted.choice import asked_colour, nearest_number_option, time_options, yes_no_options
+from vagent.agent.scripted.claims import option_claim
 from vagent.agent.scripted.events import counted
 from vagent.agent.scripted.evidence import Evidence, Move, fmt_number
+from vagent.agent.scripted.picture import SECONDS_IN, asks_point
 from vagent.agent.scripted.pixels import colour_name, dominant_color, looks
 from vagent.agent.scripted.question import asked_type
 from vagent.answers import LETTERS
@@ -159,7 +161,14 @@ class CountPlan(Evidence):
             if (pair := yes_no_options(self.c.options)) is not None:
                 pick = pair[0] if answer_yes else pair[1]
                 return (f"The scene list has {len(cuts)} cut(s) {inside}, so the answer is option {LETTERS[pick]}.", LETTERS[pick])
-            return self.unsure_choice(f"The scene list has {len(cuts)} cut(s) {inside} but the options are not yes/no")
+            said = f"The scene list has {len(cuts)} cut(s) {inside}"
+            no_cut = [i for i, o in enumerate(self.c.options) if (c := option_claim(o)) is not None and c.kind == "no_cut"]
+            counts = [i for i in range(len(self.c.options)) if i not in no_cut]
+            if not cuts and len(no_cut) == 1:  # "one continuous shot, no cuts"
+                return f"{said}: option {LETTERS[no_cut[0]]}.", LETTERS[no_cut[0]]
+            if cuts and (pick := nearest_number_option([self.c.options[i] for i in counts], float(len(cuts)))) is not None:
+                return f"{said}: option {LETTERS[counts[pick]]} ({self.c.options[counts[pick]]!r}).", LETTERS[counts[pick]]
+            return self.unsure_choice(f"{said} but no option says that number")
         cuts, into = self._cuts_into(cuts)
         if not cuts:
             return f"The scene list has no cut{into} {inside}; I answer unknown.", "unknown"
@@ -170,7 +179,8 @@ class CountPlan(Evidence):
             whole = int(cut + 1e-6)
             return f"{found}: inside the second from {whole}s to {whole + 1}s, second {whole}.", str(whole)
         roughly = re.search(r"\b(?:roughly|about|approximately|around|more or less)\b", self.c.question, re.I)
-        if kind == "number" or time_options(self.c.options) is not None or roughly:  # a cut is a moment: its time
+        if kind == "number" or time_options(self.c.options) is not None or roughly or asks_point(self.c.question) \
+                or SECONDS_IN.search(self.c.question):  # a cut is a moment: its time ("at what time (seconds)")
             return f"{found}.", fmt_number(round(cut, 2))
         return (f"{found}, so the picture changes at about that moment.",
                 f"[{max(0.0, cut - 0.2):.2f}, {min(self.c.duration, cut + 0.2):.2f}]")

@@ -22,7 +22,7 @@ from rapidfuzz.distance import Levenshtein
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.chat import Conversation, Result, succeeded
 from vagent.agent.palette import COLOR_HUES
-from vagent.agent.scripted.choice import guess_move, option_colour, text_option
+from vagent.agent.scripted.choice import guess_move, shaded_colour, text_option
 from vagent.agent.scripted.question import asked_type, target
 from vagent.agent.scripted.spelling import respell
 from vagent.agent.scripted.timeexpr import TimeRef, time_ref
@@ -290,7 +290,7 @@ class Evidence:
     def colour_choices(self) -> list[str | None]:
         """The colours a measured colour is matched to: each option's (None for an option naming none), else
         every colour name the measures know."""
-        return [option_colour(o) for o in self.c.options] if self.c.options else [*COLOR_HUES, "white", "black", "gray"]
+        return [shaded_colour(o) for o in self.c.options] if self.c.options else [*COLOR_HUES, "white", "black", "gray"]
 
     def colour_answer(self, said: str, pick: int | None) -> tuple[str, str] | None:
         """The answer for the colour nearest a measure (:func:`~vagent.agent.scripted.pixels.nearest_colour`'s

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 
+from vagent.agent.scripted.areas import frame_area
 from vagent.agent.scripted.choice import nearest_number_option, nearest_time_option, parts_option, time_options, yes_no_options
 from vagent.agent.scripted.claims import option_claim
 from vagent.agent.scripted.events import between_events, compared_shots, counted, ordinal, shot_ordinal
 from vagent.agent.scripted.evidence import fmt_number
-from vagent.agent.scripted.picture import ASKS_WHEN, SECONDS_IN, asks_how_long, asks_when
+from vagent.agent.scripted.picture import ASKS_WHEN, SECONDS_IN, asks_how_long, asks_point, asks_when
 from vagent.agent.scripted.pixels import brightness
 from vagent.agent.scripted.tone import COLOURFUL, asks_tone, colourful_share, tone_claim
 from vagent.agent.scripted.transitions import FADES, LEAVES, TransitionAnswers
@@ -127,6 +128,30 @@ class MeasuredAnswers(TransitionAnswers):
             return f"{said}: {'it has colour' if kind == 'colour' else 'no colour'}, option {LETTERS[fits[0]]}.", LETTERS[fits[0]]
         return self.unsure_choice(f"{said}, and {len(fits)} options say it has colour")
 
+    def _asked_extreme(self) -> str | None:
+        """``white`` ("when does it get brightest?") or ``black`` ("when is it darkest?") for a question asking
+        the moment of the picture's extreme brightness, else None."""
+        q = self.c.question
+        m = re.search(r"\b(brightest|lightest|darkest|dimmest)\b", q, re.I)
+        if m is None or frame_area(q) is not None or not (asks_when(q, self.c.options) or SECONDS_IN.search(q) or re.search(r"\bwhen\b|\bsecs?\b|\bseconds?\b", q, re.I)):
+            return None
+        return "white" if m.group(1).lower() in ("brightest", "lightest") else "black"
+
+    def extreme_looks(self) -> list:
+        """Closer frames around the brightest (darkest) frames seen, for the moment it is at its extreme."""
+        colour = self._asked_extreme()
+        return [] if colour is None else [self.crop(t - 0.3, t + 0.3, 7) for t in self.extremes(colour)]
+
+    def _by_extreme_moment(self) -> tuple[str, str] | None:
+        """When the picture is brightest (darkest) the first time: the first frame within 0.01 of the extreme seen."""
+        if (colour := self._asked_extreme()) is None or not self.frames():
+            return None
+        levels = [(t, brightness(im)) for t, im in self.frames()]
+        extreme = max(v for _, v in levels) if colour == "white" else min(v for _, v in levels)
+        first = min(t for t, v in levels if abs(v - extreme) <= 0.01)
+        word = "brightest" if colour == "white" else "darkest"
+        return self._time_answer(f"The {word} frames I saw have mean brightness {extreme:.2f}; the first of them is at {first:.2f}s.", first)
+
     def _by_shot_brightness(self) -> tuple[str, str] | None:
         """Whether one shot is brighter or darker than another ("is the 1st shot brighter than the 2nd one?")."""
         pair, scenes = compared_shots(self.c.question), self.scenes()
@@ -229,7 +254,7 @@ class MeasuredAnswers(TransitionAnswers):
             if pick is None:
                 return self.unsure_choice(f"{think} That does not single out one option")
             return f"{think} That is option {LETTERS[pick]} ({self.c.options[pick]!r}).", LETTERS[pick]
-        if ASKS_WHEN.search(self.c.question) and not SECONDS_IN.search(self.c.question):
+        if ASKS_WHEN.search(self.c.question) and not SECONDS_IN.search(self.c.question) and not asks_point(self.c.question):
             a, b = span or (max(0.0, t - 0.2), min(self.c.duration, t + 0.2))
             return think, f"[{a:.2f}, {b:.2f}]"
         return think, fmt_number(round(t, 2))

@@ -153,9 +153,11 @@ def asked_moment(question: str, spans: list[tuple[float, float]]) -> tuple[float
 
     >>> asked_moment("When does the red background first appear?", [(1.0, 2.0)]), asked_moment("When does it go away?", [(1.0, 2.0)])
     ((1.0, 'when it starts'), (2.0, 'when it ends'))
+    >>> asked_moment("at what time (seconds) does the background go green?", [(3.0, 5.75)])
+    (3.0, 'when it starts')
     """
     q = re.sub(r"\bthe (?:end|start|beginning) of the \w+", " ", question)
-    onset, offset = bool(_ONSET.search(q)), bool(_OFFSET.search(q))
+    onset, offset = bool(_ONSET.search(q) or BECOMES.search(q)), bool(_OFFSET.search(q))  # "go green": when it becomes green
     if onset and not offset:
         return spans[0][0], "when it starts"
     if offset and not onset:
@@ -163,8 +165,8 @@ def asked_moment(question: str, spans: list[tuple[float, float]]) -> tuple[float
     return (spans[0][0] + spans[0][1]) / 2, "when it is shown (the middle of the time it is shown)"
 
 
-_POINT = re.compile(r"\b(?:give|in|how many|what|which|at what)\s+(?:the\s+)?(?:time\s+in\s+)?seconds?\b|\(\s*(?:in\s+)?(?:seconds?|secs?|s)\s*\)"
-                    r"|\bseconds?\s+(?:pls|please|only)\b", re.I)
+_POINT = re.compile(r"\b(?:give|in|how many|what|which|at what)\s+(?:the\s+)?(?:time\s+in\s+)?sec(?:ond)?s?\b|\(\s*(?:in\s+)?(?:seconds?|secs?|s)\s*\)"
+                    r"|\bsec(?:ond)?s?\s+(?:pls|please|only)\b", re.I)
 _FULLY = re.compile(r"\b(?:fully|completely|totally|entirely|pure(?:ly)?|all the way|solid)\b", re.I)
 
 

@@ -97,6 +97,9 @@ def colour_distance(hsv: tuple[float, float, float], name: str) -> float:
     """How far a measured colour is from a colour name (0 is a perfect fit; names of
     :data:`COLOR_HUES` by hue and saturation, white / black / gray by saturation and value)."""
     h, s, v = hsv
+    if name.startswith(("light ", "dark ")):  # a shade of a colour: its hue, and a high (low) value
+        shade, base = name.split(" ", 1)
+        return colour_distance(hsv, base) + (max(0.0, 0.65 - v) * 2 if shade == "light" else max(0.0, v - 0.55) * 2)
     if name == "white":
         return s + (1.0 - v)
     if name == "black":
@@ -146,10 +149,10 @@ def nearest_colour(measured: list[tuple[float, float, float]], names: list[str],
         return None
     def distance(m: tuple[float, float, float], name: str) -> float:
         neutral = name in ("white", "black", "gray", "grey")
-        dark = max(0.0, 0.55 - m[2]) * 1.5 if name == "orange" and "brown" in names else 0.0  # the same hue: a dark one is brown
+        dark = max(0.0, 0.55 - m[2]) * 1.5 if name == "orange" and any(n.split(" ")[-1] == "brown" for n in names) else 0.0  # the same hue: a dark one is brown
         return colour_distance(m, name) + (1.0 if neutral and m[1] >= 0.3 and m[2] >= 0.25 else 0.0) + dark
 
-    far = [float(np.mean([distance(m, n) for m in measured])) if n in known else float("inf") for n in names]
+    far = [float(np.mean([distance(m, n) for m in measured])) if n.split(" ")[-1] in known else float("inf") for n in names]
     order = sorted(range(len(names)), key=far.__getitem__)
     if far[order[0]] == float("inf") or len(order) > 1 and far[order[1]] - far[order[0]] < margin:
         return None

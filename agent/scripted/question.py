@@ -147,13 +147,17 @@ def orders_written(question: str, options: list[str] | None) -> bool:
     (True, True)
     >>> orders_written("What does the man do first?", ["He sits down.", "He waves."]), orders_written("When is the first cut?", ["1 s", "3 s"])
     (False, False)
+    >>> orders_written("What did the screen show first?", ["Send Spike.", "Initiate Search Program."])
+    True
     """
     if not options or time_options(options) is not None:
         return False
     if all(o.strip().lower() in (*COLOR_HUES, *NEUTRAL_COLORS, "bright", "dark") for o in options):
         return False
-    captions = all(len(o.split()) <= 5 and (o.strip().isupper() or re.search(r"\d", o)) for o in options)
-    return asks_for_text(question) or captions
+    captions = all(len(o.split()) <= 5 and (o.strip().isupper() or re.search(r"\d", o)) for o in options) \
+        or re.search(r"\b(?:screen|display|monitor)\s+(?:shows?|showed|displays?|displayed|says?|said)\b", question, re.I) \
+        and all(len(o.split()) <= 5 and o.strip(" .").istitle() for o in options)  # "what did the screen show first?" of titles
+    return asks_for_text(question) or bool(captions)
 
 
 _VIDEO_COURSE = re.compile(r"\b(?:the|this)\s+(?:video|clip|footage|film)\s+(?:begin|start|open|end|finish|close|chang|progress)\w*", re.I)
@@ -190,6 +194,9 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "time between two events"
     if options and event_options(question, options):
         return "what happened before or after a named text"
+    if options and re.search(r"\b(?:after|before)\s+(?:the\s+)?(?:text|words?|line|message|caption)\s+\w", question, re.I) \
+            and all(len(o.split()) <= 6 for o in options):
+        return "which text came up before or after a line written out"
     if colour_after(question) is not None and re.search(r"\b(?:what|which)\s+colou?r", question, re.I):
         return "the colour after a coloured part"
     if options and ENDING.search(question):

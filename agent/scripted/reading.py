@@ -8,10 +8,13 @@ time the question names).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from vagent.agent.palette import CORNER_BOXES
 from vagent.agent.protocol import ToolCall
+from vagent.agent.scripted.choice import nearest_number_option
 from vagent.agent.scripted.evidence import Evidence, Move, clean_code, first_number, options_named
 from vagent.agent.scripted.labels import asked_kind, pick_value
 from vagent.agent.scripted.picture import picture_target
@@ -147,6 +150,13 @@ class ReadPlan(SpeechPlan, Evidence):
             reads = with_numbers or reads
         reads.sort(key=lambda r: (abs(r[0] - target), r[0]))
         t, lines = reads[0]
+        if m := re.search(r"\bhow many (?:separate |different )?(lines?|rows?|words?)\b", self.c.question, re.I):  # a count of what is written
+            count = len(lines) if m.group(1).lower().startswith(("line", "row")) else sum(len(x.split()) for x in lines)
+            said = f"At t={t:.2f}s read_text gives {len(lines)} line(s): " + ", ".join(f'"{x}"' for x in lines) + f"; {count} {m.group(1)}"
+            if not self.c.options:
+                return f"{said}.", str(count)
+            pick = nearest_number_option(self.c.options, float(count))
+            return (f"{said}: option {LETTERS[pick]}.", LETTERS[pick]) if pick is not None else self.unsure_choice(said)
         for near_t, near_lines in reads if asked_kind(self.c.question) else reads[:1]:  # an address stays on screen: any read near
             if picked := pick_value(self.c.question, near_lines):  # the line the question names, not the first one read
                 line, value = picked

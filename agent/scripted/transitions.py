@@ -43,6 +43,7 @@ def ending_kind(option: str) -> tuple[str | None, str | None]:
 
 
 _INTO_PICTURE = re.compile(rf"\b(?:in)?to (?:the|its|this) {NTH} (?:picture|shot|scene|image|clip|view)\b", re.I)
+_AFTER_PICTURE = re.compile(rf"\bafter (?:showing |displaying |it shows )?(?:the|its) {NTH} (?:picture|shot|scene|image|photo|still)\b", re.I)
 _BETWEEN_PICTURES = re.compile(r"\bfrom (?:the |one )?(?:[\w-]+ )?(?:picture|shot|scene|image|clip|view)\b.*\bto\b", re.I)
 _UP = re.compile(r"\bfad\w*\s+in\b|\bfrom (?:a |the )?black\b|\b(?:up )?to (?:a |the )?(?:full |fully |pure )?white\b|\bfad\w* up\b|\bbrighten", re.I)
 _DOWN = re.compile(r"\bfad\w*\s+out\b|\bfrom (?:a |the )?white\b|\b(?:down )?to (?:a |the )?(?:full |fully |pure )?black\b|\bfad\w* down\b|\bdarken", re.I)
@@ -149,6 +150,13 @@ class TransitionAnswers(Timeline):
         if m := _INTO_PICTURE.search(q):
             n = nth(m.group(1))
             return n - 2 if n > 1 else -1
+        if (m := _AFTER_PICTURE.search(q)) and (n := nth(m.group(1))) > 0:  # the change that ends the n-th picture
+            frames = self.frames()
+            opens = frames[0][0] if frames and not any(shows(frames[0][1], c) for c in ("black", "white")) else \
+                next((t for t, _, screen, leaving in self.changes() if screen and leaving), None)
+            starts = [opens] + [t for t, _ in self.picture_changes()] if opens is not None else []
+            if len(starts) >= n:
+                return next((i for i, t in enumerate(times) if t > starts[n - 1] + 0.1), None)
         n = ordinal(q)
         if n is not None:
             return n - 1 if n > 0 else -1
@@ -175,6 +183,8 @@ class TransitionAnswers(Timeline):
             _, kind, screen = seen[index]
             said += f"; the one asked is the {kind} at {seen[index][0]:.2f}s"
             fits = [i for i, k in enumerate(kinds) if k == kind and option_colour(self.c.options[i]) in (None, screen, "black" if screen is None else screen)]
+            if len(fits) > 1 and (exact := [i for i in fits if option_colour(self.c.options[i]) == screen]):
+                fits = exact  # "cut straight to a black screen" over "cut straight to the next picture" when a black screen follows
         if len(fits) == 1:
             return f"{said}: option {LETTERS[fits[0]]} ({self.c.options[fits[0]]!r}).", LETTERS[fits[0]]
         return None  # undecided: the survey's other answers may still decide

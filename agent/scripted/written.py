@@ -29,6 +29,9 @@ _TEXT_WORD = re.compile(r"\b(?:text|words?|letters|writing|written|font|caption|
 _VALUE = re.compile(r"\b(?:number|value|reading|digits?|printed|written|displayed|shown|says?)\b", re.I)
 
 
+_AROUND_LINE = re.compile(r"\b(after|before)\s+(?:the\s+)?(?:text|words?|line|message|caption)\s+\w", re.I)
+
+
 def written_in(lines: list[str], option: str) -> int:
     """How many of ``lines`` write ``option``; an option giving several lines ("Initiate Search Program / Enter
     Password") counts only when each of its parts is read.
@@ -162,6 +165,33 @@ class WrittenAnswers(Timeline):
         mean = [round(float(v)) for v in np.mean(rgbs, axis=0)]
         said = f'The letters of "{text}" ({len(rgbs)} read(s)) have mean colour RGB {tuple(mean)}'
         return self.colour_answer(said, nearest_colour([rgb_hsv(rgb) for rgb in rgbs], colours))
+
+    def around_looks(self) -> list[ToolCall]:
+        """Reads across the rest of the scene after (before) the line the question writes out, where the text
+        that came up next may blink."""
+        if not (m := _AROUND_LINE.search(self.c.question)) or not self.c.options or (text := self._named_line()) is None \
+                or not (seen := self.text_times(text)[0]):
+            return []
+        a, b = next(((a, b) for a, b in self.scenes() if a - 1e-6 <= seen[0] < b), (0.0, self.c.duration))
+        a, b = (seen[0], b) if m.group(1).lower() == "after" else (a, seen[0])
+        return self.read_calls([a + (b - a) * (i + 0.5) / 6 for i in range(6)])
+
+    def _by_text_after_text(self) -> tuple[str, str] | None:
+        """Which option's text came up after (before) a line the question writes out ("what did the screen show
+        after the text initiate search program was fully typed?"): read on that side of its first reading, not on the other."""
+        q = self.c.question
+        if not (m := _AROUND_LINE.search(q)) or not self.c.options or (text := self._named_line()) is None \
+                or not (seen := self.text_times(text)[0]):
+            return None
+        after = m.group(1).lower() == "after"
+        reads = self.reads()
+        def read_on(option: str, later: bool) -> bool:
+            return any((t > seen[0] + 1e-6) == later and any(names(line, option.strip(" .")) for line in lines) for t, lines in reads)
+        fits = [i for i, o in enumerate(self.c.options) if not names(o, text) and read_on(o, after) and not read_on(o, not after)]
+        said = f'"{text}" is first read at {seen[0]:.2f}s'
+        if len(fits) == 1:
+            return f"{said}; only option {LETTERS[fits[0]]} is read {'after' if after else 'before'} it and not {'before' if after else 'after'}.", LETTERS[fits[0]]
+        return None
 
     def _by_event_around_text(self) -> tuple[str, str] | None:
         """What happened before (after) a named text appeared, among options that quote a text (was it read on
