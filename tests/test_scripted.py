@@ -43,7 +43,8 @@ def test_palette_is_the_generators():
 
 @pytest.mark.parametrize("name", [f"vagent.agent.scripted{m}" for m in ("", ".question", ".evidence", ".choice", ".timeexpr",
                                                                         ".labels", ".sequence", ".picture", ".claims", ".events", ".timeline",
-                                                                        ".areas", ".transitions", ".speech", ".spelling")])
+                                                                        ".areas", ".transitions", ".speech", ".spelling", ".changes",
+                                                                        ".pixels", ".tone", ".lines")])
 def test_doctests(name):
     import doctest
     import importlib
