@@ -48,6 +48,14 @@ class LineAnswers(Timeline):
         best = max(range(len(score)), key=score.__getitem__)
         return best if score[best] and score.count(score[best]) == 1 else None
 
+    def _lines_answer(self, said: str, lines: list[str], key=None) -> tuple[str, str] | None:
+        """The answer from ``lines`` read where the question points: with options, the one option written in
+        them (None when none is clearly); else the line read most often (or first by ``key``), misreads put right."""
+        if self.c.options:
+            best = self._written_option(lines)
+            return (f"{said} Option {LETTERS[best]} is written there.", LETTERS[best]) if best is not None else None
+        return said, respell(max(dict.fromkeys(lines), key=key or lines.count))
+
     def _named_line(self) -> str | None:
         """The text the question names: quoted or in capitals, else the longest line read that the question
         writes out ("the Enter Password text - what colour is it?")."""
@@ -127,10 +135,7 @@ class LineAnswers(Timeline):
         if not (lines := self._prompt_lines()):
             return None
         said = "The screen's request reads " + ", ".join(f'"{x}"' for x in dict.fromkeys(lines)) + "."
-        if self.c.options:
-            best = self._written_option(lines)
-            return (f"{said} Option {LETTERS[best]} is written there.", LETTERS[best]) if best is not None else None
-        return said, respell(max(dict.fromkeys(lines), key=lambda x: (lines.count(x), len(x))))
+        return self._lines_answer(said, lines, key=lambda x: (lines.count(x), len(x)))
 
     def scene_part_looks(self) -> list[ToolCall]:
         """Reads across the part of a scene the question names ("at the end of the second shot")."""
@@ -163,12 +168,7 @@ class LineAnswers(Timeline):
             grown = sum(clean_code(other) != clean_code(line) and clean_code(line).startswith(clean_code(other)) for other in new)
             return grown, new.count(line), len(line)
         said = f"In the scene {start:.2f}s-{end:.2f}s I read, new there: " + ", ".join(f'"{x}"' for x in dict.fromkeys(new)) + "."
-        if self.c.options:
-            best = self._written_option(new)
-            if best is not None:
-                return f"{said} Option {LETTERS[best]} is written there.", LETTERS[best]
-            return None
-        return said, respell(max(dict.fromkeys(new), key=weight))
+        return self._lines_answer(said, new, key=weight)
 
     def _lines_beside(self) -> list[str]:
         """In each read showing the text the question names, the nearest line under (over) it that overlaps it
@@ -194,7 +194,4 @@ class LineAnswers(Timeline):
             return None
         said = f"Under \"{beside[1]}\" I read " if beside[0] else f"Over \"{beside[1]}\" I read "
         said += ", ".join(f'"{x}"' for x in dict.fromkeys(lines)) + "."
-        if self.c.options:
-            best = self._written_option(lines)
-            return (f"{said} Option {LETTERS[best]} is written there.", LETTERS[best]) if best is not None else None
-        return said, respell(max(set(lines), key=lines.count))
+        return self._lines_answer(said, lines)

@@ -20,7 +20,6 @@ from vagent.agent.scripted.lines import LineAnswers
 from vagent.agent.scripted.picture import about_picture, asks_for_colour
 from vagent.agent.scripted.pixels import colour_name, nearest_colour, rgb_hsv, rgb_name
 from vagent.agent.scripted.question import asks_for_text, named_text, region
-from vagent.agent.scripted.spelling import respell
 from vagent.agent.scripted.timeline import names
 from vagent.answers import LETTERS
 
@@ -109,12 +108,7 @@ class WrittenAnswers(LineAnswers):
         if not lines:
             return None
         said = f"The lines read in {colour} letters: " + ", ".join(f'"{x}"' for x in dict.fromkeys(lines)) + "."
-        if self.c.options:
-            best = self._written_option(lines)
-            if best is not None:
-                return f"{said} Option {LETTERS[best]} is written so.", LETTERS[best]
-            return None
-        return said, respell(max(set(lines), key=lines.count))
+        return self._lines_answer(said, lines)
 
     def _asks_colour_of_text(self) -> bool:
         """Whether the question asks what colour a text is written in (not the background's colour)."""
