@@ -21,7 +21,7 @@ os.environ.setdefault("VAGENT_TOOL_WORKERS", "0")
 
 from tests import videos  # noqa: E402
 
-pytest_plugins = ["tests.fixtures_models"]
+pytest_plugins = ["tests.fixtures_models", "tests.fixtures_clips"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -5,7 +5,7 @@ Each chain follows the configs' own comments: collect -> SFT -> GRPO from the SF
 holds ``runs/synthetic`` (the path every shipped config names). The only overrides are the model
 (``model=tiny``; offline CLIP: ``env.index.clip_pretrained=null``), the GPU switches (``bf16``,
 ``use_vllm``, ``activation_checkpointing``) and the run length (steps; for the teacher collect one
-attempt of two turns on one task); the 8B GRPO step also gets a shorter completion budget and no
+attempt of two turns on one task); the 2B and 8B GRPO steps also get a shorter completion budget and no
 accumulation, which only change how long one CPU step takes.
 """
 
@@ -22,6 +22,8 @@ from vagent.env.tasks import load_tasks
 CONFIGS = Path(__file__).resolve().parents[1] / "training" / "configs"
 NO_GPU = ["bf16=false", "activation_checkpointing=false"]
 OFFLINE_CLIP = ["env.index.clip_pretrained=null", "env.index.allow_random_clip=true"]
+SHORT_GRPO_STEP = ["max_steps=1", "max_completion_length=1024", "gradient_accumulation_steps=1"]
+"""One GRPO step of a random tiny model, which writes every token it may: a CPU-sized step."""
 runner = CliRunner()
 
 
@@ -58,7 +60,7 @@ def test_2b_recipe_chain_collect_lora_sft_grpo_ask_eval(workdir, monkeypatch):
     # LoRA output: a merged, full model folder where the GRPO config looks for it, the adapter beside it
     assert (sft_out / "config.json").is_file() and (sft_out / "adapter" / "adapter_config.json").is_file()
     cli("train", "grpo", "--config", CONFIGS / "grpo_qwen3vl_2b.yaml", *NO_GPU, "use_vllm=false", *OFFLINE_CLIP,
-        "max_steps=1")
+        *SHORT_GRPO_STEP)
     grpo_out = workdir / "runs" / "grpo-qwen3vl-2b"
     assert (grpo_out / "config.json").is_file() and (grpo_out / "log_history.json").is_file()
 
@@ -78,7 +80,7 @@ def test_8b_recipe_chain_full_sft_then_grpo(workdir, monkeypatch):
     cli("train", "sft", "--config", CONFIGS / "sft_qwen3vl_8b.yaml", "model=tiny", *NO_GPU, "max_steps=1")
     assert (workdir / "runs" / "sft-qwen3vl-8b" / "config.json").is_file()
     cli("train", "grpo", "--config", CONFIGS / "grpo_qwen3vl_8b.yaml", *NO_GPU, "use_vllm=false", *OFFLINE_CLIP,
-        "max_steps=1", "max_completion_length=1024", "gradient_accumulation_steps=1")
+        *SHORT_GRPO_STEP)
     assert (workdir / "runs" / "grpo-qwen3vl-8b" / "config.json").is_file()
 
 

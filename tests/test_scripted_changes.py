@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.test_scripted_meaning import _write_clip, fade_clip  # noqa: F401 (fixture)
-from tests.test_scripted_survey import _check, messages_clip, transitions_clip  # noqa: F401 (fixtures)
+from tests.fixtures_clips import ask, check_answers, write_clip
 
 
 def _field() -> Image.Image:
@@ -53,12 +52,12 @@ def dissolve_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if t < 3.0:
             return Image.blend(field, disc, t - 2.0)
         return disc if t < 4.0 else stripes
-    return _write_clip(tmp_path_factory.mktemp("dissolve") / "dissolve.mp4", picture_at, frames=60)
+    return write_clip(tmp_path_factory.mktemp("dissolve") / "dissolve.mp4", picture_at, frames=60)
 
 
 @pytest.mark.slow
-def test_how_one_picture_passes_into_the_next(dissolve_clip, tmp_path):
-    _check(dissolve_clip, tmp_path, [
+def test_how_one_picture_passes_into_the_next(dissolve_clip):
+    check_answers(dissolve_clip, [
         ("what best describes the change from the first picture to the second one?",
          ["a hard cut", "a fade out to black and back in", "the first picture slowly dissolves into the second", "nothing changes"], "C"),
         ("How does the last picture come in?", ["It fades in from black.", "With a hard cut.", "It dissolves in from the one before."], "B"),
@@ -67,8 +66,8 @@ def test_how_one_picture_passes_into_the_next(dissolve_clip, tmp_path):
 
 
 @pytest.mark.slow
-def test_how_a_clip_is_edited_and_when_it_is_fully_white(fade_clip, tmp_path):
-    _check(fade_clip, tmp_path, [  # fades in from black to white by 1.5 s, white until 2.5 s, fades out by 4 s
+def test_how_a_clip_is_edited_and_when_it_is_fully_white(fade_clip):
+    check_answers(fade_clip, [  # fades in from black to white by 1.5 s, white until 2.5 s, fades out by 4 s
         ("Which option best describes how this video is edited?",
          ["two shots joined by a hard cut", "one continuous shot, no cuts, starting on a picture", "a fade in from black followed by one shot"], "C"),
         ("when does the screen first get completely white? (seconds)", None, 1.5),
@@ -80,8 +79,8 @@ def test_brightness_that_goes_back_and_forth(tmp_path):
     def level(t: float) -> int:
         phase = (t % 3.0) / 1.5
         return int(255 * (phase if phase <= 1.0 else 2.0 - phase))
-    clip = _write_clip(tmp_path / "pulse.mp4", lambda t: Image.new("RGB", (160, 120), (level(t),) * 3), frames=60)
-    _check(clip, tmp_path, [
+    clip = write_clip(tmp_path / "pulse.mp4", lambda t: Image.new("RGB", (160, 120), (level(t),) * 3), frames=60)
+    check_answers(clip, [
         ("How is the brightness of the screen changing?",
          ["it only gets brighter", "it keeps going back and forth between dark and bright", "it stays the same",
           "it flickers randomly from frame to frame"], "B"),
@@ -96,8 +95,8 @@ def test_the_colour_of_a_part_of_the_frame_and_of_a_named_text(tmp_path):
         draw.text((150, 20), "GATE OPEN", fill=(210, 30, 30), font=ImageFont.load_default(size=28))
         draw.text((150, 120), "Exit Now", fill=(250, 230, 40), font=ImageFont.load_default(size=28))
         return image
-    clip = _write_clip(tmp_path / "field.mp4", picture_at, frames=20)
-    _check(clip, tmp_path, [
+    clip = write_clip(tmp_path / "field.mp4", picture_at, frames=20)
+    check_answers(clip, [
         ("is the bottom half of the clip mostly green, blue, gray or purple?", ["green", "blue", "gray", "purple"], "A"),
         ("what colour is the top part of the picture?", None, "blue"),
         ("what colour is the GATE OPEN text?", ["white", "red", "black", "green"], "B"),
@@ -106,8 +105,8 @@ def test_the_colour_of_a_part_of_the_frame_and_of_a_named_text(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_order_of_quoted_texts(messages_clip, tmp_path):
-    _check(messages_clip, tmp_path, [  # "BOOT OK" until 1.5 s, then "LOADING MAP"
+def test_the_order_of_quoted_texts(messages_clip):
+    check_answers(messages_clip, [  # "BOOT OK" until 1.5 s, then "LOADING MAP"
         ("In what order do these come up?", ["the text 'LOADING MAP' appears, then the text 'BOOT OK' appears",
                                              "the text 'BOOT OK' appears, then the text 'LOADING MAP' appears",
                                              "they come up at the same time"], "B"),
@@ -115,13 +114,12 @@ def test_the_order_of_quoted_texts(messages_clip, tmp_path):
 
 
 @pytest.mark.slow
-def test_levels_moments_and_entries_into_black(fade_clip, transitions_clip, tmp_path):
-    from tests.test_scripted_meaning import _ask
+def test_levels_moments_and_entries_into_black(fade_clip, transitions_clip):
     from vagent.answers import parse_number
-    state = _ask(fade_clip, tmp_path, "roughly what grey level (0-255) is the very last frame?", None)
+    state = ask(fade_clip, "roughly what grey level (0-255) is the very last frame?", None)
     assert abs((parse_number(state.answer or "") or -99) - 17) <= 4, state.answer  # frame 39 of a fade out: 255 * 0.1 / 1.5
-    _check(fade_clip, tmp_path, [("when does the screen first go completely white? (in seconds)", None, 1.5)])
-    _check(transitions_clip, tmp_path, [  # a hard cut to black at 1 s, a fade in at 2-3 s, a fade out at 4.5-5.5 s
+    check_answers(fade_clip, [("when does the screen first go completely white? (in seconds)", None, 1.5)])
+    check_answers(transitions_clip, [  # a hard cut to black at 1 s, a fade in at 2-3 s, a fade out at 4.5-5.5 s
         ("not counting the black at the very start, how many times does the video go to a black screen?", None, 2.0),
         ("what happens to the picture at about 5 seconds?", ["it cuts to a white screen", "it zooms in on the words",
                                                               "it fades out to black", "it splits into two pictures"], "C"),
@@ -132,24 +130,24 @@ def test_levels_moments_and_entries_into_black(fade_clip, transitions_clip, tmp_
 @pytest.mark.slow
 def test_what_follows_a_colour_and_a_scene_that_never_changes(tmp_path):
     segments = [(0.0, (120, 120, 120)), (1.5, (140, 85, 55)), (3.0, (50, 160, 70))]  # gray, brown, green
-    clip = _write_clip(tmp_path / "brown.mp4", lambda t: Image.new("RGB", (160, 120), [c for s, c in segments if t >= s - 1e-9][-1]),
+    clip = write_clip(tmp_path / "brown.mp4", lambda t: Image.new("RGB", (160, 120), [c for s, c in segments if t >= s - 1e-9][-1]),
                        frames=45)
-    _check(clip, tmp_path, [("what colour did the background turn to after the grey part at the start?",
+    check_answers(clip, [("what colour did the background turn to after the grey part at the start?",
                              ["yellow", "green", "black", "reddish brown", "white"], "D")])
 
     def drifting(t: float) -> Image.Image:  # one shot: the white box drifts right
         image = _field()
         ImageDraw.Draw(image).rectangle((40 + int(20 * t), 110, 90 + int(20 * t), 150), fill=(240, 240, 240))
         return image
-    still = _write_clip(tmp_path / "drift.mp4", drifting, frames=40)
-    _check(still, tmp_path, [("What's the right option for how the scenes in the video change?",
+    still = write_clip(tmp_path / "drift.mp4", drifting, frames=40)
+    check_answers(still, [("What's the right option for how the scenes in the video change?",
                               ["From a field to a city street.", "From a city street to a field.",
                                "The scene does not change; it stays on the same field.", "From the field to a black screen."], "C")])
 
 
 @pytest.mark.slow
 def test_what_happened_before_a_named_text_and_what_is_typed(messages_clip, tmp_path):
-    _check(messages_clip, tmp_path, [  # "BOOT OK" until 1.5 s, "LOADING MAP" until 3 s, then "READY PLAYER"
+    check_answers(messages_clip, [  # "BOOT OK" until 1.5 s, "LOADING MAP" until 3 s, then "READY PLAYER"
         ('What happened before the words "READY PLAYER" appeared?',
          ["The screen faded to white.", "The words 'LOADING MAP' were shown.", "The words 'GAME OVER' flashed."], "B"),
     ])
@@ -159,5 +157,5 @@ def test_what_happened_before_a_named_text_and_what_is_typed(messages_clip, tmp_
         text = "MENU" if t < 2.0 else "OPEN GATE"[:max(1, min(9, int((t - 2.0) * 4.5) + 1))]
         ImageDraw.Draw(image).text((60, 110), text, fill="white", font=ImageFont.load_default(size=40))
         return image
-    clip = _write_clip(tmp_path / "typing.mp4", typing, frames=60)
-    _check(clip, tmp_path, [("what command is typed into the box in the middle of the video", None, "OPEN GATE")])
+    clip = write_clip(tmp_path / "typing.mp4", typing, frames=60)
+    check_answers(clip, [("what command is typed into the box in the middle of the video", None, "OPEN GATE")])

@@ -12,69 +12,24 @@ copyright line and a web address along the bottom.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
 
-import av
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 from typer.testing import CliRunner
 
-from vagent.agent.episode import Budget, Episode
-from vagent.agent.graph import run_episode
+from tests.fixtures_clips import ask, check_answers, segments, write_clip
 from vagent.agent.measures import guessed
-from vagent.agent.scripted import ScriptedPolicy, classify_question
+from vagent.agent.scripted import classify_question
 from vagent.agent.scripted.labels import pick_value
 from vagent.answers import parse_spans, temporal_iou
-from vagent.tools.index import IndexSettings
-from vagent.tools.registry import VideoTools
 
 SEGMENTS = [(0.0, (245, 245, 245)), (1.4, (220, 30, 30)), (2.7, (30, 60, 230))]
 """(start in seconds, colour): white, red, blue."""
 
 
-def _write_clip(path: Path, picture_at: Callable[[float], Image.Image], frames: int = 40, fps: int = 10) -> Path:
-    """An H.264 clip whose frame at ``t`` seconds is ``picture_at(t)``."""
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height = picture_at(0.0).size
-        stream.pix_fmt = "yuv420p"
-        for i in range(frames):
-            out.mux(stream.encode(av.VideoFrame.from_image(picture_at(i / fps)).reformat(format="yuv420p")))
-        out.mux(stream.encode())
-    return path
-
-
-def _segments(segments: list[tuple[float, tuple[int, int, int]]], size: tuple[int, int] = (160, 120)) -> Callable[[float], Image.Image]:
-    """Plain pictures: the colour of the last segment started by ``t``."""
-    return lambda t: Image.new("RGB", size, [rgb for start, rgb in segments if t >= start - 1e-9][-1])
-
-
 @pytest.fixture(scope="module")
 def colour_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _write_clip(tmp_path_factory.mktemp("colours") / "colours.mp4", _segments(SEGMENTS))
-
-
-@pytest.fixture(scope="module")
-def muted_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """3 s of muted backgrounds under a white counter line and a gray strip (6% of the picture), as
-    PySceneDetect's counter clip: a bluish gray (what a viewer calls gray), a dull red, a dull green."""
-    plain = _segments([(0.0, (87, 96, 107)), (1.0, (143, 91, 86)), (2.0, (79, 127, 81))], (320, 180))
-
-    def picture_at(t: float) -> Image.Image:
-        image = plain(t)
-        draw = ImageDraw.Draw(image)
-        draw.text((20, 20), f"Frame = {round(t * 10) + 1}", fill="white", font=ImageFont.load_default(size=24))
-        draw.rectangle((0, 169, 319, 179), fill=(128, 128, 128))
-        return image
-    return _write_clip(tmp_path_factory.mktemp("muted") / "muted.mp4", picture_at, frames=30)
-
-
-@pytest.fixture(scope="module")
-def fade_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """4 s: fades in from black to white until 1.5 s, white until 2.5 s, fades out to black at 4 s."""
-    def level(t: float) -> int:
-        return int(255 * min(1.0, t / 1.5, max(0.0, (4.0 - t) / 1.5)))
-    return _write_clip(tmp_path_factory.mktemp("fade") / "fade.mp4", lambda t: Image.new("RGB", (160, 120), (level(t),) * 3))
+    return write_clip(tmp_path_factory.mktemp("colours") / "colours.mp4", segments(SEGMENTS))
 
 
 @pytest.fixture(scope="module")
@@ -89,20 +44,11 @@ def notice_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
             draw.text((14, 232), "(c) 2021 Ada Lovelace", fill="white", font=ImageFont.load_default(size=22))
             draw.text((300, 232), "www.example.org", fill="white", font=ImageFont.load_default(size=22))
         return image
-    return _write_clip(tmp_path_factory.mktemp("notice") / "notice.mp4", picture_at)
-
-
-def _ask(clip: Path, cache: Path, question: str, options: list[str] | None = None):
-    tools = VideoTools.open(clip, IndexSettings(clip_pretrained=None, cache_dir=cache))
-    try:
-        episode = Episode.start(tools, question, options, budget=Budget(max_turns=6))
-        return run_episode(episode, ScriptedPolicy())
-    finally:
-        tools.close()
+    return write_clip(tmp_path_factory.mktemp("notice") / "notice.mp4", picture_at)
 
 
 @pytest.mark.slow
-def test_what_the_question_means_on_a_real_clip(colour_clip, tmp_path):
+def test_what_the_question_means_on_a_real_clip(colour_clip):
     cases = [
         # options written as times: the question asks when the picture changes
         ("Roughly when does the footage first cut away to something else?", ["0.5 s", "1.4 s", "3.5 s"], "B"),
@@ -117,22 +63,15 @@ def test_what_the_question_means_on_a_real_clip(colour_clip, tmp_path):
         ("How many hard cuts does this clip have?", ["One.", "Two.", "Three."], "B"),
     ]
     for question, options, expected in cases:
-        state = _ask(colour_clip, tmp_path, question, options)
-        think = (state.steps[-1].get("action") or {}).get("think", "")
-        assert state.answer == expected and not guessed(state), (question, state.answer, think)
-
-
-def _assert_answers(clip: Path, cache: Path, cases: list[tuple[str, list[str] | None, str]]) -> None:
-    for question, options, expected in cases:
-        state = _ask(clip, cache, question, options)
+        state = ask(colour_clip, question, options)
         think = (state.steps[-1].get("action") or {}).get("think", "")
         assert state.answer == expected and not guessed(state), (question, state.answer, think)
 
 
 @pytest.mark.slow
-def test_a_colour_of_the_picture_is_placed_in_time(colour_clip, tmp_path):
+def test_a_colour_of_the_picture_is_placed_in_time(colour_clip):
     """Parts of the video as options, a brightness, and no options at all (a span)."""
-    _assert_answers(colour_clip, tmp_path, [
+    check_answers(colour_clip, [
         ("Which part of the clip has a red backdrop?", ["Near the start.", "Around the middle.", "Towards the end.", "The whole time."], "B"),
         ("When is the screen blue?", ["Throughout the video.", "At the end of the video.", "At the beginning of the video."], "B"),
         ("During which part of the video is the screen bright?", ["In the middle.", "At the start.", "At the end."], "B"),
@@ -142,13 +81,13 @@ def test_a_colour_of_the_picture_is_placed_in_time(colour_clip, tmp_path):
         ("How many times does the screen turn blue?", None, "1"),
         ("How many seconds long is the video?", ["2.", "4.", "8."], "B"),
     ])
-    state = _ask(colour_clip, tmp_path, "When is the picture white?")
+    state = ask(colour_clip, "When is the picture white?")
     assert temporal_iou(parse_spans(state.answer), [(0.0, 1.4)]) >= 0.8, state.answer
 
 
 @pytest.mark.slow
-def test_options_describing_a_course_of_colours_are_matched_to_the_one_measured(colour_clip, tmp_path):
-    _assert_answers(colour_clip, tmp_path, [
+def test_options_describing_a_course_of_colours_are_matched_to_the_one_measured(colour_clip):
+    check_answers(colour_clip, [
         ("In what order do the backdrop colours appear?",
          ["Red, then white, then blue.", "White, then red, then blue.", "Blue, then red, then white."], "B"),
         ("How does the picture change over the clip?", ["From white to blue.", "From red to white to blue.", "From white to red to blue."], "C"),
@@ -160,9 +99,9 @@ def test_options_describing_a_course_of_colours_are_matched_to_the_one_measured(
 
 
 @pytest.mark.slow
-def test_muted_backgrounds_and_fades_are_named_as_a_viewer_names_them(muted_clip, fade_clip, tmp_path):
+def test_muted_backgrounds_and_fades_are_named_as_a_viewer_names_them(muted_clip, fade_clip):
     """A bluish gray is gray, a dull red is red; a fade's course is read within the part of the video asked about."""
-    _assert_answers(muted_clip, tmp_path / "muted", [
+    check_answers(muted_clip, [
         ("In which part of the video is the background gray?", ["At the end.", "At the beginning.", "In the middle."], "B"),
         ("Which colour is the background in the middle of the video?", ["Green.", "Gray.", "Red.", "Blue."], "C"),
         ("What order do the background colours come in?", ["Red, green, gray.", "Gray, red, green.", "Green, gray, red."], "B"),
@@ -172,7 +111,7 @@ def test_muted_backgrounds_and_fades_are_named_as_a_viewer_names_them(muted_clip
         ("What frame number is displayed when the background turns green?", None, "21"),
         ("Which frame number is on screen once the backdrop is red?", ["1.", "11.", "21."], "B"),
     ])
-    _assert_answers(fade_clip, tmp_path / "fade", [
+    check_answers(fade_clip, [
         ("How does the brightness change in the first second?", ["It goes from bright to dark.", "It goes from dark to bright.",
                                                                  "It stays dark."], "B"),
         ("How does the picture change over the last two seconds?", ["It fades from white to black.", "It fades from black to white."], "A"),
@@ -182,17 +121,17 @@ def test_muted_backgrounds_and_fades_are_named_as_a_viewer_names_them(muted_clip
 
 
 @pytest.mark.slow
-def test_what_the_clip_does_not_show_is_a_marked_guess(colour_clip, tmp_path):
+def test_what_the_clip_does_not_show_is_a_marked_guess(colour_clip):
     """A colour never on screen, a course no option describes: guesses, said to be guesses."""
     for question, options in [("When is the background green?", ["At the start.", "In the middle.", "At the end."]),
                               ("Which colour sequence does the clip follow?", ["From green to yellow.", "From yellow to green."])]:
-        state = _ask(colour_clip, tmp_path, question, options)
+        state = ask(colour_clip, question, options)
         assert state.answer in ("A", "B", "C") and guessed(state), (question, state.answer)
 
 
 @pytest.mark.slow
-def test_a_web_address_is_read_where_the_question_points(notice_clip, tmp_path):
-    _assert_answers(notice_clip, tmp_path, [
+def test_a_web_address_is_read_where_the_question_points(notice_clip):
+    check_answers(notice_clip, [
         ("What website is shown as the video ends?", ["EXAMPLE.COM.", "SAMPLE.NET.", "EXAMPLE.ORG.", "WIDGETS.ORG."], "C"),
         ("Which URL appears in the final moments?", None, "www.example.org"),
         ("What year does the copyright line at the end give?", None, "2021"),
@@ -202,7 +141,7 @@ def test_a_web_address_is_read_where_the_question_points(notice_clip, tmp_path):
         # the option first read once the title has gone (not the first line read then, the copyright line)
         ('Which of these comes up after "CHAPTER ONE" disappears?', ["THE END", "www.example.org", "CHAPTER TWO"], "B"),
     ])
-    state = _ask(notice_clip, tmp_path, "Which web address is shown at the start of the clip?", ["EXAMPLE.COM.", "SAMPLE.NET.", "EXAMPLE.ORG."])
+    state = ask(notice_clip, "Which web address is shown at the start of the clip?", ["EXAMPLE.COM.", "SAMPLE.NET.", "EXAMPLE.ORG."])
     assert guessed(state), state.answer  # the title card holds no address: read there, nothing decides
 
 

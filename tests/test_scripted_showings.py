@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.test_scripted_meaning import _write_clip, fade_clip  # noqa: F401 (fixture)
-from tests.test_scripted_survey import _check
+from tests.fixtures_clips import check_answers, write_clip
 from vagent.agent.scripted import classify_question
 
 pytestmark = pytest.mark.slow
@@ -38,7 +37,7 @@ def console_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if (second and t >= 5.0 - 1e-9) or (not second and (1.0 - 1e-9 <= t < 1.4 or 2.0 - 1e-9 <= t < 2.4)):
             draw.text((60, 110), "ENTER YOUR NAME" if second else "PING OK", fill="white", font=font)
         return image
-    return _write_clip(tmp_path_factory.mktemp("console") / "console.mp4", picture_at, frames=60)
+    return write_clip(tmp_path_factory.mktemp("console") / "console.mp4", picture_at, frames=60)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +48,7 @@ def opening_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if not black:
             ImageDraw.Draw(image).rectangle((40, 30, 120, 90), fill=(200, 60, 60))
         return image
-    return _write_clip(tmp_path_factory.mktemp("opening") / "opening.mp4", picture_at, frames=50)
+    return write_clip(tmp_path_factory.mktemp("opening") / "opening.mp4", picture_at, frames=50)
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +57,11 @@ def landscape_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         image = Image.new("RGB", (320, 180), (182, 198, 230))
         ImageDraw.Draw(image).rectangle((0, 90, 319, 179), fill=(92, 62, 38))
         return image
-    return _write_clip(tmp_path_factory.mktemp("landscape") / "landscape.mp4", picture_at, frames=20)
+    return write_clip(tmp_path_factory.mktemp("landscape") / "landscape.mp4", picture_at, frames=20)
 
 
-def test_text_that_pops_up_and_lines_under_or_late_in_a_shot(console_clip, tmp_path):
-    _check(console_clip, tmp_path, [
+def test_text_that_pops_up_and_lines_under_or_late_in_a_shot(console_clip):
+    check_answers(console_clip, [
         ("how many times does ping ok pop up on the screen?", None, "2"),
         ("what line shows up under the line scan started once the scan is under way?",
          ["LINK READY", "ENTER YOUR NAME", "PING OK"], "B"),
@@ -71,50 +70,50 @@ def test_text_that_pops_up_and_lines_under_or_late_in_a_shot(console_clip, tmp_p
     ])
 
 
-def test_what_the_screen_asks_for(console_clip, tmp_path):
-    _check(console_clip, tmp_path, [("so what does the computer ask you to enter after the scan starts?", None, "ENTER YOUR NAME")])
+def test_what_the_screen_asks_for(console_clip):
+    check_answers(console_clip, [("so what does the computer ask you to enter after the scan starts?", None, "ENTER YOUR NAME")])
 
 
-def test_colour_at_all_black_in_the_middle_and_how_it_ends(opening_clip, fade_clip, tmp_path):
-    _check(fade_clip, tmp_path, [
+def test_colour_at_all_black_in_the_middle_and_how_it_ends(opening_clip, fade_clip):
+    check_answers(fade_clip, [
         ("is this clip in colour or is it just black and white?", ["in colour", "just black and white (greys)"], "B"),
         ("at the very end, does it fade to black or to white?", ["to white", "to black", "no fade at the end"], "B"),
     ])
-    _check(opening_clip, tmp_path, [
+    check_answers(opening_clip, [
         ("Is the video in colour or black and white?", ["black and white", "colour"], "B"),  # a red box on the gray picture
         ("how many times does it go fully black in the middle, not counting the start?", None, "1"),
         ("when does it cut back to black after the first image? how many seconds in", None, 3.0),
     ])
 
 
-def test_black_before_the_first_picture_and_the_length_of_a_fade(opening_clip, fade_clip, tmp_path):
-    _check(opening_clip, tmp_path, [
+def test_black_before_the_first_picture_and_the_length_of_a_fade(opening_clip, fade_clip):
+    check_answers(opening_clip, [
         ("how long is it black before the first image comes up? (seconds)", None, 1.3),
         ("for how long in total is the screen black?", None, 1.8),  # 1.3 s at the start and 0.5 s later
     ])
-    _check(fade_clip, tmp_path, [("how many seconds does the fade up from black take?", None, 1.5)])
+    check_answers(fade_clip, [("how many seconds does the fade up from black take?", None, 1.5)])
 
 
-def test_the_colour_of_a_corner_among_shaded_colours(landscape_clip, tmp_path):
+def test_the_colour_of_a_corner_among_shaded_colours(landscape_clip):
     options = ["green", "dark brown", "light blue", "orange"]
-    _check(landscape_clip, tmp_path, [
+    check_answers(landscape_clip, [
         ("whats the main colour up in the top right corner?", options, "C"),
         ("and which colour is the bottom left corner mostly?", options, "B"),
         ("what colour is the sky up in the top right corner?", ["dark navy blue", "pale blue / lavender", "green"], "B"),
     ])
 
 
-def test_lines_cuts_first_texts_and_what_comes_next(console_clip, opening_clip, fade_clip, tmp_path):
-    _check(console_clip, tmp_path, [
+def test_lines_cuts_first_texts_and_what_comes_next(console_clip, opening_clip, fade_clip):
+    check_answers(console_clip, [
         ("how many lines of text are on the screen at 1.2 seconds?", None, "2"),
         ("is it one continuous shot or does it cut somewhere?", ["it cuts once", "it cuts twice", "one continuous shot, no cuts"], "A"),
         ("at what time (seconds) does the background go green?", None, 3.0),
         ("What did the screen show first?", ["Scan Started.", "Link Ready."], "B"),
         ("what came up after the line scan started appeared?", ["LINK READY", "ENTER YOUR NAME", "PING OK"], "B"),
     ])
-    _check(opening_clip, tmp_path, [("what happens after the first picture is shown?",
+    check_answers(opening_clip, [("what happens after the first picture is shown?",
                                      ["it fades slowly to white", "it cuts straight to a black screen", "it cuts straight to the next picture"], "B")])
-    _check(fade_clip, tmp_path, [("when does it get brightest the first time? answer in secs", None, 1.5)])
+    check_answers(fade_clip, [("when does it get brightest the first time? answer in secs", None, 1.5)])
 
 
 def test_a_colour_question_naming_a_counter_clip_is_about_colour():

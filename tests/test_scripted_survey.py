@@ -20,13 +20,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.test_scripted_meaning import _ask, _write_clip, fade_clip, muted_clip  # noqa: F401 (fixtures)
-from vagent.agent.measures import guessed
+from tests.fixtures_clips import check_answers, write_clip
 from vagent.agent.scripted import classify_question
-from vagent.answers import parse_number
 
 CARDS = [(0.0, (120, 120, 120)), (1.0, (210, 40, 40)), (2.0, (120, 120, 120)), (3.0, (210, 40, 40)), (3.5, (40, 170, 60))]
-MESSAGES = [(0.0, "BOOT OK"), (1.5, "LOADING MAP"), (3.0, "READY PLAYER")]
 
 
 @pytest.fixture(scope="module")
@@ -37,35 +34,12 @@ def cards_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         draw.text((12, 10), f"Frame = {round(t * 10) + 1}", fill="white", font=ImageFont.load_default(size=22))
         draw.text((12, 140), f"Clock {t:.1f}", fill="white", font=ImageFont.load_default(size=22))
         return image
-    return _write_clip(tmp_path_factory.mktemp("cards") / "cards.mp4", picture_at, frames=45)
-
-
-@pytest.fixture(scope="module")
-def messages_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    def picture_at(t: float) -> Image.Image:
-        image = Image.new("RGB", (480, 270), (20, 24, 30))
-        draw = ImageDraw.Draw(image)
-        draw.text((60, 110), [text for start, text in MESSAGES if t >= start - 1e-9][-1], fill="white", font=ImageFont.load_default(size=36))
-        draw.text((400, 12), "CH 7", fill="white", font=ImageFont.load_default(size=24))
-        return image
-    return _write_clip(tmp_path_factory.mktemp("messages") / "messages.mp4", picture_at, frames=45)
-
-
-def _check(clip: Path, cache: Path, cases: list[tuple[str, list[str] | None, object]]) -> None:
-    for question, options, expected in cases:
-        state = _ask(clip, cache, question, options)
-        think = (state.steps[-1].get("action") or {}).get("think", "")
-        if isinstance(expected, float):  # a time or duration: within a frame or two
-            value = parse_number(state.answer or "")
-            assert value is not None and abs(value - expected) <= 0.15, (question, state.answer, think)
-        else:
-            assert state.answer == expected, (question, state.answer, think)
-        assert not guessed(state), (question, think)
+    return write_clip(tmp_path_factory.mktemp("cards") / "cards.mp4", picture_at, frames=45)
 
 
 @pytest.mark.slow
-def test_the_timeline_of_colours_and_cuts(cards_clip, tmp_path):
-    _check(cards_clip, tmp_path, [
+def test_the_timeline_of_colours_and_cuts(cards_clip):
+    check_answers(cards_clip, [
         ("How many separate red sections does this clip have?", ["1", "2", "3", "4"], "B"),
         ("for how long is the green part on screen, in seconds?", None, 1.0),
         ("what happens to the picture right after it goes red for the first time?",
@@ -84,8 +58,8 @@ def test_the_timeline_of_colours_and_cuts(cards_clip, tmp_path):
 
 
 @pytest.mark.slow
-def test_the_timeline_of_messages(messages_clip, tmp_path):
-    _check(messages_clip, tmp_path, [
+def test_the_timeline_of_messages(messages_clip):
+    check_answers(messages_clip, [
         ("In what sequence do these messages show up?",
          ["LOADING MAP, BOOT OK, READY PLAYER.", "BOOT OK, READY PLAYER, LOADING MAP.", "BOOT OK, LOADING MAP, READY PLAYER."], "C"),
         ("how many seconds in does 'Ready Player' come up?", None, 3.0),
@@ -95,8 +69,8 @@ def test_the_timeline_of_messages(messages_clip, tmp_path):
 
 
 @pytest.mark.slow
-def test_questions_typed_without_options(cards_clip, messages_clip, tmp_path):
-    _check(cards_clip, tmp_path, [
+def test_questions_typed_without_options(cards_clip, messages_clip):
+    check_answers(cards_clip, [
         ("between 3 and 4 seconds does it get lighter or darker?", None, "lighter"),  # its own alternatives, answered in words
         ("when does the picture first change colour? answer in seconds", None, 1.0),
         ("there's a cut shortly before the end, when is it, in seconds?", None, 3.5),
@@ -106,16 +80,16 @@ def test_questions_typed_without_options(cards_clip, messages_clip, tmp_path):
         ("what frame number is shown when the screen first goes green?", None, "36"),  # a value at a moment, not the moment
         ("whats the clock reading when it says Frame = 21", None, "2.0"),
     ])
-    _check(messages_clip, tmp_path, [
+    check_answers(messages_clip, [
         ("is there any writing anywhere in this clip?", None, "yes"),
         ("Put these in the order they appear: (a) READY PLAYER (b) BOOT OK (c) LOADING MAP", ["(b)(c)(a)", "(a)(b)(c)", "(c)(a)(b)"], "A"),
     ])
 
 
 @pytest.mark.slow
-def test_muted_colours_and_whether_a_colour_ever_shows(muted_clip, fade_clip, tmp_path):
-    _check(muted_clip, tmp_path, [("what colour is the background at 1.5 seconds?", None, "red")])  # a dull red, not gray
-    _check(fade_clip, tmp_path, [
+def test_muted_colours_and_whether_a_colour_ever_shows(muted_clip, fade_clip):
+    check_answers(muted_clip, [("what colour is the background at 1.5 seconds?", None, "red")])  # a dull red, not gray
+    check_answers(fade_clip, [
         ("is the screen ever completely white?", None, "yes"),
         ("does it turn red at any point?", None, "no"),
     ])
@@ -132,7 +106,7 @@ def test_the_text_written_in_a_colour(tmp_path):
             draw.text((60, 70), "GATE OPEN", fill=(200, 30, 30), font=ImageFont.load_default(size=40))
             draw.text((60, 160), "EXIT NOW", fill=(20, 20, 20), font=ImageFont.load_default(size=40))
         return image
-    clip = _write_clip(tmp_path / "sign.mp4", picture_at, frames=30)
+    clip = write_clip(tmp_path / "sign.mp4", picture_at, frames=30)
     from vagent.tools.index import IndexSettings
     from vagent.tools.registry import VideoTools
     tools = VideoTools.open(clip, IndexSettings(clip_pretrained=None, cache_dir=tmp_path / "cache"))
@@ -143,33 +117,16 @@ def test_the_text_written_in_a_colour(tmp_path):
     assert [line[0] for line in read.data["lines"]] == ["GATE OPEN", "EXIT NOW"]
     (r, g, b), (r2, g2, b2) = read.data["colours"]
     assert r > 150 > g + 60 and b < 90 and max(r2, g2, b2) < 90, read.data["colours"]  # red letters, then dark ones
-    _check(clip, tmp_path, [
+    check_answers(clip, [
         ("what do the red words on the sign say?", None, "GATE OPEN"),
         ("Which text is written in black?", ["GATE OPEN.", "EXIT NOW.", "KEEP OUT."], "B"),
         ("what does it say under 'GATE OPEN'?", None, "EXIT NOW"),
     ])
 
 
-@pytest.fixture(scope="module")
-def transitions_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """7 s at 10 fps: "HELLO" on a light top / dark bottom picture until a hard cut to black at 1 s,
-    black until 2 s, a fade in (2-3 s) to the picture with "WORLD" instead, held until 4.5 s, a fade out
-    to black (4.5-5.5 s), black to the end."""
-    def level(t: float) -> float:
-        return 1.0 if t < 1.0 else 0.0 if t < 2.0 else min(1.0, t - 2.0) if t < 4.5 else max(0.0, 5.5 - t)
-
-    def picture_at(t: float) -> Image.Image:
-        image = Image.new("RGB", (320, 180), (200, 200, 190))
-        draw = ImageDraw.Draw(image)
-        draw.rectangle((0, 90, 319, 179), fill=(60, 70, 60))
-        draw.text((100, 30), "HELLO" if t < 1.0 else "WORLD", fill=(20, 20, 20), font=ImageFont.load_default(size=32))
-        return Image.eval(image, lambda v: int(v * level(t)))
-    return _write_clip(tmp_path_factory.mktemp("transitions") / "transitions.mp4", picture_at, frames=70)
-
-
 @pytest.mark.slow
-def test_fades_cuts_and_parts_of_the_frame(transitions_clip, tmp_path):
-    _check(transitions_clip, tmp_path, [
+def test_fades_cuts_and_parts_of_the_frame(transitions_clip):
+    check_answers(transitions_clip, [
         ("Which half of the picture is brighter overall?", ["The top half.", "The bottom half.", "About the same."], "A"),
         ("how many times does the picture fade in from a black screen?", None, 1.0),  # the cut at 1 s is no fade
         ("how many times does it fade out to black?", None, 1.0),
