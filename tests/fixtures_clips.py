@@ -63,6 +63,7 @@ def check_answers(clip: Path, cases: list[tuple[str, list[str] | None, object]])
         assert not guessed(state), (question, think)
 
 
+CARDS = [(0.0, (120, 120, 120)), (1.0, (210, 40, 40)), (2.0, (120, 120, 120)), (3.0, (210, 40, 40)), (3.5, (40, 170, 60))]
 MESSAGES = [(0.0, "BOOT OK"), (1.5, "LOADING MAP"), (3.0, "READY PLAYER")]
 
 
@@ -115,3 +116,31 @@ def transitions_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         draw.text((100, 30), "HELLO" if t < 1.0 else "WORLD", fill=(20, 20, 20), font=ImageFont.load_default(size=32))
         return Image.eval(image, lambda v: int(v * level(t)))
     return write_clip(tmp_path_factory.mktemp("transitions") / "transitions.mp4", picture_at, frames=70)
+
+
+@pytest.fixture(scope="session")
+def cards_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """4.5 s at 10 fps: gray until 1 s, red until 2 s, gray until 3 s, red until 3.5 s, then green (a hard cut at
+    each change); a white "Frame = N" (N = frame index + 1) at the top left, "Clock T" (T the time) at the bottom left."""
+    def picture_at(t: float) -> Image.Image:
+        image = Image.new("RGB", (320, 180), [rgb for start, rgb in CARDS if t >= start - 1e-9][-1])
+        draw = ImageDraw.Draw(image)
+        draw.text((12, 10), f"Frame = {round(t * 10) + 1}", fill="white", font=ImageFont.load_default(size=22))
+        draw.text((12, 140), f"Clock {t:.1f}", fill="white", font=ImageFont.load_default(size=22))
+        return image
+    return write_clip(tmp_path_factory.mktemp("cards") / "cards.mp4", picture_at, frames=45)
+
+
+@pytest.fixture(scope="session")
+def console_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """6 s at 10 fps. Shot 1 (0-3 s, dark blue): "LINK READY" at the top, "PING OK" below it from 1.0 to 1.4 s and
+    from 2.0 to 2.4 s. Shot 2 (3-6 s, dark green): "SCAN STARTED" at the top, "ENTER YOUR NAME" under it from 5.0 s."""
+    def picture_at(t: float) -> Image.Image:
+        second = t >= 3.0 - 1e-9
+        image = Image.new("RGB", (480, 270), (20, 70, 30) if second else (20, 30, 90))
+        draw, font = ImageDraw.Draw(image), ImageFont.load_default(size=30)
+        draw.text((60, 60), "SCAN STARTED" if second else "LINK READY", fill="white", font=font)
+        if (second and t >= 5.0 - 1e-9) or (not second and (1.0 - 1e-9 <= t < 1.4 or 2.0 - 1e-9 <= t < 2.4)):
+            draw.text((60, 110), "ENTER YOUR NAME" if second else "PING OK", fill="white", font=font)
+        return image
+    return write_clip(tmp_path_factory.mktemp("console") / "console.mp4", picture_at, frames=60)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -41,10 +42,12 @@ def test_palette_is_the_generators():
         assert nearest == name and abs((hue - COLOR_HUES[name] + 180) % 360 - 180) <= 10, (name, hue)
 
 
-@pytest.mark.parametrize("name", [f"vagent.agent.scripted{m}" for m in ("", ".question", ".evidence", ".choice", ".timeexpr",
-                                                                        ".labels", ".sequence", ".picture", ".claims", ".events", ".timeline",
-                                                                        ".areas", ".transitions", ".speech", ".spelling", ".changes",
-                                                                        ".pixels", ".tone", ".lines")])
+SCRIPTED = Path(__file__).resolve().parents[1] / "agent" / "scripted"
+"""The scripted policy's modules; every one with an example in a docstring has it run."""
+
+
+@pytest.mark.parametrize("name", sorted(f"vagent.agent.scripted.{p.stem}".removesuffix(".__init__")
+                                        for p in SCRIPTED.glob("*.py") if ">>> " in p.read_text()))
 def test_doctests(name):
     import doctest
     import importlib

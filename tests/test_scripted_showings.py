@@ -5,7 +5,7 @@ the screen stays black before the first picture, how long a fade takes, colours 
 among shaded options ("light blue", "dark brown"), what the screen asks you to enter, whether the clip has
 colour at all, how often it goes black in the middle, the moment it goes back to black and how it ends.
 
-Console clip: 6 s at 10 fps. Shot 1 (0-3 s, dark blue): "LINK READY" at the top throughout, "PING OK" below it
+Console clip (built in ``tests/fixtures_clips.py``): 6 s at 10 fps. Shot 1 (0-3 s, dark blue): "LINK READY" at the top throughout, "PING OK" below it
 from 1.0 to 1.4 s and from 2.0 to 2.4 s. Shot 2 (3-6 s, dark green): "SCAN STARTED" at the top, "ENTER YOUR NAME"
 under it from 5.0 s.
 Opening clip: 5 s at 10 fps, black until 1.3 s, a gray picture until 3 s, black until 3.5 s, gray again.
@@ -17,28 +17,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from tests.fixtures_clips import check_answers, write_clip
 from vagent.agent.scripted import classify_question
 
 pytestmark = pytest.mark.slow
-
-FONT = 30
-
-
-@pytest.fixture(scope="module")
-def console_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    def picture_at(t: float) -> Image.Image:
-        second = t >= 3.0 - 1e-9
-        image = Image.new("RGB", (480, 270), (20, 70, 30) if second else (20, 30, 90))
-        draw, font = ImageDraw.Draw(image), ImageFont.load_default(size=FONT)
-        draw.text((60, 60), "SCAN STARTED" if second else "LINK READY", fill="white", font=font)
-        if (second and t >= 5.0 - 1e-9) or (not second and (1.0 - 1e-9 <= t < 1.4 or 2.0 - 1e-9 <= t < 2.4)):
-            draw.text((60, 110), "ENTER YOUR NAME" if second else "PING OK", fill="white", font=font)
-        return image
-    return write_clip(tmp_path_factory.mktemp("console") / "console.mp4", picture_at, frames=60)
-
 
 @pytest.fixture(scope="module")
 def opening_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -10,12 +10,10 @@ Cards clip: 4.5 s at 10 fps, gray until 1 s, red until 2 s, gray until 3 s, red 
 green; a white "Frame = N" (N = frame index + 1) at the top left and "Clock T" (T the time, one decimal)
 at the bottom left; hard cuts at every colour change.
 Messages clip: 4.5 s at 10 fps on a dark screen, "BOOT OK" until 1.5 s, "LOADING MAP" until 3 s, then
-"READY PLAYER"; "CH 7" in the top right corner throughout.
+"READY PLAYER"; "CH 7" in the top right corner throughout. Both are built in ``tests/fixtures_clips.py``.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -23,18 +21,6 @@ from PIL import Image, ImageDraw, ImageFont
 from tests.fixtures_clips import check_answers, write_clip
 from vagent.agent.scripted import classify_question
 
-CARDS = [(0.0, (120, 120, 120)), (1.0, (210, 40, 40)), (2.0, (120, 120, 120)), (3.0, (210, 40, 40)), (3.5, (40, 170, 60))]
-
-
-@pytest.fixture(scope="module")
-def cards_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    def picture_at(t: float) -> Image.Image:
-        image = Image.new("RGB", (320, 180), [rgb for start, rgb in CARDS if t >= start - 1e-9][-1])
-        draw = ImageDraw.Draw(image)
-        draw.text((12, 10), f"Frame = {round(t * 10) + 1}", fill="white", font=ImageFont.load_default(size=22))
-        draw.text((12, 140), f"Clock {t:.1f}", fill="white", font=ImageFont.load_default(size=22))
-        return image
-    return write_clip(tmp_path_factory.mktemp("cards") / "cards.mp4", picture_at, frames=45)
 
 
 @pytest.mark.slow

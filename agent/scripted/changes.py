@@ -71,8 +71,11 @@ def starts_from(option: str) -> str | None:
 
     >>> starts_from("a fade in from black followed by one shot"), starts_from("two shots") is None
     ('black', True)
+    >>> starts_from("starts white and fades down to black"), starts_from("it begins on a black screen")
+    ('white', 'black')
     """
-    m = re.search(r"\b(?:in|up|starts?|opens?|begins?)\s+(?:\w+\s+)?(?:from|with|on)\s+(?:a\s+|the\s+)?(black|white)\b", option, re.I)
+    m = re.search(r"\b(?:in|up|starts?|opens?|begins?)\s+(?:\w+\s+)?(?:from|with|on)\s+(?:a\s+|the\s+)?(black|white)\b", option, re.I) \
+        or re.search(r"\b(?:starts?|opens?|begins?)\s+(?:as\s+|in\s+)?(?:a\s+|the\s+)?(?:fully\s+|completely\s+|pure\s+)?(black|white)\b", option, re.I)
     return m.group(1).lower() if m else None
 
 

@@ -11,12 +11,14 @@ notice after a turn that spent a budget is a user message with ``budget_spent``.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
 
 from vagent.agent.protocol import ToolCall, parse_action
+from vagent.agent.scripted.timeexpr import time_ref
 from vagent.types import block_image
 
 
@@ -83,6 +85,32 @@ def _images_of(content: Any) -> list[tuple[float, Image.Image]]:
     return out
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!])\s+(?=[A-Z])")
+_POINTS_BACK = re.compile(r"\b(?:one|ones|they|them|these|those|then|such|the same)\b", re.I)
+"""Words by which a question points back to the statement before it ("it" means the video, "that" starts a clause)."""
+
+
+def asked_part(question: str) -> str:
+    """The question without a statement before it that only sets the scene: "The video fades in and out.
+    How many times is it fully white?" is asked as its last sentence, since the statement's words
+    (black, white, fades) are not what is asked. The statement stays when it names a time or the
+    question points back to it ("Which one comes first?").
+
+    >>> asked_part("The video repeatedly fades between black and white. How many times does the screen become fully white?")
+    'How many times does the screen become fully white?'
+    >>> asked_part("Several colours appear. Which one comes first?")
+    'Several colours appear. Which one comes first?'
+    >>> asked_part("At 2 s a word appears. What word is shown?")
+    'At 2 s a word appears. What word is shown?'
+    """
+    *said, asked = _SENTENCE_END.split(question.strip()) or [""]
+    if not said or not asked.rstrip().endswith("?") or _POINTS_BACK.search(asked):
+        return question
+    if any(s.rstrip().endswith("?") or time_ref(s, 1e9) is not None for s in said):
+        return question
+    return asked
+
+
 def read_conversation(messages: list[dict[str, Any]]) -> Conversation:
     """The question, the overview and every tool result so far, by turn."""
     convo = Conversation()
@@ -91,7 +119,7 @@ def read_conversation(messages: list[dict[str, Any]]) -> Conversation:
         return convo
     first = messages[users[0]]
     data = first.get("data") if isinstance(first.get("data"), dict) else {}  # see prompts.question_message
-    convo.question = str(data.get("question") or "")
+    convo.question = asked_part(str(data.get("question") or ""))
     convo.options = [str(option) for option in data.get("options") or []]
     duration = data.get("duration")
     convo.duration = float(duration) if isinstance(duration, (int, float)) and math.isfinite(duration) else 0.0

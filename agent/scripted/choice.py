@@ -47,8 +47,10 @@ def option_colour(option: str) -> str | None:
     ('blue', 'gray', 'blue', 'brown')
     >>> option_colour("dark brown"), option_colour("pale sky blue"), option_colour("light and dark")
     ('brown', 'blue', None)
+    >>> option_colour("reddish"), option_colour("greyish"), option_colour("a bluish tint"), option_colour("radish")
+    ('red', 'gray', 'blue', None)
     """
-    words = re.findall(r"[a-z]+", _SHADE.sub("", _COMPOUND.sub(_head, option.lower())))
+    words = [_untinted(w) for w in re.findall(r"[a-z]+", _SHADE.sub("", _COMPOUND.sub(_head, option.lower())))]
     found = {(_SYNONYMS.get(w, w)) for w in words if w in COLOUR_WORDS}
     return found.pop() if len(found) == 1 else None
 
@@ -62,6 +64,14 @@ _COMPOUND = re.compile(r"\b([a-z]+)-([a-z]+)\b|\b([a-z]+ish) ([a-z]+)\b")
 def _head(m: re.Match) -> str:
     first, second = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
     return second if _tint(first, second) else m.group(0)
+
+
+def _untinted(word: str) -> str:
+    """A colour word with "-ish" ("reddish", "bluish", "greyish") as the colour it leans to."""
+    if not word.endswith("ish"):
+        return word
+    hue = re.sub(r"(?:d|l)?ish$", "", word)
+    return next((h for h in (hue, hue + "e") if h in COLOUR_WORDS), word)
 
 
 def _tint(first: str, second: str) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from vagent.agent.scripted.choice import COLOUR_WORDS
+from vagent.agent.scripted.choice import COLOUR_WORDS, asked_colour
 from vagent.agent.scripted.timeexpr import words_to_numbers
 
 _C = "|".join(COLOUR_WORDS)
@@ -88,6 +88,8 @@ _BETWEEN = re.compile(r"\b(?:how long|how much time|how many seconds|time|gap|in
 _EVENT = re.compile(r"\b(?:cuts?|changes?|transitions?|scenes?|shots?|switch\w*|start\w*|beginning|begins?|end\w*|appear\w*|"
                     rf"fade\w*|{_C})\b|[\"“'‘]", re.I)
 
+_FROM_TO = re.compile(r"\b(?:how long|how much time|how many (?:secs?|seconds)|time)\b.*?\bfrom\s+(?P<a>.+?)\s+(?:to|until|till)\s+"
+                      r"(?:(?:when|once)\s+)?(?:(?:it|the (?:screen|picture|video))\s+(?:is|gets|turns|goes)\s+)?(?P<b>.+?)\s*(?:[?.!]|,|$)", re.I)
 _ONE_TO_NEXT = re.compile(r"\bfrom (?:one|each|a)\s+((?:[\w-]+\s+){0,3}?[\w-]+)\s+to the next\b", re.I)
 
 
@@ -106,9 +108,19 @@ def between_events(question: str) -> tuple[str, str] | None:
     ('the start', 'when it turns red')
     >>> between_events("Is it darker between 2 and 3 seconds?") is None, between_events("What happens between the cuts?") is None
     (True, True)
+    >>> between_events("how many secs does it take to go from black at the very start to fully white?")
+    ('black at the very start', 'fully white')
+    >>> between_events("how long does it take to get from black to white?"), between_events("how long from 2 to 4 s?")
+    (('black ends', 'white'), None)
+    >>> between_events("how long does the first fade from black up to full white take?") is None
+    True
     """
     if m := _ONE_TO_NEXT.search(question):  # "from one all black moment to the next one": the first two
         return f"the first {m.group(1)}", f"the second {m.group(1)}"
+    if (m := _FROM_TO.search(words_to_numbers(question))) and _EVENT.search(m.group("a")) and _EVENT.search(m.group("b")) \
+            and not re.search(r"\bfad\w*", question, re.I):  # "how long does the fade from black to white take": the fade's length
+        a = m.group("a").strip()  # from a colour: from when it ends, unless it is the one at the start
+        return (a if re.search(r"\b(?:start\w*|beginning|begins?|opening)\b", a, re.I) or not asked_colour(a) else f"{a} ends"), m.group("b").strip()
     m = _BETWEEN.search(words_to_numbers(question))
     if not m or not _EVENT.search(m.group("a") + " " + m.group("b")):
         return None
@@ -176,6 +188,8 @@ def compared_shots(question: str) -> tuple[int, int] | None:
 
     >>> compared_shots("is the 1st shot brighter or darker than the 2nd one?"), compared_shots("Is the last scene darker than the first?")
     ((1, 2), (-1, 1))
+    >>> compared_shots("which is brighter overall, the first shot or the second?")
+    (1, 2)
     """
-    m = re.search(rf"\b{NTH}\s+(?:shot|scene|take|part)\b.*?\bthan\s+(?:the\s+)?{NTH}\b", question, re.I)
+    m = re.search(rf"\b{NTH}\s+(?:shot|scene|take|part)\b.*?\b(?:than|or|and|vs\.?|versus)\s+(?:the\s+)?{NTH}\b", question, re.I)
     return (nth(m.group(1)), nth(m.group(2))) if m else None

@@ -63,6 +63,10 @@ _BESIDE_UNQUOTED = re.compile(r"\b(below|under|underneath|beneath|above|over)\s+
                               r"(?:saying\s+|that says\s+)?(\w+(?:\s+(?!(?:after|before|when|once|while|near|at|in|on|during|as|is|was|"
                               r"gets?|got|has|had|appears?|appeared|shows?|showed)\b)\w+){0,5})", re.I)
 
+_AFTER_TYPED = re.compile(r"\bafter\s+(?:it|the\s+\w+)\s+(?:types?|typed|writes?|wrote|shows?|showed|prints?|printed|displays?|displayed)\s+"
+                          r"(?:out\s+)?[\"“'‘]?(\w+(?:\s+\w+){0,5}?)[\"”’']?\s*(?:,|\bwhat\b|\bwhich\b|$)", re.I)
+_NEXT_LINE = re.compile(r"\bnext\s+line\b|\bline\s+(?:after|below|under)\b", re.I)
+
 
 def text_beside(question: str) -> tuple[bool, str] | None:
     """The text a question places the asked line under (True) or over (False): "the message that appears
@@ -76,8 +80,12 @@ def text_beside(question: str) -> tuple[bool, str] | None:
     (True, 'initiate search program')
     >>> text_beside("what is written under the car?") is None
     True
+    >>> text_beside("after it types initiate search program, what does the next line say?")
+    (True, 'initiate search program')
     """
     m = _BESIDE.search(question) or _BESIDE_UNQUOTED.search(question)
+    if m is None and _NEXT_LINE.search(question) and (typed := _AFTER_TYPED.search(question)):
+        return True, typed.group(1).strip()  # the line typed next goes under it
     return (m.group(1).lower() not in ("above", "over"), m.group(2).strip()) if m else None
 
 

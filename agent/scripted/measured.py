@@ -15,6 +15,7 @@ from vagent.agent.scripted.events import between_events, compared_shots, counted
 from vagent.agent.scripted.evidence import fmt_number
 from vagent.agent.scripted.picture import ASKS_WHEN, SECONDS_IN, asks_how_long, asks_point, asks_when
 from vagent.agent.scripted.pixels import brightness
+from vagent.agent.scripted.timeline import event_colour
 from vagent.agent.scripted.tone import COLOURFUL, asks_tone, colourful_share, tone_claim
 from vagent.agent.scripted.transitions import FADES, LEAVES, TransitionAnswers
 from vagent.answers import LETTERS
@@ -165,9 +166,27 @@ class MeasuredAnswers(TransitionAnswers):
                 return None
             levels.append(sum(inside) / len(inside))
         kind = "stays" if abs(levels[0] - levels[1]) < 0.05 else "brighter" if levels[0] > levels[1] else "darker"
-        picks = [i for i, o in enumerate(self.c.options) if (c := option_claim(o)) is not None and c.kind == kind]
         said = f"The frames of those shots have mean brightness {levels[0]:.2f} and {levels[1]:.2f}"
+        named = [ordinal(o) if re.search(r"\b(?:shot|scene|take|part|one)\b", o, re.I) else None for o in self.c.options]
+        if sum(n in pair for n in named) == 2:  # "the first shot" / "the second shot" / "about the same"
+            darker = bool(re.search(r"\b(?:dark|dim)\w*", self.c.question, re.I))
+            winner = pair[0] if (levels[0] < levels[1]) == darker else pair[1]
+            picks = [i for i, n in enumerate(named) if n == winner] if kind != "stays" else \
+                [i for i, o in enumerate(self.c.options) if (c := option_claim(o)) is not None and c.kind == "stays"]
+            return (f"{said}: option {LETTERS[picks[0]]}.", LETTERS[picks[0]]) if len(picks) == 1 else self.unsure_choice(said)
+        picks = [i for i, o in enumerate(self.c.options) if (c := option_claim(o)) is not None and c.kind == kind]
         return (f"{said}: option {LETTERS[picks[0]]}.", LETTERS[picks[0]]) if len(picks) == 1 else self.unsure_choice(said)
+
+    def interval_looks(self) -> list:
+        """Closer frames where each coloured event of a "time between" question starts or ends."""
+        calls = []
+        for phrase in between_events(self.c.question) or ():
+            if (colour := event_colour(phrase)) is None:
+                continue
+            calls += [self.crop(a, b, 6) for a, b in self.boundaries(colour, ordinal(phrase) or 1)[:2]]
+            if colour.startswith("fully ") and not self.runs(colour):  # at its fullest between the frames seen
+                calls += [self.crop(t - 0.3, t + 0.3, 7) for t in self.extremes(colour.split()[1])[:2]]
+        return calls
 
     def _by_interval(self) -> tuple[str, str] | None:
         """The time between two events ("between the first and second scene changes")."""

@@ -120,6 +120,7 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
             calls += self.prompt_looks()  # "what does the screen ask you to enter": until the request is read
             calls += self.around_looks()  # "what came up after the line X": the rest of its scene
             calls += self.extreme_looks()  # "when does it get brightest the first time": around the brightest frames
+            calls += self.interval_looks()  # "how long from black to fully white": where each starts or ends
         if (change_options(self.c.options) or sum(bool(shots_claimed(o)) for o in self.c.options) >= 2) and self.stage == 2:
             calls += self.change_looks()  # how one picture passes into the next
         if ENDING.search(self.c.question) and self.stage == 2:  # the last edge into a black or white screen

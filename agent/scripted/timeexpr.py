@@ -90,7 +90,8 @@ _AT_SECOND = re.compile(rf"\b(?:at|in|during|around)\s+(?:the\s+)?second\s+{_N}\
 _AT = re.compile(rf"\b{_APPROX}\s+(?:the\s+)?(?:time\s+)?{_N}{_UNIT}", re.I)
 _BETWEEN = re.compile(rf"\b(?:between|from)\s+(?:t\s*=\s*)?{_N}(?:{_UNIT})?\s*(?:and|to|until|till|-)\s*(?:t\s*=\s*)?{_N}{_UNIT}", re.I)
 _RANGE = re.compile(rf"\b{_N}\s*(?:-|–|to)\s*{_N}{_UNIT}", re.I)
-_FIRST_LAST = re.compile(rf"\b(?:in|during|within|over)\s+the\s+(first|opening|last|final|closing)\s+{_N}{_UNIT}", re.I)
+_OF_IT = r"(?:the|its|(?:the|this)\s+(?:video|clip|footage)'s)"
+_FIRST_LAST = re.compile(rf"\b(?:in|during|within|over)\s+{_OF_IT}\s+(first|opening|last|final|closing)\s+{_N}{_UNIT}", re.I)
 _AFTER = re.compile(rf"\b(after|past|later than|before|earlier than|until|by)\s+(?:t\s*=\s*)?{_N}{_UNIT}", re.I)
 _HALF = re.compile(r"\b(?:in|during)\s+the\s+(first|second|last)\s+half\b", re.I)
 _CLIP = r"(?:video|clip|footage|film|movie|recording|it)"
@@ -130,6 +131,8 @@ def time_ref(question: str, duration: float) -> TimeRef | None:
     (10.0, 10.0)
     >>> time_ref("What is written at 1:05?", 100).t, time_ref("What is shown at the end?", 10).t
     (65.0, 10.0)
+    >>> r = time_ref("How does the brightness change during its last two seconds?", 24); (r.start, r.end)
+    (22.0, 24.0)
     >>> time_ref("During which second does the colour change?", 10) is None
     True
     >>> time_ref("Which site is shown as the clip ends?", 10).t, time_ref("What colour are the opening frames?", 10).t

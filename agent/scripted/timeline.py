@@ -36,10 +36,30 @@ def names(line: str, item: str) -> bool:
     return wanted in seen or fuzz.ratio(seen, wanted) >= 85 or len(seen) >= len(wanted) and fuzz.partial_ratio(wanted, seen) >= 88
 
 
+FULLY = re.compile(r"\b(?:full|fully|completely|totally|entirely|pure(?:ly)?|solid|all)\s+(white|black)\b", re.I)
+"""A white or black screen asked at its fullest ("fully white"), not on its way there."""
+
+
 def shows(image: Image.Image, colour: str) -> bool:
     """Whether the picture is ``colour``; black is a black screen (mean brightness under :data:`BLACK`),
-    not a dark picture, whose median pixel may be nearest black."""
+    not a dark picture, whose median pixel may be nearest black; ``fully white`` (``fully black``) is
+    within 0.015 of full brightness (of none)."""
+    if colour == "fully white":
+        return brightness(image) > 0.985
+    if colour == "fully black":
+        return brightness(image) < 0.015
     return brightness(image) < BLACK if colour == "black" else looks(image, colour)
+
+
+def event_colour(phrase: str) -> str | None:
+    """The colour an event phrase names, ``fully white`` / ``fully black`` when it says so.
+
+    >>> event_colour("fully white"), event_colour("black at the very start"), event_colour("the first cut")
+    ('fully white', 'black', None)
+    """
+    if m := FULLY.search(phrase):
+        return f"fully {m.group(1).lower()}"
+    return asked_colour(phrase)
 
 
 class Timeline(Evidence):
@@ -92,7 +112,9 @@ class Timeline(Evidence):
         """When the event a phrase names happens: the n-th time the picture turns a colour (or stops being
         it), the n-th cut, a quoted text's first read, the video's start or end; None when not seen."""
         n = ordinal(phrase) or 1
-        if colour := asked_colour(phrase):
+        if re.search(r"\b(?:at|from) the (?:very )?(?:start|beginning)\b", phrase, re.I):
+            return 0.0  # "black at the very start": the video's start
+        if colour := event_colour(phrase):
             runs = self.runs(colour)
             if len(runs) < abs(n):
                 return None

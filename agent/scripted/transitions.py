@@ -44,6 +44,8 @@ def ending_kind(option: str) -> tuple[str | None, str | None]:
 
 _INTO_PICTURE = re.compile(rf"\b(?:in)?to (?:the|its|this) {NTH} (?:picture|shot|scene|image|clip|view)\b", re.I)
 _AFTER_PICTURE = re.compile(rf"\bafter (?:showing |displaying |it shows )?(?:the|its) {NTH} (?:picture|shot|scene|image|photo|still)\b", re.I)
+_HOW_IT_STARTS = re.compile(r"\b(?:start|starts|begin|begins|open|opens)\b(?!\s+(?:to|after)\b)", re.I)
+"""Words that ask how the video starts: its first change."""
 _BETWEEN_PICTURES = re.compile(r"\bfrom (?:the |one )?(?:[\w-]+ )?(?:picture|shot|scene|image|clip|view)\b.*\bto\b", re.I)
 _UP = re.compile(r"\bfad\w*\s+in\b|\bfrom (?:a |the )?black\b|\b(?:up )?to (?:a |the )?(?:full |fully |pure )?white\b|\bfad\w* up\b|\bbrighten", re.I)
 _DOWN = re.compile(r"\bfad\w*\s+out\b|\bfrom (?:a |the )?white\b|\b(?:down )?to (?:a |the )?(?:full |fully |pure )?black\b|\bfad\w* down\b|\bdarken", re.I)
@@ -62,12 +64,15 @@ class TransitionAnswers(Timeline):
         """The changes seen, in order: ``(time, kind, screen, leaving)``, kind ``cut``, ``fade`` or
         ``dissolve``; screen the black or white screen entered (or left, ``leaving``), None between two pictures."""
         out: list[tuple[float, str, str | None, bool]] = []
+        spans: list[tuple[float, float]] = []  # the gaps each edge lies in
         for colour in ("black", "white"):
             for lo, hi, leaving in self.edges(colour):
                 out.append((hi if leaving else lo, "fade" if self.gradual(lo, hi, colour, leaving) else "cut", colour, leaving))
+                spans.append((lo, hi))
         frames = self.frames()
         for t in sorted({*self.cuts(), *self._jumps()}):
-            if any(abs(t - x) < (0.6 if t in self.cuts() else 1.2) for x, *_ in out):
+            near = 0.6 if t in self.cuts() else 1.2
+            if any(lo - near < t < hi + near for lo, hi in spans):
                 continue  # part of a fade into or out of a black (white) screen
             mixed = mixed_between([(x, im) for x, im in frames if t - 1.2 <= x <= t + 1.2])
             if mixed or t in self.cuts():
@@ -160,6 +165,8 @@ class TransitionAnswers(Timeline):
         n = ordinal(q)
         if n is not None:
             return n - 1 if n > 0 else -1
+        if _HOW_IT_STARTS.search(q):
+            return 0
         if (ref := self.tref()) is not None and times:
             at = ref.t if ref.t is not None else (ref.start + ref.end) / 2
             near = min(range(len(times)), key=lambda i: abs(times[i] - at))
@@ -174,15 +181,16 @@ class TransitionAnswers(Timeline):
                 or any(shots_claimed(o) for o in self.c.options):
             return None
         between = bool(_BETWEEN_PICTURES.search(self.c.question) or _INTO_PICTURE.search(self.c.question))
-        seen = [(t, kind, None) for t, kind in self.picture_changes()] if between else [c[:3] for c in self.changes()]
-        said = "Changes seen: " + (", ".join(f"{kind} at {t:.2f}s" + (f" ({screen})" if screen else "") for t, kind, screen in seen) or "none")
-        index = self._which_change([t for t, _, _ in seen])
+        seen = [(t, kind, None, False) for t, kind in self.picture_changes()] if between else self.changes()
+        said = "Changes seen: " + (", ".join(f"{kind} at {t:.2f}s" + (f" ({screen})" if screen else "") for t, kind, screen, _ in seen) or "none")
+        index = self._which_change([t for t, *_ in seen])
         if index is None or not -len(seen) <= index < len(seen):
             fits = [i for i, k in enumerate(kinds) if k == "none"] if not seen else []
         else:
-            _, kind, screen = seen[index]
-            said += f"; the one asked is the {kind} at {seen[index][0]:.2f}s"
-            fits = [i for i, k in enumerate(kinds) if k == kind and option_colour(self.c.options[i]) in (None, screen, "black" if screen is None else screen)]
+            _, kind, screen, leaving = seen[index]
+            said += f"; the one asked is the {kind} at {seen[index][0]:.2f}s" + (f" out of {screen}" if leaving else "")
+            fits = [i for i, k in enumerate(kinds) if k == kind and option_colour(self.c.options[i]) in (None, screen, "black" if screen is None else screen)
+                    and (not leaving or starts_from(self.c.options[i]) in (None, screen))]  # "starts white and fades down": not out of black
             if len(fits) > 1 and (exact := [i for i in fits if option_colour(self.c.options[i]) == screen]):
                 fits = exact  # "cut straight to a black screen" over "cut straight to the next picture" when a black screen follows
         if len(fits) == 1:

@@ -1,0 +1,39 @@
+"""Questions phrased as people write them, on generated clips (written by hand, not taken from the policy's
+patterns nor from the held-out sets): a statement that sets the scene before the question, a window named
+"during its last two seconds", colour options with "-ish", how a video starts ("start black and fade up,
+or the other way round?"), the time from one screen to another ("from black at the very start to fully
+white"), which of two shots is brighter when the options name the shots, and the line typed next after a
+line the question writes out. The clips are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures_clips import check_answers
+
+
+@pytest.mark.slow
+def test_a_statement_before_the_question_and_the_time_from_black_to_fully_white(fade_clip):
+    # fade_clip: fades in from black to white until 1.5 s, white until 2.5 s, fades out to black at 4 s
+    check_answers(fade_clip, [
+        ("The video fades between black and white. How many times does the screen become fully white?", None, "1"),
+        ("how many secs does it take to get from black at the very beginning to completely white?", None, 1.5),
+        ("What is happening to the brightness during its last two seconds?", ["staying the same", "dimming", "brightening"], "B"),
+        ("does it start black and fade up to white, or the other way round?",
+         ["starts white and fades down to black", "cuts straight from black to white", "starts black and fades up to white"], "C"),
+    ])
+
+
+@pytest.mark.slow
+def test_colours_with_ish_and_the_brighter_of_two_named_shots(muted_clip, cards_clip):
+    # muted_clip: a bluish gray until 1 s, a dull red until 2 s, a dull green; cards_clip: gray until 1 s, then red
+    check_answers(muted_clip, [("roughly what colour is the background around 1.5 s in?", ["greenish", "blue-grey", "reddish", "black"], "C")])
+    check_answers(cards_clip, [("which is brighter overall, the first shot or the second?",
+                                ["the second shot", "they're about the same", "the first shot"], "C")])
+
+
+@pytest.mark.slow
+def test_the_line_typed_after_a_line_written_out(console_clip):
+    # console_clip, shot 2: "SCAN STARTED" at the top, "ENTER YOUR NAME" under it from 5.0 s
+    check_answers(console_clip, [("after it shows scan started, what does the next line say?", None, "ENTER YOUR NAME")])
