@@ -124,7 +124,7 @@ class Episode:
         overview = tools.overview(overview_frames)
         messages = [
             {"role": "system", "content": system_prompt(tools.schemas(), include_schemas)},
-            question_message(question, options, info.duration, overview),
+            question_message(question, options, info.duration, overview, info),
         ]
         state = EpisodeState(
             question=question, options=options, video=str(info.path), messages=messages, task_id=task_id

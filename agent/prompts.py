@@ -7,6 +7,7 @@ import re
 import string
 from typing import Any
 
+from vagent.tools.video import VideoInfo
 from vagent.types import TimedImage, timed_image_blocks
 
 SYSTEM_INSTRUCTIONS = """You answer questions about a video by looking at it with tools.
@@ -43,21 +44,28 @@ def letter_options(options: list[str] | None) -> list[str]:
     return lettered
 
 
-def question_message(question: str, options: list[str] | None, duration: float, overview: list[TimedImage]) -> dict[str, Any]:
+def question_message(question: str, options: list[str] | None, duration: float, overview: list[TimedImage],
+                     video: VideoInfo | None = None) -> dict[str, Any]:
     """The first user turn: the question text, then each overview frame after its timestamp.
 
-    Beside the content a model reads, ``data`` holds the question, the options (without letters)
-    and the duration, for policies that read fields rather than text (the scripted baseline);
-    chat backends render only role and content.
+    Beside the content a model reads, ``data`` holds the question, the options (without letters),
+    the duration and, given ``video``, its frame count, frame rate and size, for policies that read
+    fields rather than text (the scripted baseline); chat backends render only role and content.
     """
-    content = [{"type": "text", "text": question_text(question, options, duration, len(overview))}, *timed_image_blocks(overview)]
+    content = [{"type": "text", "text": question_text(question, options, duration, len(overview), video)}, *timed_image_blocks(overview)]
     texts = [_LETTERED.sub("", option).strip() for option in options or []]
-    return {"role": "user", "content": content, "data": {"question": question.strip(), "options": texts, "duration": duration}}
+    data: dict[str, Any] = {"question": question.strip(), "options": texts, "duration": duration}
+    if video is not None:
+        data.update(frames=video.num_frames, fps=video.fps, width=video.width, height=video.height)
+    return {"role": "user", "content": content, "data": data}
 
 
-def question_text(question: str, options: list[str] | None, duration: float, num_overview: int) -> str:
+def question_text(question: str, options: list[str] | None, duration: float, num_overview: int,
+                  video: VideoInfo | None = None) -> str:
     """The first user turn's text (the overview frames follow it as images)."""
     lines = [f"Video duration: {duration:.2f}s."]
+    if video is not None:
+        lines.append(f"It has {video.num_frames} frames at {video.fps:.3g} fps, {video.width}x{video.height} pixels.")
     if num_overview:
         lines.append(f"Here are {num_overview} overview frames sampled evenly across the video.")
     lines.append(f"Question: {question.strip()}")

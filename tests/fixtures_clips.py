@@ -144,3 +144,9 @@ def console_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
             draw.text((60, 110), "ENTER YOUR NAME" if second else "PING OK", fill="white", font=font)
         return image
     return write_clip(tmp_path_factory.mktemp("console") / "console.mp4", picture_at, frames=60)
+
+
+@pytest.fixture(scope="session")
+def colour_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """4 s at 10 fps: white until 1.4 s, red until 2.7 s, then blue (cuts at 1.4 s and 2.7 s)."""
+    return write_clip(tmp_path_factory.mktemp("colours") / "colours.mp4", segments([(0.0, (245, 245, 245)), (1.4, (220, 30, 30)), (2.7, (30, 60, 230))]))

@@ -17,20 +17,11 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from typer.testing import CliRunner
 
-from tests.fixtures_clips import ask, check_answers, segments, write_clip
+from tests.fixtures_clips import ask, check_answers, write_clip
 from vagent.agent.measures import guessed
 from vagent.agent.scripted import classify_question
 from vagent.agent.scripted.labels import pick_value
 from vagent.answers import parse_spans, temporal_iou
-
-SEGMENTS = [(0.0, (245, 245, 245)), (1.4, (220, 30, 30)), (2.7, (30, 60, 230))]
-"""(start in seconds, colour): white, red, blue."""
-
-
-@pytest.fixture(scope="module")
-def colour_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_clip(tmp_path_factory.mktemp("colours") / "colours.mp4", segments(SEGMENTS))
-
 
 @pytest.fixture(scope="module")
 def notice_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:

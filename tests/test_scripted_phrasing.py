@@ -37,3 +37,22 @@ def test_colours_with_ish_and_the_brighter_of_two_named_shots(muted_clip, cards_
 def test_the_line_typed_after_a_line_written_out(console_clip):
     # console_clip, shot 2: "SCAN STARTED" at the top, "ENTER YOUR NAME" under it from 5.0 s
     check_answers(console_clip, [("after it shows scan started, what does the next line say?", None, "ENTER YOUR NAME")])
+
+
+@pytest.mark.slow
+def test_a_switch_between_two_named_colours_and_facts_given_with_the_question(colour_clip, fade_clip):
+    # colour_clip: white until 1.4 s, red until 2.7 s, then blue; fade_clip: 4 s at 10 fps, 160x120 pixels
+    check_answers(colour_clip, [("at what time (seconds) does the picture switch from red to blue?", None, 2.7)])
+    check_answers(fade_clip, [
+        ("how many frames r there in total in this clip?", None, "40"),
+        ("how many pixels wide is the video?", None, "160"),
+        ("whats the frame rate?", ["25 fps", "10 fps", "30 fps"], "B"),
+    ])
+
+
+@pytest.mark.slow
+def test_an_order_of_numbered_events_given_as_label_chains(messages_clip):
+    # messages_clip: "BOOT OK" until 1.5 s, "LOADING MAP" until 3 s, then "READY PLAYER"; "CH 7" top right throughout
+    check_answers(messages_clip, [(
+        'Arrange the following events in the correct chronological order: (1)The words "READY PLAYER" appear; '
+        '(2)The words "BOOT OK" appear below "CH 7"; (3)The text "LOADING MAP" is shown.', ["3->2->1", "2->3->1", "1->2->3"], "B")])

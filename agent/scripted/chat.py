@@ -38,6 +38,11 @@ class Conversation:
     question: str = ""
     options: list[str] = field(default_factory=list)
     duration: float = 0.0
+    frames: int = 0
+    """The video's frame count, frame rate and size as given with the question (0 when not given)."""
+    fps: float = 0.0
+    width: int = 0
+    height: int = 0
     overview: list[tuple[float, Image.Image]] = field(default_factory=list)
     turns: list[list[Result]] = field(default_factory=list)
     final: bool = False
@@ -123,6 +128,10 @@ def read_conversation(messages: list[dict[str, Any]]) -> Conversation:
     convo.options = [str(option) for option in data.get("options") or []]
     duration = data.get("duration")
     convo.duration = float(duration) if isinstance(duration, (int, float)) and math.isfinite(duration) else 0.0
+    for name in ("frames", "fps", "width", "height"):
+        value = data.get(name)
+        if isinstance(value, (int, float)) and math.isfinite(value) and value > 0:
+            setattr(convo, name, type(getattr(convo, name))(value))
     convo.overview = _images_of(first["content"])
     pending: list[ToolCall] = []
     for message in messages[users[0] + 1:]:

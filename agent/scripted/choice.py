@@ -229,8 +229,16 @@ def asked_colour(question: str) -> str | None:
 
     >>> asked_colour("When does the screen turn green?"), asked_colour("When does the traffic light change?")
     ('green', None)
+    >>> asked_colour("at which second does the background switch from red to green")  # the colour it changes into
+    'green'
     """
-    return option_colour(re.sub(r"\blight(?:er|s)?\b", " ", question, flags=re.I))
+    text = re.sub(r"\blight(?:er|s)?\b", " ", question, flags=re.I)
+    if (m := _FROM_TO_COLOUR.search(text)) and option_colour(m.group(1)) and option_colour(m.group(2)):
+        return option_colour(m.group(2))
+    return option_colour(text)
+
+
+_FROM_TO_COLOUR = re.compile(r"\bfrom\s+(?:an?\s+|the\s+)?([a-z-]+)(?:\s+(?:screen|background|picture|one))?\s+(?:to|into)\s+(?:an?\s+|the\s+)?([a-z-]+)\b", re.I)
 
 
 def time_options(options: list[str]) -> list[float] | None:

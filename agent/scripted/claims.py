@@ -133,14 +133,18 @@ def item_orders(options: list[str], question: str = "") -> list[list[str] | None
     [['Enter Password', 'Send Spike'], ['Send Spike', 'Enter Password']]
     >>> item_orders(["(b)(a).", "(a)(b)."], "In what order? (a) Enter Password. (b) Send Spike.")
     [['Send Spike', 'Enter Password'], ['Enter Password', 'Send Spike']]
+    >>> item_orders(["2->1", "1->2"], "Order these: (1)The text 'GO' appears; (2)The words 'Send Spike' are typed.")
+    [['Send Spike', 'GO'], ['GO', 'Send Spike']]
     >>> item_orders(["The text 'GO' is typed, then the text 'Send Spike' is typed", "'Send Spike' comes first, then 'GO'", "Both at once"])
     [['GO', 'Send Spike'], ['Send Spike', 'GO'], None]
     >>> item_orders(["Red, then blue.", "Blue, then red."]) is not None, item_orders(["Paris.", "Rome."]) is None
     (True, True)
     """
-    listed = {label: text.strip().rstrip(".").strip() for label, text in _LISTED.findall(question)}
+    listed = {label: text.strip().rstrip(".;").strip() for label, text in _LISTED.findall(question)}
     if listed and all(re.fullmatch(r"\s*(?:\([a-h1-9]\)\s*,?\s*)+\.?\s*", o) for o in options):
         options = [", ".join(listed.get(label, label) for label in re.findall(r"\(([a-h1-9])\)", o)) for o in options]
+    elif listed and all(re.fullmatch(r"\s*\(?[a-h1-9]\)?(?:\s*(?:->|→|>|,|-)\s*\(?[a-h1-9]\)?)+\s*\.?\s*", o) for o in options):
+        options = [", ".join(listed.get(label, label) for label in re.findall(r"[a-h1-9]", o)) for o in options]  # "3->2->1->4"
     orders: list[list[str] | None] = []
     for option in options:
         items = [quoted_item(p.strip(" .")) for p in _SPLIT.split(option.strip().rstrip(".")) if p.strip(" .\"'")]
@@ -159,8 +163,12 @@ def quoted_item(item: str) -> str:
 
     >>> quoted_item("The words 'Initiate Search Program' were typed."), quoted_item("It fades.")
     ('Initiate Search Program', 'It fades')
+    >>> quoted_item('The words "Spike Sent" appear below "Send Spike"')
+    'Spike Sent'
     """
     quoted = re.findall(r"[\"“‘']([^\"”’']{2,60})[\"”’']", item)
+    if len(quoted) > 1 and re.search(r"[\"”’']\s+(?:appears?|shows? up|comes? up|pops? up)\s+(?:below|under|above|over|beside|next to|after)\b", item, re.I):
+        return quoted[0].strip()  # "the words 'Spike Sent' appear below 'Send Spike'": the text that appears
     return quoted[0].strip() if len(quoted) == 1 else item.strip(" .\"'")
 
 

@@ -88,7 +88,7 @@ _BETWEEN = re.compile(r"\b(?:how long|how much time|how many seconds|time|gap|in
 _EVENT = re.compile(r"\b(?:cuts?|changes?|transitions?|scenes?|shots?|switch\w*|start\w*|beginning|begins?|end\w*|appear\w*|"
                     rf"fade\w*|{_C})\b|[\"“'‘]", re.I)
 
-_FROM_TO = re.compile(r"\b(?:how long|how much time|how many (?:secs?|seconds)|time)\b.*?\bfrom\s+(?P<a>.+?)\s+(?:to|until|till)\s+"
+_FROM_TO = re.compile(r"\b(?:how long|how much time|how many (?:secs?|seconds)|time (?:it takes|taken|needed|elapsed))\b.*?\bfrom\s+(?P<a>.+?)\s+(?:to|until|till)\s+"
                       r"(?:(?:when|once)\s+)?(?:(?:it|the (?:screen|picture|video))\s+(?:is|gets|turns|goes)\s+)?(?P<b>.+?)\s*(?:[?.!]|,|$)", re.I)
 _ONE_TO_NEXT = re.compile(r"\bfrom (?:one|each|a)\s+((?:[\w-]+\s+){0,3}?[\w-]+)\s+to the next\b", re.I)
 
@@ -113,6 +113,8 @@ def between_events(question: str) -> tuple[str, str] | None:
     >>> between_events("how long does it take to get from black to white?"), between_events("how long from 2 to 4 s?")
     (('black ends', 'white'), None)
     >>> between_events("how long does the first fade from black up to full white take?") is None
+    True
+    >>> between_events("at what time (seconds) does the picture switch from red to blue?") is None
     True
     """
     if m := _ONE_TO_NEXT.search(question):  # "from one all black moment to the next one": the first two

@@ -96,7 +96,7 @@ def asks_when(question: str, options: list[str] | None) -> bool:
 
 
 _HOW_LONG = re.compile(r"\bhow long\b|\bhow many seconds\b|\bfor how much time\b|\b(?:what|which) (?:is the )?(?:duration|length of time)\b", re.I)
-_ONSET = re.compile(r"\b(?:appear\w*|start\w*|begin\w*|shows? up|first|comes? on|emerg\w*)\b", re.I)
+_ONSET = re.compile(r"\b(?:appear\w*|start\w*|begin\w*|shows? up|first|comes? on|emerg\w*|(?:switch|chang)\w*\s+(?:from\s+\w+\s+)?(?:to|into))\b", re.I)
 _OFFSET = re.compile(r"\b(?:disappear\w*|vanish\w*|ends?|ended|stop\w*|go(?:es)? away|leaves?|gone|last seen|finish\w*)\b", re.I)
 
 
@@ -141,6 +141,35 @@ def asks_video_length(question: str) -> bool:
     return bool(_VIDEO_LENGTH.search(question))
 
 
+_FACTS = (("frames", r"\bhow many (?:video |individual |separate )?frames\b(?!.{0,30}\b(?:black|white|red|green|blue|gr[ae]y|dark|bright|show|shows|with|where|in which)\b)"
+                     r"|\b(?:total )?(?:number of|count of) (?:video )?frames\b|\bframe count\b"),
+          ("fps", r"\bframe ?rate\b|\bfps\b|\bframes (?:per|a|each) second\b"),
+          ("width", r"\bhow (?:many pixels )?wide\b|\bwidth\b|\bpixels (?:wide|across)\b"),
+          ("height", r"\bhow (?:many pixels )?(?:tall|high)\b|\bheight\b|\bpixels (?:tall|high)\b"),
+          ("size", r"\bresolution\b|\bdimensions\b|\bframe size\b|\bhow big is (?:the|each) frame\b"))
+
+
+def asked_video_fact(question: str) -> str | None:
+    """What the question asks of the video itself, given with the question: ``duration``, ``frames``
+    (how many in all), ``fps``, ``width``, ``height`` or ``size`` (the frame's pixels), else None.
+
+    >>> asked_video_fact("how many frames r there in total in this clip?"), asked_video_fact("whats the frame rate?")
+    ('frames', 'fps')
+    >>> asked_video_fact("How many pixels wide is the video?"), asked_video_fact("what resolution is it?")
+    ('width', 'size')
+    >>> asked_video_fact("How many seconds long is the video?"), asked_video_fact("how many frames are black?")
+    ('duration', None)
+    >>> asked_video_fact("What is the width of the red stripe?") is None, asked_video_fact("how many frames show the text?") is None
+    (True, True)
+    """
+    if asks_video_length(question):
+        return "duration"
+    for fact, pattern in _FACTS:
+        if re.search(pattern, question, re.I):
+            return fact if fact in ("frames", "fps") or not re.search(r"\b(?:stripe|box|bar|sign|text|logo|border|line|band)s?\b", question, re.I) else None
+    return None
+
+
 def asks_how_long(question: str) -> bool:
     """Whether the question asks for a duration ("how long", "for how many seconds")."""
     return bool(_HOW_LONG.search(question))
@@ -155,6 +184,8 @@ def asked_moment(question: str, spans: list[tuple[float, float]]) -> tuple[float
     ((1.0, 'when it starts'), (2.0, 'when it ends'))
     >>> asked_moment("at what time (seconds) does the background go green?", [(3.0, 5.75)])
     (3.0, 'when it starts')
+    >>> asked_moment("at what time does the picture switch from red to blue?", [(2.7, 3.9)])
+    (2.7, 'when it starts')
     """
     q = re.sub(r"\bthe (?:end|start|beginning) of the \w+", " ", question)
     onset, offset = bool(_ONSET.search(q) or BECOMES.search(q)), bool(_OFFSET.search(q))  # "go green": when it becomes green

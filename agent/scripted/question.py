@@ -17,7 +17,7 @@ from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, clai
 from vagent.agent.scripted.events import between_events, compared_shots, counted, ordinal, scene_ref, shot_ordinal
 from vagent.agent.scripted.labels import asked_text_colour, asks_printed, prompted_verb, text_beside
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, SECONDS_IN, about_picture, asks_for_change, asks_for_colour, asks_how_long,
-                                           asks_order, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
+                                           asks_order, asked_video_fact, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
 from vagent.agent.scripted.timeexpr import time_ref
 from vagent.agent.scripted.tone import asks_tone, tone_claim
 
@@ -188,6 +188,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
     courses = sequence_options(options, asks_order(question)) or []
     if claim_options(options) is not None and sum(len(c) >= 2 for c in courses) < len(options) - 1:  # courses: the sequence plan
         return "options claim changes"
+    if (orders := item_orders(options, question)) and not all(bare_colour(x) for x in next(o for o in orders if o)):
+        return "options order items"
     if asks_tone(question) and {"gray", "colour"} <= {tone_claim(o) for o in options}:
         return "whether it has colour at all"
     if between_events(question) is not None:
@@ -217,8 +219,6 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "how long a shot lasts"
     if area_options(options) is not None and asks_brightest(question) is not None:
         return "the brightest part of the frame"
-    if (orders := item_orders(options, question)) and not all(bare_colour(x) for x in next(o for o in orders if o)):
-        return "options order items"
     if any((c := option_claim(o)) is not None and c.kind == "never" for o in options):
         return "an option says it never appears"
     if (what := counted(question)) == "parts" and not re.search(r"\b(?:cuts?|transitions?)\b", question, re.I) \
@@ -288,8 +288,8 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
     if colours and None not in colours and len(set(colours)) == len(colours) and re.search(r"\b(first|earliest|last|final)\b", q) \
             and picture:
         return "first"
-    if asks_video_length(question):
-        return "length"  # the video's own duration
+    if asked_video_fact(question):
+        return "length"  # the video's own duration, frame count, frame rate or size
     if counts_picture(question):
         return "count"  # of picture changes, or of colours (counting.py tells which)
     if re.search(r"\bwhere\b", q) and TIME_IN_Q.search(question) and OBJECT.search(question):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.choice import time_options
 from vagent.agent.scripted.evidence import MAX_CROP_FRAMES, Evidence, Move, fmt_number, fmt_spans
-from vagent.agent.scripted.picture import BECOMES, SECONDS_IN, asked_moment, asks_fully, asks_how_long, asks_opening, asks_point, picture_target
+from vagent.agent.scripted.picture import BECOMES, SECONDS_IN, asked_moment, asked_video_fact, asks_fully, asks_how_long, asks_opening, asks_point, picture_target
 from vagent.agent.scripted.pixels import brightness, contains, looks
 
 
@@ -107,8 +107,18 @@ class WhenPlan(Evidence):
         return self.conclude("length")
 
     def _answer_length(self) -> tuple[str, str]:
-        """How long the video is: its duration, given with the question."""
-        return f"The video's duration, given with the question, is {self.c.duration:.2f} s.", fmt_number(round(self.c.duration, 2))
+        """What the question asks of the video itself, given with the question: its duration, frame count,
+        frame rate or size."""
+        c, fact = self.c, asked_video_fact(self.c.question) or "duration"
+        if fact == "duration":
+            return f"The video's duration, given with the question, is {c.duration:.2f} s.", fmt_number(round(c.duration, 2))
+        value = {"frames": c.frames, "fps": c.fps, "width": c.width, "height": c.height}.get(fact)
+        if fact == "size" and c.width and c.height:
+            return f"The video's frames, as given with the question, are {c.width}x{c.height} pixels.", f"{c.width}x{c.height}"
+        if not value:
+            return f"The video's {fact} was not given with the question, so I cannot say; I answer unknown.", "unknown"
+        words = {"frames": "frame count", "fps": "frame rate (frames per second)", "width": "width in pixels", "height": "height in pixels"}[fact]
+        return f"The video's {words}, given with the question, is {fmt_number(round(value, 3))}.", fmt_number(round(value, 3))
 
     def _answer_when(self) -> tuple[str, str]:
         _, phrase = self._when_target()
