@@ -2,15 +2,19 @@
 patterns nor from the held-out sets): a statement that sets the scene before the question, a window named
 "during its last two seconds", colour options with "-ish", how a video starts ("start black and fade up,
 or the other way round?"), the time from one screen to another ("from black at the very start to fully
-white"), which of two shots is brighter when the options name the shots, and the line typed next after a
-line the question writes out. The clips are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
+white"), which of two shots is brighter when the options name the shots, the line typed next after a
+line the question writes out, a switch between two named colours, the frame count, frame rate and size
+given with the question, numbered events ordered by label chains ("3->2->1"), chat shorthand and typos
+("totaly", "vid", "dont"), times typed as choices ("like 1s, 3s, 5s or 7s") and how a shot named by how it
+starts ends. The clips are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
 """
 
 from __future__ import annotations
 
 import pytest
+from PIL import Image, ImageDraw
 
-from tests.fixtures_clips import check_answers
+from tests.fixtures_clips import check_answers, write_clip
 
 
 @pytest.mark.slow
@@ -56,3 +60,25 @@ def test_an_order_of_numbered_events_given_as_label_chains(messages_clip):
     check_answers(messages_clip, [(
         'Arrange the following events in the correct chronological order: (1)The words "READY PLAYER" appear; '
         '(2)The words "BOOT OK" appear below "CH 7"; (3)The text "LOADING MAP" is shown.', ["3->2->1", "2->3->1", "1->2->3"], "B")])
+
+
+@pytest.mark.slow
+def test_chat_shorthand_typos_and_times_typed_as_choices(transitions_clip, cards_clip):
+    # transitions_clip: a hard cut to black at 1 s, black until 2 s, a fade in (2-3 s), a fade out (4.5-5.5 s), black to the end
+    check_answers(transitions_clip, [("how many times does it go totaly black in the middle of the vid (dont count the very start or the end)", None, "1")])
+    # cards_clip: cuts at 1, 2, 3 and 3.5 s
+    check_answers(cards_clip, [("roughly when's the first cut? like 1s, 3s, 5s or 7s in",
+                                ["around 1 s", "around 3 s", "around 5 s", "around 7 s"], "A")])
+
+
+@pytest.mark.slow
+def test_how_a_shot_named_by_how_it_starts_ends(tmp_path):
+    # black until 1 s, a fade in (1-2 s) to a picture, held until a hard cut to black at 3 s, black to 4 s
+    def picture_at(t: float) -> Image.Image:
+        image = Image.new("RGB", (160, 120), (200, 170, 60))
+        ImageDraw.Draw(image).rectangle((40, 30, 120, 90), fill=(30, 60, 160))
+        level = 0.0 if t < 1.0 or t >= 3.0 else min(1.0, t - 1.0)
+        return Image.eval(image, lambda v: int(v * level))
+    clip = write_clip(tmp_path / "shot.mp4", picture_at, frames=40)
+    check_answers(clip, [("how does the shot that fades in from black at about 1 second end?",
+                          ["it fades out to black", "a hard cut to black", "it dissolves into the next shot"], "B")])

@@ -198,11 +198,13 @@ def option_sequence(option: str, ordered: bool = False) -> list[str] | None:
     (None, ['gray', 'red', 'green'])
     >>> option_sequence("It fades in from black."), option_sequence("The picture fades to black.")
     (['dark', 'bright'], ['bright', 'dark'])
+    >>> option_sequence("From a gray-blue screen to a reddish screen to a green screen.")
+    ['blue', 'red', 'green']
     """
     option = _FADES_IN.sub(" from dark to bright ", _FADES_OUT.sub(" from bright to dark ", option))
     if not (ordered or _ORDERED.search(option)):
         return None
-    words = [_SYNONYMS.get(w, w) for w in re.findall(r"[a-z]+", option.lower()) if w in COLOUR_WORDS]
+    words = [_SYNONYMS.get(w, w) for w in map(_untinted, re.findall(r"[a-z]+", _COMPOUND.sub(_head, option.lower()))) if w in COLOUR_WORDS]
     course = [w for i, w in enumerate(words) if i == 0 or w != words[i - 1]]
     return course if len(course) >= 2 else None
 

@@ -24,10 +24,10 @@ _CUT = re.compile(r"\bcuts?\b|\banother (?:scene|shot|view|angle|camera)\b|\bswi
                   r"|\bnew (?:scene|shot)\b|\btransition\w*|\bedit(?:s|ed)?\b", re.I)
 _TEXT = re.compile(r"\b(?:text|words?|captions?|titles?|messages?|writing|letters|subtitles?)\b", re.I)
 _APPEARS = re.compile(r"\b(?:appear\w*|show\w* up|pop\w* up|came up|comes? up|displayed|shown|added)\b", re.I)
-_TURNS_TO = re.compile(rf"\bfad\w*\s+(?:out\s+)?(?:to|into)\s+({_C})\b", re.I)
+_TURNS_TO = re.compile(rf"\bfad\w*\s+(?:out\s+)?(?:from\s+(?:{_C})\s+)?(?:to|into)\s+({_C})\b", re.I)
 _DARKER = re.compile(r"\bdark(?:er|ens?|ened|ening)\b|\bdimm?(?:er|ed|s|ing)?\b|\bfad\w*\s+out\b|\bless bright\b", re.I)
 _BRIGHTER = re.compile(r"\bbright(?:er|ens?|ened|ening)\b|\blight(?:er|ens?|ened|ening)\b|\bfad\w*\s+in\b|\bless dark\b", re.I)
-_STAYS = re.compile(r"\bstay\w*|\bremain\w*|\bconstant\b|\bthe same\b|\bunchanged\b|\bno change\b|\bdoes(?:n't| not) change\b|\bkeeps?\b|\bsteady\b", re.I)
+_STAYS = re.compile(r"\bstay\w*|\bremain\w*|\bconstant\b|\bthe same\b|\bunchanged\b|\bno change\b|\bdoes(?:n't| not) change\b|\bkeeps?\b(?!\s+(?:on\s+)?(?:getting|growing|becoming|going|fading|turning))|\bsteady\b", re.I)
 _TURNS = re.compile(r"\bturn\w*|\bchang\w*|\bbec[oa]me\w*|\bwent\b|\bgo(?:es)?\b|\bswitch\w*|\bflash\w*", re.I)
 _ALTERNATES = re.compile(r"\balternat\w*|\bback and forth\b|\boscillat\w*|\bpuls\w*|\bup and down\b|\bagain and again\b|\brepeated\w*", re.I)
 _FLICKERS = re.compile(r"\bflicker\w*|\bstrob\w*|\brandom\w*|\bfrom frame to frame\b", re.I)
@@ -55,6 +55,8 @@ def option_claim(option: str) -> Claim | None:
     (Claim(kind='cut', colour=None), Claim(kind='no_cut', colour=None), Claim(kind='never', colour=None))
     >>> option_claim("lighter"), option_claim("bright") is None, option_claim("He waves.") is None
     (Claim(kind='brighter', colour=None), True, True)
+    >>> option_claim("It fades from grey to black."), option_claim("It fades in from black and keeps getting brighter.")
+    (Claim(kind='turns', colour='black'), Claim(kind='brighter', colour=None))
     >>> option_claim("by gradually alternating between black and white"), option_claim("by flickering randomly from frame to frame")
     (Claim(kind='alternates', colour=None), Claim(kind='flickers', colour=None))
     """

@@ -90,7 +90,7 @@ _EVENT = re.compile(r"\b(?:cuts?|changes?|transitions?|scenes?|shots?|switch\w*|
 
 _FROM_TO = re.compile(r"\b(?:how long|how much time|how many (?:secs?|seconds)|time (?:it takes|taken|needed|elapsed))\b.*?\bfrom\s+(?P<a>.+?)\s+(?:to|until|till)\s+"
                       r"(?:(?:when|once)\s+)?(?:(?:it|the (?:screen|picture|video))\s+(?:is|gets|turns|goes)\s+)?(?P<b>.+?)\s*(?:[?.!]|,|$)", re.I)
-_ONE_TO_NEXT = re.compile(r"\bfrom (?:one|each|a)\s+((?:[\w-]+\s+){0,3}?[\w-]+)\s+to the next\b", re.I)
+_ONE_TO_NEXT = re.compile(r"\b(?:from|between) (?:one|each|a)\s+((?:[\w-]+\s+){0,3}?[\w-]+)\s+(?:to|and) the next\b", re.I)
 
 
 def between_events(question: str) -> tuple[str, str] | None:
@@ -104,6 +104,8 @@ def between_events(question: str) -> tuple[str, str] | None:
     ('the first cut', 'third one cut')
     >>> between_events("about how many seconds is it from one all black moment to the next one?")
     ('the first all black moment', 'the second all black moment')
+    >>> between_events("how many seconds between one all-white moment and the next one?")
+    ('the first all-white moment', 'the second all-white moment')
     >>> between_events("how much time passes between the start and when it turns red?")
     ('the start', 'when it turns red')
     >>> between_events("Is it darker between 2 and 3 seconds?") is None, between_events("What happens between the cuts?") is None

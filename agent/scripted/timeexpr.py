@@ -91,6 +91,8 @@ _AT = re.compile(rf"\b{_APPROX}\s+(?:the\s+)?(?:time\s+)?{_N}{_UNIT}", re.I)
 _BETWEEN = re.compile(rf"\b(?:between|from)\s+(?:t\s*=\s*)?{_N}(?:{_UNIT})?\s*(?:and|to|until|till|-)\s*(?:t\s*=\s*)?{_N}{_UNIT}", re.I)
 _RANGE = re.compile(rf"\b{_N}\s*(?:-|–|to)\s*{_N}{_UNIT}", re.I)
 _OF_IT = r"(?:the|its|(?:the|this)\s+(?:video|clip|footage)'s)"
+_LISTED_TIMES = re.compile(rf"\b{_N}\s*(?:s|secs?|seconds?)?\s*,\s*(?:{_N}\s*(?:s|secs?|seconds?)?\s*,\s*)*{_N}\s*(?:s|secs?|seconds?)?\s*,?\s*or\s+{_N}\s*(?:s|secs?|seconds?)?(?:\s+in)?\b", re.I)
+"""Three or more times typed as a list of choices ("2s, 4s, 6s or 8s")."""
 _FIRST_LAST = re.compile(rf"\b(?:in|during|within|over)\s+{_OF_IT}\s+(first|opening|last|final|closing)\s+{_N}{_UNIT}", re.I)
 _AFTER = re.compile(rf"\b(after|past|later than|before|earlier than|until|by)\s+(?:t\s*=\s*)?{_N}{_UNIT}", re.I)
 _HALF = re.compile(r"\b(?:in|during)\s+the\s+(first|second|last)\s+half\b", re.I)
@@ -133,6 +135,8 @@ def time_ref(question: str, duration: float) -> TimeRef | None:
     (65.0, 10.0)
     >>> r = time_ref("How does the brightness change during its last two seconds?", 24); (r.start, r.end)
     (22.0, 24.0)
+    >>> time_ref("roughly when's the first cut? like 2s, 4s, 6s or 8s in", 10) is None
+    True
     >>> time_ref("During which second does the colour change?", 10) is None
     True
     >>> time_ref("Which site is shown as the clip ends?", 10).t, time_ref("What colour are the opening frames?", 10).t
@@ -140,6 +144,7 @@ def time_ref(question: str, duration: float) -> TimeRef | None:
     """
     text = words_to_numbers(question)
     end = max(0.0, float(duration))
+    text = _LISTED_TIMES.sub(" ", text)  # "like 2s, 4s, 6s or 8s in": choices typed out, not a time asked
 
     def clamp(v: float) -> float:
         return min(max(v, 0.0), end) if end > 0 else max(v, 0.0)

@@ -44,6 +44,8 @@ def ending_kind(option: str) -> tuple[str | None, str | None]:
 
 _INTO_PICTURE = re.compile(rf"\b(?:in)?to (?:the|its|this) {NTH} (?:picture|shot|scene|image|clip|view)\b", re.I)
 _AFTER_PICTURE = re.compile(rf"\bafter (?:showing |displaying |it shows )?(?:the|its) {NTH} (?:picture|shot|scene|image|photo|still)\b", re.I)
+_SHOT_ENDS = re.compile(r"\b(?:shot|scene|picture|image|clip)\b.*\b(?:end|ends|finish|finishes|close|closes)\b", re.I)
+"""A question about how a shot ends (not how it starts)."""
 _HOW_IT_STARTS = re.compile(r"\b(?:start|starts|begin|begins|open|opens)\b(?!\s+(?:to|after)\b)", re.I)
 """Words that ask how the video starts: its first change."""
 _BETWEEN_PICTURES = re.compile(r"\bfrom (?:the |one )?(?:[\w-]+ )?(?:picture|shot|scene|image|clip|view)\b.*\bto\b", re.I)
@@ -184,6 +186,8 @@ class TransitionAnswers(Timeline):
         seen = [(t, kind, None, False) for t, kind in self.picture_changes()] if between else self.changes()
         said = "Changes seen: " + (", ".join(f"{kind} at {t:.2f}s" + (f" ({screen})" if screen else "") for t, kind, screen, _ in seen) or "none")
         index = self._which_change([t for t, *_ in seen])
+        if index is not None and 0 <= index < len(seen) - 1 and seen[index][3] and _SHOT_ENDS.search(self.c.question):
+            index += 1  # "how does the shot that fades in at 13 s end": the change after the one that starts it
         if index is None or not -len(seen) <= index < len(seen):
             fits = [i for i, k in enumerate(kinds) if k == "none"] if not seen else []
         else:
