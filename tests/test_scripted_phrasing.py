@@ -24,6 +24,7 @@ def test_a_statement_before_the_question_and_the_time_from_black_to_fully_white(
         ("The video fades between black and white. How many times does the screen become fully white?", None, "1"),
         ("how many secs does it take to get from black at the very beginning to completely white?", None, 1.5),
         ("What is happening to the brightness during its last two seconds?", ["staying the same", "dimming", "brightening"], "B"),
+        ("When does 'the screen becomes fully white' happen in the video for the first time? Answer in seconds.", None, 1.5),
         ("does it start black and fade up to white, or the other way round?",
          ["starts white and fades down to black", "cuts straight from black to white", "starts black and fades up to white"], "C"),
     ])

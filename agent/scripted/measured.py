@@ -15,7 +15,7 @@ from vagent.agent.scripted.events import between_events, compared_shots, counted
 from vagent.agent.scripted.evidence import fmt_number
 from vagent.agent.scripted.picture import ASKS_WHEN, SECONDS_IN, asks_how_long, asks_point, asks_when
 from vagent.agent.scripted.pixels import brightness
-from vagent.agent.scripted.timeline import event_colour
+from vagent.agent.scripted.timeline import FULLY, event_colour
 from vagent.agent.scripted.tone import COLOURFUL, asks_tone, colourful_share, tone_claim
 from vagent.agent.scripted.transitions import FADES, LEAVES, TransitionAnswers
 from vagent.answers import LETTERS
@@ -239,6 +239,8 @@ class MeasuredAnswers(TransitionAnswers):
                 return None
             return self._time_answer(f"The scene detector's cuts are at {', '.join(f'{t:.2f}s' for t in self.cuts())}; the one asked is at {pick:.2f}s.", pick)
         if (colour := self._colour()) is not None:
+            if colour in ("white", "black") and FULLY.search(q) and self.runs(f"fully {colour}"):
+                colour = f"fully {colour}"  # "when is the screen first fully white": at its fullest, not on the way
             runs = self.runs(colour)
             n = which or 1
             if len(runs) >= abs(n):
