@@ -6,7 +6,7 @@ white"), which of two shots is brighter when the options name the shots, the lin
 line the question writes out, a switch between two named colours, the frame count, frame rate and size
 given with the question, numbered events ordered by label chains ("3->2->1"), chat shorthand and typos
 ("totaly", "vid", "dont"), times typed as choices ("like 1s, 3s, 5s or 7s") and how a shot named by how it
-starts ends. The clips are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
+starts ends; a slow fade to black is one fade, not a dissolve. The clips are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
 """
 
 from __future__ import annotations
@@ -83,3 +83,23 @@ def test_how_a_shot_named_by_how_it_starts_ends(tmp_path):
     clip = write_clip(tmp_path / "shot.mp4", picture_at, frames=40)
     check_answers(clip, [("how does the shot that fades in from black at about 1 second end?",
                           ["it fades out to black", "a hard cut to black", "it dissolves into the next shot"], "B")])
+
+
+@pytest.mark.slow
+def test_a_slow_fade_to_black_is_one_fade_not_a_dissolve(tmp_path):
+    # a picture until 1 s, a slow fade (1-3 s) to black, black until a hard cut at 3.5 s to another picture
+    def picture_at(t: float) -> Image.Image:
+        if t >= 3.5:
+            image = Image.new("RGB", (160, 120), (40, 90, 200))
+            ImageDraw.Draw(image).rectangle((30, 30, 130, 90), fill=(240, 240, 240))
+            return image
+        image = Image.new("RGB", (160, 120), (220, 200, 80))
+        ImageDraw.Draw(image).ellipse((40, 20, 120, 100), fill=(200, 40, 40))
+        level = 1.0 if t < 1.0 else max(0.0, (3.0 - t) / 2.0)
+        return Image.eval(image, lambda v: int(v * level))
+    clip = write_clip(tmp_path / "slow_fade.mp4", picture_at, frames=50)
+    check_answers(clip, [
+        ("How does the video go from the first picture to the second?",
+         ["with a hard cut", "it fades out to black first", "the two pictures blend into each other"], "B"),
+        ("how does the first shot end?", ["it fades out to black", "with a hard cut to black", "it dissolves into the next shot"], "A"),
+    ])

@@ -13,7 +13,8 @@ import pytest
 from vagent.agent.measures import GUESS_MARK, guessed
 from vagent.agent.protocol import parse_action
 from vagent.agent.scripted import ScriptedPolicy, classify_question, time_ref
-from vagent.agent.scripted.choice import nearest_time_option, option_colour, text_option
+from vagent.agent.scripted.choice import nearest_time_option, text_option
+from vagent.agent.scripted.colour_words import option_colour
 from vagent.agent.scripted.labels import pick_value
 
 

@@ -15,7 +15,8 @@ The package, one module per job:
 
 ``policy``    dispatch: :class:`ScriptedPolicy` and :class:`~vagent.agent.scripted.policy.Plan`
 ``chat``      reading the messages: question, overview, tool results (their ``data``), budget spent
-``question``  reading the question: its kind, the time it points at, order words, named text, answer type
+``question``  reading the question: order words, named text, region, coloured object, answer type
+``routing``   which plan answers a question: the survey's shapes, rules, then intent by meaning
 ``picture``   what the question asks of the picture as a whole: colour, brightness, change, when, how long, order
 ``pixels``    colour masks, boxes, text-likeness, colour shares, brightness
 ``evidence``  the plans' base: results so far, tool calls within limits, answers in the question's type
@@ -41,7 +42,9 @@ and verification steps are sometimes skipped.
 
 from vagent.agent.scripted.chat import Conversation, Result, read_conversation, succeeded
 from vagent.agent.scripted.policy import ScriptedPolicy
-from vagent.agent.scripted.question import asked_type, classify_question, time_ref
+from vagent.agent.scripted.question import asked_type
+from vagent.agent.scripted.routing import classify_question
+from vagent.agent.scripted.timeexpr import time_ref
 
 __all__ = ["Conversation", "Result", "ScriptedPolicy", "asked_type", "classify_question", "read_conversation",
            "succeeded", "time_ref"]

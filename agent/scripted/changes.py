@@ -114,3 +114,30 @@ def mixed_between(frames: list[tuple[float, Image.Image]]) -> bool | None:
     if any(0.2 <= w <= 0.8 and rest < 0.33 for w, rest in fits):
         return True
     return False if all(w < 0.15 or w > 0.85 for w, _ in fits) else None
+
+
+def fades_between(frames: list[tuple[float, Image.Image]]) -> bool:
+    """Whether ``frames`` (by time) pass from the first picture to the last by blends of those two alone, each
+    nearer the last than the one before (a fade, however slow), not through a third picture (a cut or a
+    dissolve to another picture on the way)."""
+    if len(frames) < 3 or difference(frames[0][1], frames[-1][1]) < 0.05:
+        return False
+    fits = [blend(frames[0][1], frames[-1][1], im) for _, im in frames[1:-1]]
+    weights = [1.0, *(w for w, _ in fits), 0.0]
+    return all(rest < 0.33 for _, rest in fits) and all(b <= a + 0.05 for a, b in zip(weights, weights[1:]))
+
+
+def in_a_fade(frames: list[tuple[float, Image.Image]], t: float, gaps: list[tuple[float, float, bool]], reach: float = 3.0) -> bool:
+    """Whether a change found at ``t`` lies inside a slow fade into (out of) a black or white screen whose edge
+    is in one of ``gaps`` (``(lo, hi, leaving)``, as :meth:`~vagent.agent.scripted.timeline.Timeline.edges`),
+    up to ``reach`` seconds away: the frames from the picture to the screen fade (:func:`fades_between`)."""
+    for lo, hi, leaving in gaps:
+        if leaving and hi <= t <= hi + reach:
+            run = [f for f in frames if lo - 1e-6 <= f[0] <= t + 1.2][::-1]
+        elif not leaving and lo - reach <= t <= lo + 1e-6:
+            run = [f for f in frames if t - 1.2 <= f[0] <= hi + 1e-6]
+        else:
+            continue
+        if fades_between(run):
+            return True
+    return False

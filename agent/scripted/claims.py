@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from vagent.agent.scripted.choice import COLOUR_WORDS, _SYNONYMS, asked_colour, option_colour
+from vagent.agent.scripted.colour_words import COLOUR_WORDS, SYNONYMS, asked_colour, option_colour
 from vagent.agent.scripted.picture import BECOMES, about_picture
 from vagent.agent.scripted.timeexpr import words_to_numbers
 
@@ -70,7 +70,7 @@ def option_claim(option: str) -> Claim | None:
     if _NO_CUT.search(o):
         return Claim("no_cut")
     if m := _TURNS_TO.search(o):
-        return Claim("turns", _SYNONYMS.get(m.group(1), m.group(1)))
+        return Claim("turns", SYNONYMS.get(m.group(1), m.group(1)))
     colour = option_colour(re.sub(r"\b(?:light|dark|bright)\w*\b", " ", o))
     if _STAYS.search(o):
         return Claim("stays", colour)
@@ -197,7 +197,7 @@ def colour_after(question: str) -> str | None:
     if not m:
         return None
     word = (m.group(1) or m.group(2)).lower()
-    return _SYNONYMS.get(word, word)
+    return SYNONYMS.get(word, word)
 
 
 _GOES_TO = re.compile(rf"\b(?:go|goes|went|turn\w*|fad\w*|cut\w*|switch\w*)\s+(?:\w+\s+){{0,2}}(?:to|into)\s+(?:{_C})\b", re.I)

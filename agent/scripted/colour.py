@@ -9,7 +9,8 @@ import re
 from PIL import Image
 
 from vagent.agent.palette import COLOR_HUES
-from vagent.agent.scripted.choice import asked_colour, option_colour, yes_no_options
+from vagent.agent.scripted.choice import yes_no_options
+from vagent.agent.scripted.colour_words import asked_colour, option_colour
 from vagent.agent.scripted.evidence import Evidence, Move, fmt_number
 from vagent.agent.scripted.picture import asks_level
 from vagent.agent.scripted.pixels import brightness, colour_name, colour_shares, median_colour, nearest_colour

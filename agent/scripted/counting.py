@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.choice import asked_colour, nearest_number_option, time_options, yes_no_options
+from vagent.agent.scripted.choice import nearest_number_option, time_options, yes_no_options
+from vagent.agent.scripted.colour_words import asked_colour
 from vagent.agent.scripted.claims import option_claim
 from vagent.agent.scripted.events import counted
 from vagent.agent.scripted.evidence import Evidence, Move, fmt_number

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from vagent.agent.scripted.choice import COLOUR_WORDS, asked_colour
+from vagent.agent.scripted.colour_words import COLOUR_WORDS, asked_colour
 from vagent.agent.scripted.timeexpr import words_to_numbers
 
 _C = "|".join(COLOUR_WORDS)

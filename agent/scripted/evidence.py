@@ -22,7 +22,8 @@ from rapidfuzz.distance import Levenshtein
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.chat import Conversation, Result, succeeded
 from vagent.agent.palette import COLOR_HUES
-from vagent.agent.scripted.choice import guess_move, shaded_colour, text_option
+from vagent.agent.scripted.choice import guess_move, text_option
+from vagent.agent.scripted.colour_words import shaded_colour
 from vagent.agent.scripted.question import asked_type, target
 from vagent.agent.scripted.spelling import respell
 from vagent.agent.scripted.timeexpr import TimeRef, time_ref

@@ -15,7 +15,7 @@ from vagent.agent.scripted.events import between_events, compared_shots, counted
 from vagent.agent.scripted.evidence import fmt_number
 from vagent.agent.scripted.picture import ASKS_WHEN, SECONDS_IN, asks_how_long, asks_point, asks_when
 from vagent.agent.scripted.pixels import brightness
-from vagent.agent.scripted.timeline import FULLY, event_colour, shows
+from vagent.agent.scripted.timeline import FULLY, event_colour, first_fullest
 from vagent.agent.scripted.tone import COLOURFUL, asks_tone, colourful_share, tone_claim
 from vagent.agent.scripted.transitions import FADES, LEAVES, TransitionAnswers
 from vagent.answers import LETTERS
@@ -241,7 +241,8 @@ class MeasuredAnswers(TransitionAnswers):
         if (colour := self._colour()) is not None:
             runs = self.runs(colour)
             if colour in ("white", "black") and FULLY.search(q):  # "first fully white": each run from its fullest frame
-                runs, colour = [(self._run_fullest(colour, a, b), b) for a, b in runs], f"at its fullest {colour}"
+                fullest = [first_fullest(self.frames(), colour, a, b) for a, b in runs]  # each run starts at a frame seen
+                runs, colour = [(peak[0] if peak else a, b) for peak, (a, b) in zip(fullest, runs)], f"at its fullest {colour}"
             n = which or 1
             if len(runs) >= abs(n):
                 a, b = runs[n - 1 if n > 0 else n]
@@ -252,16 +253,6 @@ class MeasuredAnswers(TransitionAnswers):
             if seen:
                 return self._time_answer(f'"{text}" is first read on screen at {seen[0]:.2f}s.', seen[0])
         return None
-
-    def _run_fullest(self, colour: str, start: float, end: float) -> float:
-        """When a white (black) run is first at its fullest: its first frame within 1.5% of full brightness
-        (of none), else its brightest (darkest) frame, so a peak between the frames seen still counts."""
-        inside = [(t, im) for t, im in self.frames() if start - 1e-6 <= t < end - 1e-6]
-        full = [t for t, im in inside if shows(im, f"fully {colour}")]
-        if full or not inside:
-            return full[0] if full else start
-        sign = 1.0 if colour == "white" else -1.0
-        return max(inside, key=lambda f: sign * brightness(f[1]))[0]
 
     def _number_answer(self, think: str, value: float) -> tuple[str, str]:
         if self.c.options:

@@ -13,7 +13,8 @@ from vagent.agent.scripted.colour import ColourPlan
 from vagent.agent.scripted.evidence import Move, clean_code, fmt_box, fmt_spans
 from vagent.agent.scripted.pixels import contains, dominant_color, object_box, text_likeness
 from vagent.agent.scripted.picture import OBJECT
-from vagent.agent.scripted.question import time_ref, where_time
+from vagent.agent.scripted.question import where_time
+from vagent.agent.scripted.timeexpr import time_ref
 from vagent.answers import LETTERS, merge_spans
 
 

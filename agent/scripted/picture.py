@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
-from vagent.agent.scripted.choice import asked_colour, option_colour, part_options
+from vagent.agent.scripted.choice import part_options
+from vagent.agent.scripted.colour_words import asked_colour, option_colour
 from vagent.agent.scripted.timeexpr import TIMED, words_to_numbers
 
 _COLOR_WORDS = "|".join([*COLOR_HUES, *NEUTRAL_COLORS])
@@ -198,7 +199,9 @@ def asked_moment(question: str, spans: list[tuple[float, float]]) -> tuple[float
 
 _POINT = re.compile(r"\b(?:give|in|how many|what|which|at what)\s+(?:the\s+)?(?:time\s+in\s+)?sec(?:ond)?s?\b|\(\s*(?:in\s+)?(?:seconds?|secs?|s)\s*\)"
                     r"|\bsec(?:ond)?s?\s+(?:pls|please|only)\b", re.I)
-_FULLY = re.compile(r"\b(?:fully|completely|totally|entirely|pure(?:ly)?|all the way|solid)\b", re.I)
+FULLY_WORDS = r"fully|completely|totally|entirely|pure(?:ly)?|all the way|solid"
+"""Words that ask for a colour at its extreme ("fully white"), shared with :data:`timeline.FULLY`."""
+_FULLY = re.compile(rf"\b(?:{FULLY_WORDS})\b", re.I)
 
 
 def asks_point(question: str) -> bool:

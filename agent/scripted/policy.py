@@ -22,7 +22,7 @@ from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.oracle import Oracle
 from vagent.agent.scripted.overview import Overview
 from vagent.agent.scripted.picture import asked_moment, picture_target
-from vagent.agent.scripted.question import classify_question
+from vagent.agent.scripted.routing import classify_question
 from vagent.agent.scripted.reading import ReadPlan
 from vagent.agent.scripted.sequence import SequencePlan
 from vagent.agent.scripted.survey import SurveyPlan

@@ -17,7 +17,8 @@ from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.choice import bare_colour, sequence_options, yes_no_options
+from vagent.agent.scripted.choice import yes_no_options
+from vagent.agent.scripted.colour_words import bare_colour, sequence_options
 from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.order import OrderPlan
 from vagent.agent.scripted.picture import asks_order, claimed_order

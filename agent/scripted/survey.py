@@ -17,7 +17,8 @@ import re
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.areas import area_colour_option, area_options, asks_brightest, frame_area, pick_area
 from vagent.agent.scripted.changes import change_options, shots_claimed
-from vagent.agent.scripted.choice import asked_colour, option_colour, yes_no_options
+from vagent.agent.scripted.choice import yes_no_options
+from vagent.agent.scripted.colour_words import asked_colour, option_colour
 from vagent.agent.scripted.claims import ENDING, EVER, Claim, claim_options, colour_after, option_claim, picture_colour, steady_claim
 from vagent.agent.scripted.events import counted, ordinal
 from vagent.agent.scripted.evidence import Move
@@ -26,7 +27,8 @@ from vagent.agent.scripted.labels import asked_text_colour, text_beside
 from vagent.agent.scripted.measured import MeasuredAnswers
 from vagent.agent.scripted.picture import about_picture, asks_for_colour
 from vagent.agent.scripted.pixels import median_colour, nearest_colour, rgb_name
-from vagent.agent.scripted.question import asks_for_text, key_phrase, named_text, region, survey_shape
+from vagent.agent.scripted.question import asks_for_text, key_phrase, named_text, region
+from vagent.agent.scripted.routing import survey_shape
 from vagent.agent.scripted.timeline import TREND, shows
 from vagent.agent.scripted.transitions import FADES
 from vagent.agent.scripted.written import WrittenAnswers

@@ -11,10 +11,11 @@ import re
 from PIL import Image
 from rapidfuzz import fuzz
 
-from vagent.agent.scripted.choice import asked_colour
+from vagent.agent.scripted.colour_words import asked_colour
 from vagent.agent.scripted.events import ordinal
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.evidence import Evidence, clean_code
+from vagent.agent.scripted.picture import FULLY_WORDS
 from vagent.agent.scripted.pixels import brightness, colour_name, looks
 
 TREND = 0.08
@@ -36,7 +37,7 @@ def names(line: str, item: str) -> bool:
     return wanted in seen or fuzz.ratio(seen, wanted) >= 85 or len(seen) >= len(wanted) and fuzz.partial_ratio(wanted, seen) >= 88
 
 
-FULLY = re.compile(r"\b(?:full|fully|completely|totally|entirely|pure(?:ly)?|solid|all)\s+(white|black)\b", re.I)
+FULLY = re.compile(rf"\b(?:{FULLY_WORDS}|full|all)\s+(white|black)\b", re.I)
 """A white or black screen asked at its fullest ("fully white"), not on its way there."""
 
 
@@ -44,11 +45,37 @@ def shows(image: Image.Image, colour: str) -> bool:
     """Whether the picture is ``colour``; black is a black screen (mean brightness under :data:`BLACK`),
     not a dark picture, whose median pixel may be nearest black; ``fully white`` (``fully black``) is
     within 0.015 of full brightness (of none)."""
-    if colour == "fully white":
-        return brightness(image) > 0.985
-    if colour == "fully black":
-        return brightness(image) < 0.015
+    if colour in ("fully white", "fully black"):
+        return at_full(brightness(image), colour.split()[1])
     return brightness(image) < BLACK if colour == "black" else looks(image, colour)
+
+
+FULL = 0.015
+"""How close to full brightness (to none) a picture is to count as fully white (fully black)."""
+
+
+def at_full(level: float, colour: str) -> bool:
+    """Whether a mean brightness (0-1) is fully ``colour`` (white or black)."""
+    return level > 1 - FULL if colour == "white" else level < FULL
+
+
+def first_fullest(frames: list[tuple[float, Image.Image]], colour: str, start: float, end: float) -> tuple[float, float] | None:
+    """When the picture is first at its fullest ``colour`` (white or black) within ``[start, end]``, and its mean
+    brightness there: the first frame that is fully that colour, else the first at the stretch's extreme, so a
+    peak that falls between the frames seen still counts; None without frames there.
+
+    >>> grey = lambda v: Image.new("L", (4, 4), v)
+    >>> first_fullest([(0.0, grey(200)), (0.1, grey(253)), (0.2, grey(255))], "white", 0.0, 0.2)
+    (0.1, 0.99...)
+    >>> first_fullest([(0.0, grey(200)), (0.1, grey(240)), (0.2, grey(230))], "white", 0.0, 0.2)
+    (0.1, 0.94...)
+    """
+    inside = [(t, brightness(image)) for t, image in frames if start - 1e-6 <= t <= end + 1e-6]
+    if not inside:
+        return None
+    full = [(t, v) for t, v in inside if at_full(v, colour)]
+    extreme = (max if colour == "white" else min)(v for _, v in inside)
+    return full[0] if full else next((t, v) for t, v in inside if abs(v - extreme) < 0.005)
 
 
 def event_colour(phrase: str) -> str | None:

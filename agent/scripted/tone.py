@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 from vagent.agent.palette import COLOR_HUES
-from vagent.agent.scripted.choice import option_colour
+from vagent.agent.scripted.colour_words import option_colour
 
 _ASKS = re.compile(r"gr[ae]y\s*scale|black[- ]and[- ]white|\bb\s*&\s*w\b|monochrome|shades of gr[ae]y|"
                    r"\bany (?:actual |real |proper )?colou?rs?\b|\bin colou?r\b|\bcolou?r (?:or|vs\.?) ", re.I)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.changes import change_kind, change_options, difference, flat, mixed_between, shots_claimed, starts_from
-from vagent.agent.scripted.choice import option_colour
+from vagent.agent.scripted.changes import change_kind, change_options, difference, flat, in_a_fade, mixed_between, shots_claimed, starts_from
+from vagent.agent.scripted.colour_words import option_colour
 from vagent.agent.scripted.claims import ENDING, option_claim
 from vagent.agent.scripted.events import NTH, nth, ordinal
 from vagent.agent.scripted.picture import asks_how_long
@@ -66,16 +66,16 @@ class TransitionAnswers(Timeline):
         """The changes seen, in order: ``(time, kind, screen, leaving)``, kind ``cut``, ``fade`` or
         ``dissolve``; screen the black or white screen entered (or left, ``leaving``), None between two pictures."""
         out: list[tuple[float, str, str | None, bool]] = []
-        spans: list[tuple[float, float]] = []  # the gaps each edge lies in
+        gaps: list[tuple[float, float, bool]] = []  # the gaps each edge lies in
         for colour in ("black", "white"):
             for lo, hi, leaving in self.edges(colour):
                 out.append((hi if leaving else lo, "fade" if self.gradual(lo, hi, colour, leaving) else "cut", colour, leaving))
-                spans.append((lo, hi))
+                gaps.append((lo, hi, leaving))
         frames = self.frames()
         for t in sorted({*self.cuts(), *self._jumps()}):
             near = 0.6 if t in self.cuts() else 1.2
-            if any(lo - near < t < hi + near for lo, hi in spans):
-                continue  # part of a fade into or out of a black (white) screen
+            if any(lo - near < t < hi + near for lo, hi, _ in gaps) or in_a_fade(frames, t, gaps):
+                continue  # part of a fade into or out of a black (white) screen, however slow
             mixed = mixed_between([(x, im) for x, im in frames if t - 1.2 <= x <= t + 1.2])
             if mixed or t in self.cuts():
                 out.append((t, "dissolve" if mixed else "cut", None, False))

@@ -12,7 +12,8 @@ from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.choice import time_options
 from vagent.agent.scripted.evidence import MAX_CROP_FRAMES, Evidence, Move, fmt_number, fmt_spans
 from vagent.agent.scripted.picture import BECOMES, SECONDS_IN, asked_moment, asked_video_fact, asks_fully, asks_how_long, asks_opening, asks_point, picture_target
-from vagent.agent.scripted.pixels import brightness, contains, looks
+from vagent.agent.scripted.timeline import first_fullest
+from vagent.agent.scripted.pixels import contains, looks
 
 
 class WhenPlan(Evidence):
@@ -82,7 +83,7 @@ class WhenPlan(Evidence):
             return Move(f"{think} I check each frame for the {phrase}.", calls)
         runs, _ = self._runs()
         if runs and self.stage == 2 and (peak := self._fullest(runs[0][1], runs[0][2])) is not None:  # "fully white": around its extreme
-            calls = self._boundary_calls() + [self.crop(peak[1] - 0.25, peak[1] + 0.25, 11)]
+            calls = self._boundary_calls() + [self.crop(peak[0] - 0.25, peak[0] + 0.25, 11)]
             return Move(f"I see the {phrase} in some frames; I look at the frames around each boundary and around the frame "
                         "where it is strongest.", calls)
         if runs and self.stage <= 3 and (calls := self._boundary_calls()) and not self.skip_check():
@@ -94,14 +95,12 @@ class WhenPlan(Evidence):
         return self.conclude("when")
 
     def _fullest(self, start: float, end: float) -> tuple[float, float] | None:
-        """When the question asks for the picture fully white (black): the extreme brightness of the frames
-        seen in ``[start, end]`` and the first time it is reached; else None."""
+        """When the question asks for the picture fully white (black): when it is first at its fullest in
+        ``[start, end]`` and its mean brightness there (:func:`first_fullest`); else None."""
         colour, _ = self._when_target()
-        inside = [(brightness(im), t) for t, im in self.frames() if start - 1e-6 <= t <= end + 1e-6]
-        if not asks_fully(self.c.question) or colour not in ("white", "black") or not inside:
+        if not asks_fully(self.c.question) or colour not in ("white", "black"):
             return None
-        extreme = max(v for v, _ in inside) if colour == "white" else min(v for v, _ in inside)
-        return extreme, min(t for v, t in inside if abs(v - extreme) < 0.005)
+        return first_fullest(self.frames(), colour, start, end)
 
     def _step_length(self) -> Move:
         return self.conclude("length")
@@ -146,8 +145,8 @@ class WhenPlan(Evidence):
                 total = sum(b - a for a, b in asked)
                 return f"{found}: {total:.2f} s{where}.", fmt_number(round(total, 2))
             if (peak := self._fullest(*spans[0])) is not None:  # "fully white": the extreme of the first span
-                found += f"; it is most {self._when_target()[0]} (mean brightness {peak[0]:.2f}) first at {peak[1]:.2f}s"
-                spans = [(peak[1], peak[1])]
+                found += f"; it is most {self._when_target()[0]} (mean brightness {peak[1]:.2f}) first at {peak[0]:.2f}s"
+                spans = [(peak[0], peak[0])]
             if self.c.options and time_options(self.c.options) is not None or asks_point(self.c.question):  # a moment: the one asked for
                 moment, what = asked_moment(self.c.question, spans)
                 return f"{found}; the question asks {what}: {moment:.2f}s.", fmt_number(round(moment, 2))
