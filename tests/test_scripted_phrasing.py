@@ -6,15 +6,18 @@ white"), which of two shots is brighter when the options name the shots, the lin
 line the question writes out, a switch between two named colours, the frame count, frame rate and size
 given with the question, numbered events ordered by label chains ("3->2->1"), chat shorthand and typos
 ("totaly", "vid", "dont"), times typed as choices ("like 1s, 3s, 5s or 7s") and how a shot named by how it
-starts ends; a slow fade to black is one fade, not a dissolve. The clips are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
+starts ends; a slow fade to black is one fade, not a dissolve; whether the clip begins on one colour or another,
+an option that writes a screen's two lines ("BOOT OK / LOADING MAP") and the words typed once the picture
+switches (these last three for kinds of miss found on the spent held-out sets AM/AN, worded anew). The clips
+are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
 """
 
 from __future__ import annotations
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
-from tests.fixtures_clips import check_answers, write_clip
+from tests.fixtures_clips import check_answers, segments, write_clip
 
 
 @pytest.mark.slow
@@ -103,3 +106,30 @@ def test_a_slow_fade_to_black_is_one_fade_not_a_dissolve(tmp_path):
          ["with a hard cut", "it fades out to black first", "the two pictures blend into each other"], "B"),
         ("how does the first shot end?", ["it fades out to black", "with a hard cut to black", "it dissolves into the next shot"], "A"),
     ])
+
+
+@pytest.mark.slow
+def test_how_the_video_starts_and_the_first_message_of_an_option_with_two_lines(tmp_path, messages_clip):
+    # red until 1 s, then blue to the end (4 s): the start is the minority colour
+    clip = write_clip(tmp_path / "red_then_blue.mp4", segments([(0.0, (210, 30, 30)), (1.0, (30, 60, 220))]))
+    check_answers(clip, [("does the clip begin on a blue picture or on a red one?", ["blue", "red", "green"], "B")])
+    # messages_clip: "BOOT OK" until 1.5 s, "LOADING MAP" until 3 s, then "READY PLAYER"
+    check_answers(messages_clip, [("which message is on screen during the first couple of seconds?",
+                                   ["READY PLAYER", "GAME OVER", "BOOT OK / LOADING MAP"], "C")])
+
+
+@pytest.mark.slow
+def test_the_words_typed_after_the_screen_changes(tmp_path):
+    # shot 1 (0-2 s, dark blue): "STATUS OK"; a cut to dark green, where "RUN DIAGNOSTICS" is typed a letter per
+    # 0.15 s from 2.2 s (complete at 4.3 s) and held to the end (5.5 s)
+    typed = "RUN DIAGNOSTICS"
+
+    def picture_at(t: float) -> Image.Image:
+        second = t >= 2.0 - 1e-9
+        image = Image.new("RGB", (480, 270), (20, 70, 30) if second else (20, 30, 90))
+        shown = typed[:max(0, int((t - 2.2) / 0.15) + 1)] if t >= 2.2 - 1e-9 else ""
+        ImageDraw.Draw(image).text((60, 110), shown if second else "STATUS OK", fill="white", font=ImageFont.load_default(size=32))
+        return image
+    clip = write_clip(tmp_path / "typed.mp4", picture_at, frames=55)
+    check_answers(clip, [("once the picture switches, what gets typed out?", None, typed),
+                         ("which command does someone type?", None, typed)])

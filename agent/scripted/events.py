@@ -138,6 +138,8 @@ def between_events(question: str) -> tuple[str, str] | None:
 
 _AFTER_CUT = re.compile(rf"\bafter the {NTH} (?:cut|scene change|shot change|transition)\b", re.I)
 _SCENE_PART = re.compile(rf"\b(?:at|near|towards?|by|around|in) the (?:very\s+)?(start|beginning|end|middle) of the {NTH} (?:scene|shot)\b", re.I)
+_AFTER_CHANGE = re.compile(r"\b(?:after|once)\s+(?:the\s+)?(?:screen|scene|shot|picture|view|image)\s+(?:first\s+)?(?:changes|switches|cuts)\b", re.I)
+"""A change named without a number ("after the screen changes"): the first cut."""
 _IN_SCENE = re.compile(rf"\b(?:in|during|on) the {NTH} (?:scene|shot)\b"
                        r"|\bbefore the first (?:cut|scene change|shot change|transition)\b", re.I)
 
@@ -152,6 +154,8 @@ def scene_ref(question: str) -> int | None:
     (0, -1, None)
     >>> scene_ref("Which message is displayed on the computer screen at the end of the second shot?")
     1
+    >>> scene_ref("what words are typed in the box after the screen changes?")
+    1
     """
     if m := _SCENE_PART.search(question):
         n = nth(m.group(2))
@@ -159,6 +163,8 @@ def scene_ref(question: str) -> int | None:
     if m := _AFTER_CUT.search(question):
         n = nth(m.group(1))
         return n if n > 0 else -1
+    if _AFTER_CHANGE.search(question):
+        return 1
     if m := _IN_SCENE.search(question):
         n = nth(m.group(1) or "first")
         return n - 1 if n > 0 else -1

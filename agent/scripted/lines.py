@@ -154,6 +154,8 @@ class LineAnswers(Timeline):
         if which is None and TYPED.search(self.c.question) and ref is not None:  # "typed in the middle of the video": that scene
             at = ref.t if ref.t is not None else (ref.start + ref.end) / 2
             which = next((i for i, (a, b) in enumerate(scenes) if a - 1e-6 <= at < b), None)
+        if which is None and TYPED.search(self.c.question) and ref is None and scenes:  # "what is typed?": where a line grows
+            which = max(range(len(scenes)), key=lambda i: self._growth(*scenes[i]))
         if which is None or not asks_for_text(self.c.question) or len(scenes) <= which or len(scenes) < -which:
             return None
         start, end = scenes[which]
@@ -169,6 +171,11 @@ class LineAnswers(Timeline):
             return grown, new.count(line), len(line)
         said = f"In the scene {start:.2f}s-{end:.2f}s I read, new there: " + ", ".join(f'"{x}"' for x in dict.fromkeys(new)) + "."
         return self._lines_answer(said, new, key=weight)
+
+    def _growth(self, start: float, end: float) -> int:
+        """How many lines read in ``[start, end)`` another line read there grows out of (text being typed)."""
+        lines = {clean_code(line) for t, lines in self.reads() if start - 1e-6 <= t < end - 1e-6 for line in lines}
+        return sum(any(a != b and b.startswith(a) for b in lines) for a in lines if len(a) >= 2)
 
     def _lines_beside(self) -> list[str]:
         """In each read showing the text the question names, the nearest line under (over) it that overlaps it

@@ -22,6 +22,16 @@ from vagent.agent.scripted.question import asked_type, named_text, order_word, r
 from vagent.answers import LETTERS
 
 
+def written_parts(option: str) -> list[str]:
+    """The texts an option writes, one screen's lines joined by "/" or ";" ("Send Spike / Spike Sent") being read
+    when any of them is.
+
+    >>> written_parts("Send Spike / Spike Sent"), written_parts("B/BOARD")
+    (['Send Spike', 'Spike Sent'], ['B/BOARD'])
+    """
+    return [part for part in re.split(r"\s+/\s+|\s*;\s*", option) if part.strip()] or [option]
+
+
 class OrderPlan(ColourPlan):
     # ---------------------------------------------------------- first: which option colour shows first
     def _step_first(self) -> Move:
@@ -183,7 +193,7 @@ class OrderPlan(ColourPlan):
         seen: dict[int, float] = {}
         for t, lines in self.reads():
             for i, option in enumerate(self.c.options):
-                if any(matches(x, option) for x in lines) and (i not in seen or last):
+                if any(matches(x, part) for x in lines for part in written_parts(option)) and (i not in seen or last):
                     seen[i] = t
         if not seen:
             return self.unsure_choice("None of the options is in the text I read")

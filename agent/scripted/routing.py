@@ -67,7 +67,7 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "how the video ends"
     if asked_text_colour(question) is not None:
         return "text in a colour"
-    if (scene_ref(question) is not None or TYPED.search(question) and time_ref(question, 1e9) is not None) and asks_for_text(question):
+    if (scene_ref(question) is not None or TYPED.search(question)) and asks_for_text(question):
         return "text in a scene"
     if text_beside(question) is not None:
         return "text under or over a named text"

@@ -101,7 +101,7 @@ _MOMENTS = r"(?:frames?|moments?|seconds|images?)"
 _START = re.compile(rf"\b(?:at|in|near|from|during)\s+the\s+(?:very\s+)?(beginning|start|opening)\b|\bfirst\s+frame\b|\bat\s+first\b"
                     rf"|\b(?:as|when|once|just as|right as)\s+the\s+{_CLIP}\s+(?:begins|starts|opens)\b"
                     rf"|\b(?:the\s+)?(?:very\s+)?(?:first|opening)\s+(?:few\s+)?{_MOMENTS}"
-                    rf"|\b(?:the|this)\s+{_CLIP}\s+(?:begins?|starts?|opens?)\s+with\b"
+                    rf"|\b(?:(?:the|this)\s+(?:{_CLIP}|bg|background|screen|picture)|it)\s+(?:begins?|starts?|opens?)\s+(?:off\s+|out\s+)?(?:with|on|as|in)\b"
                     rf"|\bhow\s+(?:does|did)\s+(?:the|this)\s+{_CLIP}\s+(?:begin|start|open)\b", re.I)
 _END = re.compile(rf"\b(?:at|in|near|towards?|by)\s+the\s+(?:very\s+)?end\b|\b(?:a\s+(?:bit|little|moment)|shortly|just|right|not\s+long)\s+before\s+the\s+end\b|\b(?:last|final)\s+frame\b"
                   rf"|\b(?:as|when|once|before|just as|right as|just before|right before)\s+the\s+{_CLIP}\s+(?:ends|finishes|closes|stops|is over)\b"
@@ -141,6 +141,8 @@ def time_ref(question: str, duration: float) -> TimeRef | None:
     True
     >>> time_ref("Which site is shown as the clip ends?", 10).t, time_ref("What colour are the opening frames?", 10).t
     (10.0, 0.0)
+    >>> time_ref("does this video start on a white screen or a black one?", 10).t, time_ref("it starts off in red, right?", 10).t
+    (0.0, 0.0)
     """
     text = words_to_numbers(question)
     end = max(0.0, float(duration))
