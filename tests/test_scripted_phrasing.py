@@ -8,7 +8,10 @@ given with the question, numbered events ordered by label chains ("3->2->1"), ch
 ("totaly", "vid", "dont"), times typed as choices ("like 1s, 3s, 5s or 7s") and how a shot named by how it
 starts ends; a slow fade to black is one fade, not a dissolve; whether the clip begins on one colour or another,
 an option that writes a screen's two lines ("BOOT OK / LOADING MAP") and the words typed once the picture
-switches (these last three for kinds of miss found on the spent held-out sets AM/AN, worded anew). The clips
+switches (these three for kinds of miss found on the spent held-out sets AM/AN, worded anew); options that say
+how many shots by cuts ("it cuts once", "a few different shots"), a value written after its label ('after
+"Frame ="'), and "steadily brighter" against brightness that goes back and forth (these found on the spent
+AO/AP, worded anew). The clips
 are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
 """
 
@@ -133,3 +136,28 @@ def test_the_words_typed_after_the_screen_changes(tmp_path):
     clip = write_clip(tmp_path / "typed.mp4", picture_at, frames=55)
     check_answers(clip, [("once the picture switches, what gets typed out?", None, typed),
                          ("which command does someone type?", None, typed)])
+
+
+@pytest.mark.slow
+def test_shots_claimed_as_cuts_and_a_value_written_after_its_label(tmp_path, cards_clip):
+    # cards_clip: gray, red, gray, red, green (five shots, cuts at 1, 2, 3 and 3.5 s); one plain colour: one shot
+    edits = ["there are a few different shots", "it is all one continuous shot", "it cuts once, about halfway"]
+    check_answers(cards_clip, [("one unbroken shot, or does it cut away to other shots?", edits, "A")])
+    plain = write_clip(tmp_path / "plain.mp4", segments([(0.0, (90, 140, 200))]), frames=30)
+    check_answers(plain, [("one unbroken shot, or does it cut away to other shots?", edits, "B")])
+    # cards_clip: "Frame = N" at the top left, N = frame index + 1 (45 frames)
+    check_answers(cards_clip, [('Which number is printed after "Frame =" in the last frame?', None, "45")])
+
+
+@pytest.mark.slow
+def test_steadily_brighter_is_not_back_and_forth(tmp_path):
+    # black to white and back every 0.7 s, three rises and two falls, then white from 3.5 s to the end (4 s)
+    def level(t: float) -> float:
+        if t >= 3.5:
+            return 1.0
+        phase = (t % 1.4) / 0.7
+        return phase if phase <= 1.0 else 2.0 - phase
+    clip = write_clip(tmp_path / "pulses.mp4", lambda t: Image.new("RGB", (160, 120), (round(250 * level(t)),) * 3))
+    check_answers(clip, [("over the clip, what does the brightness do?",
+                          ["it brightens steadily from start to finish", "it goes back and forth between dark and light",
+                           "it holds the same level"], "B")])

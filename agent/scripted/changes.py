@@ -21,6 +21,9 @@ _KINDS = (("none", r"\bstay\w*|\bremain\w*|\bno (?:change|transition)\b|\bunchan
           ("cut", r"\bcuts?\b|\bcutting\b|\babrupt\w*|\bsudden\w*|\binstant\w*|\bstraight\b|\bjump\w*|\bno transition effect\b"))
 _ONE = re.compile(r"\b(?:one|single|1)\s+(?:\w+\s+)?(?:shot|take)\b|\bcontinuous\b|\bno cuts?\b|\buninterrupted\b", re.I)
 _SHOTS = re.compile(r"\b(\d+)\s+(?:\w+\s+)?(?:shots|clips|scenes|parts|segments|takes)\b", re.I)
+_CUTS = re.compile(r"\bcuts?\s+(once|twice|thrice)\b|\b(a single|one|\d+)\s+(?:hard\s+)?cuts?\b", re.I)
+FEW = re.compile(r"\b(?:a few|several|multiple|many|lots of|a bunch of)\s+(?:\w+\s+)?(?:shots|cuts|scenes|angles|clips)\b", re.I)
+"""An option saying the video has several shots, at least three (:func:`shots_claimed` gives 3)."""
 
 
 def change_kind(option: str) -> str | None:
@@ -59,10 +62,17 @@ def shots_claimed(option: str) -> int | None:
     (3, 1)
     >>> shots_claimed("a fade in from black followed by one shot"), shots_claimed("a hard cut") is None
     (1, True)
+    >>> shots_claimed("it cuts once, halfway through"), shots_claimed("there are 2 cuts"), shots_claimed("it cuts to a few different shots")
+    (2, 3, 3)
     """
     text = words_to_numbers(option)
     if m := _SHOTS.search(text):
         return int(m.group(1))
+    if m := _CUTS.search(text):
+        times = {"once": 1, "twice": 2, "thrice": 3}
+        return 1 + (times[m.group(1).lower()] if m.group(1) else 1 if not m.group(2)[0].isdigit() else int(m.group(2)))
+    if FEW.search(text):
+        return 3
     return 1 if _ONE.search(text) else None
 
 

@@ -22,6 +22,9 @@ TYPED = re.compile(r"\btyp(?:ed|es|ing)\b|\b(?:does|do|did|to|you|they|someone|s
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,60})[\"”']")
 _CAPS = re.compile(r"\b([A-Z][A-Z0-9]{1,}(?:\s+[A-Z0-9]{2,})*)\b")
 _ORDER = re.compile(r"\b(after|before|once|when|while)\b", re.I)
+_LABEL_AFTER = re.compile(r"\b(?:written|printed|shown|displayed)\s+(?:right\s+)?after\s+[\"“'][^\"”']{1,20}[\"”']"
+                          r"(?!\s+(?:\w+\s+)?(?:appears?|disappears?|shows?|is|was|comes?|goes|gone|pops?|vanish\w*|fades?|gets?|turns?|changes?))|\bafter\s+[\"“'][^\"”']{1,20}[=:#]\s*[\"”']", re.I)
+"""The value printed after a label ('written after "Frame ="'): a place on screen, not an order in time."""
 
 
 def named_text(question: str) -> str | None:
@@ -60,7 +63,10 @@ def order_word(question: str) -> str | None:
     'after'
     >>> order_word("What is shown once the text GO is gone?")
     'after'
+    >>> order_word('What number is written after "Frame =" at the end?')  # a label and its value, no order in time
     """
+    if _LABEL_AFTER.search(question):
+        return None
     if m := _ORDER.search(question):
         word = m.group(1).lower()
         return {"once": "after", "while": "when"}.get(word, word)

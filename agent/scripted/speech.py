@@ -23,9 +23,12 @@ _CODE = re.compile(r"\b(?:code ?word|password|pass ?word|key ?word|secret word)\
 _QUOTED = re.compile(r"[\"“']([^\"”']{2,80})[\"”']")
 
 
-_WRITTEN_SAYS = re.compile(r"\b(?:notice|sign|caption|text|screen|label|line|title|banner|board|message|box|corner|writing|counter|"
-                           r"display|overlay|card|plate|logo|clock|pts|watermark)s?\b(?:\s+[\w']+){0,3}\s+says?\b"
-                           r"|\bsays?\b.*\b(?:on (?:the )?screen|written|printed)\b", re.I)
+_WRITTEN = (r"(?:notice|sign|caption|text|screen|label|line|title|banner|board|message|box|corner|writing|counter|"
+            r"display|overlay|card|plate|logo|clock|pts|watermark|copyright)s?")
+_WRITTEN_SAYS = re.compile(rf"\b{_WRITTEN}\b(?:\s+[\w']+){{0,3}}\s+says?\b|\bsays?\b.*\b(?:on (?:the )?screen|written|printed)\b", re.I)
+_WRITTEN_THING = re.compile(rf"\b{_WRITTEN}\b", re.I)
+_PERSON = re.compile(r"\b(?:man|woman|men|women|he|she|person|people|someone|somebody|guy|girl|boy|kid|child|narrator|speaker|"
+                     r"host|presenter|character|they|voice|actor|actress)\b", re.I)
 
 
 def asks_speech(question: str) -> bool:
@@ -34,9 +37,12 @@ def asks_speech(question: str) -> bool:
 
     >>> asks_speech("What does the man say about the weather?"), asks_speech("what year does the copyright notice at the bottom say?")
     (True, False)
+    >>> asks_speech("theres a copyright line at the bottom, what year does it say?"), asks_speech("what does the guy in the car say at the end?")
+    (False, True)
     """
     spoken = {w.lower() for w in SPOKEN.findall(question)}
-    return bool(spoken) and not (spoken <= {"say", "says"} and _WRITTEN_SAYS.search(question))
+    written = _WRITTEN_SAYS.search(question) or _WRITTEN_THING.search(question) and not _PERSON.search(question)
+    return bool(spoken) and not (spoken <= {"say", "says"} and written)
 
 
 def _words(text: str) -> list[str]:

@@ -37,6 +37,10 @@ from vagent.answers import LETTERS
 _MEASURES = re.compile(r"\b(?:when|how long|order|first|last|before|after|cuts?|scenes?|shots?|colou?rs?|bright\w*|dark\w*|"
                        r"light\w*|fades?|written|text|seconds?)\b", re.I)
 
+_STEADILY = re.compile(r"\b(?:steadily|gradually|continuously|constantly|consistently|throughout|the whole (?:time|way)"
+                       r"|from (?:the )?(?:start|beginning) to (?:the )?(?:end|finish))\b", re.I)
+"""Words that make a darker / brighter claim one of a single steady course, not of ups and downs."""
+
 
 class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
     # ---------------------------------------------------------- what the question needs
@@ -212,7 +216,7 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
         subject = asked_colour(self.c.question) or (named_text(self.c.question) or "")
         reads = [lines for t, lines in self.reads() if a - 1e-6 <= t <= b + 1e-6]
         truths = []
-        for claim in claims:
+        for option, claim in zip(self.c.options, claims):
             if claim is None:
                 truths.append(False)
             elif claim.kind == "never":
@@ -230,8 +234,9 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
                 truths.append(turns >= 2 and (turns >= steps / 2) == (claim.kind == "flickers"))
             elif claim.kind == "text":
                 truths.append(len(reads) >= 2 and not reads[0] and bool(reads[-1]))
-            else:
-                truths.append(trend is not None and (trend <= -0.08 if claim.kind == "darker" else trend >= 0.08))
+            else:  # darker / brighter; "steadily darker" not when the brightness turns back and forth
+                truths.append(trend is not None and (trend <= -0.08 if claim.kind == "darker" else trend >= 0.08)
+                              and not (_STEADILY.search(option) and self.reversals(a, b)[0] >= 2))
         said = (f"{where}: brightness changes by {trend:+.2f}" if trend is not None else where) + f", {len(cuts)} cut(s)"
         if any(c is not None and c.kind in ("alternates", "flickers") for c in claims):
             said += f", its direction turns {self.reversals(a, b)[0]} time(s) over {self.reversals(a, b)[1]} steps between frames"
