@@ -11,7 +11,9 @@ an option that writes a screen's two lines ("BOOT OK / LOADING MAP") and the wor
 switches (these three for kinds of miss found on the spent held-out sets AM/AN, worded anew); options that say
 how many shots by cuts ("it cuts once", "a few different shots"), a value written after its label ('after
 "Frame ="'), and "steadily brighter" against brightness that goes back and forth (these found on the spent
-AO/AP, worded anew). The clips
+AO/AP, worded anew); a course of colours among options where one says nothing changes, and "how many secs in"
+to a fully white screen, and whether there is any picture or only blank screens (found on the spent AQ/AR,
+worded anew). The clips
 are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
 """
 
@@ -161,3 +163,18 @@ def test_steadily_brighter_is_not_back_and_forth(tmp_path):
     check_answers(clip, [("over the clip, what does the brightness do?",
                           ["it brightens steadily from start to finish", "it goes back and forth between dark and light",
                            "it holds the same level"], "B")])
+
+
+@pytest.mark.slow
+def test_a_course_of_colours_beside_no_change_and_secs_in_to_fully_white(colour_clip, fade_clip):
+    # colour_clip: white until 1.4 s, red until 2.7 s, then blue; fade_clip: fully white from 1.5 s
+    check_answers(colour_clip, [("how does the colour of the picture go over time?",
+                                 ["from blue to red to white", "it remains the same", "from white to red to blue"], "C")])
+    check_answers(fade_clip, [("about how many secs in is it totally white for the first time?", None, 1.5)])
+
+
+@pytest.mark.slow
+def test_plain_screens_or_a_filmed_picture(fade_clip):
+    # fade_clip: flat grays from black to white and back, every frame one shade
+    options = ["it's only blank screens changing shade", "it shows footage of people", "a still logo"]
+    check_answers(fade_clip, [("is there any real picture in this, or only blank screens?", options, "A")])

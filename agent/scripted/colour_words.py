@@ -115,6 +115,11 @@ def option_sequence(option: str, ordered: bool = False) -> list[str] | None:
     return course if len(course) >= 2 else None
 
 
+_SAME = re.compile(r"\b(?:stay|stays|staying|remains?|remaining|keeps?|keeping)\s+(?:the\s+)?same\b|\b(?:does(?:n't| not)|never)\s+change\b"
+                   r"|\bno change\b|\bunchanged\b", re.I)
+"""An option saying the picture does not change, in whatever colour."""
+
+
 def sequence_options(options: list[str], ordered: bool = False) -> list[list[str]] | None:
     """Each option's course of colours when every option writes one (or one colour it stays, beside
     options that are courses) and no two write the same, else None (``ordered``: the question asks for
@@ -124,8 +129,10 @@ def sequence_options(options: list[str], ordered: bool = False) -> list[list[str
     ([['gray', 'red'], ['red', 'gray']], None)
     >>> sequence_options(["It goes from dark to light.", "It stays dark."])
     [['dark', 'bright'], ['dark']]
+    >>> sequence_options(["from grey to red", "staying the same"])  # no change, whatever the colour: an empty course
+    [['gray', 'red'], []]
     """
-    courses = [option_sequence(o, ordered) or ([colour] if (colour := option_colour(o)) else None) for o in options]
+    courses = [option_sequence(o, ordered) or ([colour] if (colour := option_colour(o)) else [] if _SAME.search(o) else None) for o in options]
     if len(options) < 2 or any(c is None for c in courses) or len({tuple(c) for c in courses}) < len(courses):  # type: ignore[arg-type]
         return None
     return courses if any(len(c) >= 2 for c in courses) else None  # type: ignore[union-attr, return-value]

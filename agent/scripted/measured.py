@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from vagent.agent.scripted.areas import frame_area
+from vagent.agent.scripted.changes import flat
 from vagent.agent.scripted.choice import nearest_number_option, nearest_time_option, parts_option, time_options, yes_no_options
 from vagent.agent.scripted.claims import option_claim
 from vagent.agent.scripted.events import between_events, compared_shots, counted, ordinal, shot_ordinal
@@ -16,7 +17,7 @@ from vagent.agent.scripted.evidence import fmt_number
 from vagent.agent.scripted.picture import ASKS_WHEN, SECONDS_IN, asks_how_long, asks_point, asks_when
 from vagent.agent.scripted.pixels import brightness
 from vagent.agent.scripted.timeline import FULLY, event_colour, first_fullest
-from vagent.agent.scripted.tone import COLOURFUL, asks_tone, colourful_share, tone_claim
+from vagent.agent.scripted.tone import COLOURFUL, asks_tone, colourful_share, picture_claim, tone_claim
 from vagent.agent.scripted.transitions import FADES, LEAVES, TransitionAnswers
 from vagent.answers import LETTERS
 
@@ -128,6 +129,20 @@ class MeasuredAnswers(TransitionAnswers):
         if len(fits) == 1:
             return f"{said}: {'it has colour' if kind == 'colour' else 'no colour'}, option {LETTERS[fits[0]]}.", LETTERS[fits[0]]
         return self.unsure_choice(f"{said}, and {len(fits)} options say it has colour")
+
+    def _by_plain(self) -> tuple[str, str] | None:
+        """Whether the video shows a picture at all, among options saying it shows only plain screens or filmed
+        footage: every frame seen flat (one shade) is plain screens."""
+        claims = [picture_claim(o) for o in self.c.options]
+        if "plain" not in claims or "footage" not in claims or not self.frames():
+            return None
+        flat_frames = sum(flat(im) for _, im in self.frames())
+        kind = "plain" if flat_frames == len(self.frames()) else "footage"
+        fits = [i for i, c in enumerate(claims) if c == kind]
+        said = f"{flat_frames} of the {len(self.frames())} frames I saw are one flat shade"
+        if len(fits) == 1:
+            return f"{said}: {'only plain screens' if kind == 'plain' else 'a filmed picture'}, option {LETTERS[fits[0]]}.", LETTERS[fits[0]]
+        return self.unsure_choice(said)
 
     def _asked_extreme(self) -> str | None:
         """``white`` ("when does it get brightest?") or ``black`` ("when is it darkest?") for a question asking

@@ -22,7 +22,7 @@ _NOT_A_THING = set("a an the is are was were it its this that and or then to int
 
 ASKS_WHEN = re.compile(r"^\s*when\b|\bat what (?:time|point|moment)\b|\bwhat time\b|\btime span\b|\bfrom when\b", re.I)
 """The question asks for a time (``when`` as its question word)."""
-SECONDS_IN = re.compile(r"\bhow many seconds (?:in|into)\b|\bat what (?:second|moment|point)\b|\bhow far in(?:to)?\b", re.I)
+SECONDS_IN = re.compile(r"\bhow many (?:seconds|secs?) (?:in|into)\b|\bat what (?:second|moment|point)\b|\bhow far in(?:to)?\b", re.I)
 """A question asking how far into the video something is ("how many seconds in", "at what second"): a moment, not a duration."""
 
 
@@ -74,8 +74,10 @@ def about_picture(question: str) -> bool:
 
     >>> about_picture("What colour is the background at 2 s?"), about_picture("Which color is the coat worn by the anchor in the video?")
     (True, False)
+    >>> about_picture("when does it first go fully white?")  # a whole white or black screen
+    True
     """
-    return bool(_PICTURE.search(question))
+    return bool(_PICTURE.search(question) or re.search(rf"\b(?:{FULLY_WORDS}|full)\s+(?:white|black)\b", question, re.I))
 
 
 _WHICH_PART = re.compile(r"\b(?:which|what)\s+(?:part|portion|section|segment|stage|point|moment)s?\s+(?:of|in)\s+the\s+"

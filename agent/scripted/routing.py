@@ -18,7 +18,7 @@ from vagent.agent.scripted.labels import asked_text_colour, asks_printed, prompt
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, SECONDS_IN, about_picture, asks_for_change, asks_for_colour, asks_how_long,
                                            asks_order, asked_video_fact, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
 from vagent.agent.scripted.timeexpr import time_ref
-from vagent.agent.scripted.tone import asks_tone, tone_claim
+from vagent.agent.scripted.tone import asks_tone, picture_claim, tone_claim
 from vagent.agent.scripted.question import TIME_IN_Q, TYPED, asks_for_text, named_text, names_screen_text, order_word, orders_written, region
 
 
@@ -54,6 +54,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "options order items"
     if asks_tone(question) and {"gray", "colour"} <= {tone_claim(o) for o in options}:
         return "whether it has colour at all"
+    if {"plain", "footage"} <= {picture_claim(o) for o in options}:
+        return "whether it shows a picture at all"
     if between_events(question) is not None:
         return "time between two events"
     if options and event_options(question, options):
@@ -161,8 +163,8 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
         return "sequence"  # each option is a course of the picture's colours ("From gray to red."), or yes / no to an order
     if ASKS_WHEN.search(q) and OBJECT.search(question):  # "when" as the question word, not "what happens when"
         return "when"
-    if ((asks_when(question, options) or asks_how_long(question)) and picture_target(question)
-            and not re.search(r"\bchang|\bswitch|\bfrom\b", q) and (not BECOMES.search(q) or ASKS_WHEN.search(q))):
+    if ((asks_when(question, options) or asks_how_long(question) or SECONDS_IN.search(question)) and picture_target(question)
+            and not re.search(r"\bchang|\bswitch|\bfrom\b", q) and (not BECOMES.search(q) or ASKS_WHEN.search(q) or SECONDS_IN.search(q))):
         return "when"  # when (or how long) the picture is a colour: a span, placed among the options' times or parts
     if asks_printed(question, options):  # a web address, an e-mail: printed text, read where asked (or found, for "when")
         return "text_event" if ASKS_WHEN.search(q) else "read_at" if time_ref(question, 1e9) is not None else "read"

@@ -145,7 +145,7 @@ class SequencePlan(OrderPlan):
             return self.unsure_choice("I saw no frames to measure the picture's course in")
         said = "; ".join(f"by {how}: {' -> '.join(seq)}" for how, seq in measured) + " (frames named by colour, or by the options' nearest colour where it is near)"
         for how, seq in measured:
-            exact = [i for i, c in enumerate(courses) if c == seq]
+            exact = [i for i, c in enumerate(courses) if c == seq or not c and len(seq) == 1]  # []: no change
             if len(exact) == 1:
                 return (f"The picture's course as measured ({said}). By {how} it matches option {LETTERS[exact[0]]} "
                         f"({self.c.options[exact[0]]!r}) exactly.", LETTERS[exact[0]])

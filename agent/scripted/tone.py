@@ -1,7 +1,9 @@
 """Whether the video has colour at all: "is this vid in colour or just grayscale?", "is there any actual colour
 or is it just black, white and grey?". Each option is read as saying the picture has no colour or that it has
 some (in colour, a tint, a hue named), and the frames decide: the share of their pixels with a clear colour.
-Pure functions (doctested); the answer is :meth:`~vagent.agent.scripted.measured.MeasuredAnswers._by_tone`.
+Likewise whether it shows a picture at all ("just plain screens" or "real footage"): flat frames decide.
+Pure functions (doctested); the answers are :meth:`~vagent.agent.scripted.measured.MeasuredAnswers._by_tone`
+and ``_by_plain``.
 """
 
 from __future__ import annotations
@@ -51,3 +53,20 @@ def colourful_share(image: Image.Image) -> float:
     """The share of the frame's pixels with a clear colour (saturation and value at least 0.15)."""
     hsv = np.asarray(image.convert("RGB").resize((64, 36)).convert("HSV"), dtype=np.float32) / 255.0
     return float(((hsv[..., 1] >= 0.15) & (hsv[..., 2] >= 0.15)).mean())
+
+
+_PLAIN = re.compile(r"\b(?:plain|blank|empty|solid|flat|uniform)\s+(?:\w+\s+)?(?:screens?|frames?|colou?rs?|backgrounds?)\b"
+                    r"|\bno (?:picture|image|footage|content)\b", re.I)
+_FOOTAGE = re.compile(r"\b(?:footage|filmed|live[- ]action|people|persons?|animals?|real (?:scene|video|images?)|(?:pictures?|images?|shots?) of)\b", re.I)
+
+
+def picture_claim(option: str) -> str | None:
+    """``plain`` when an option says the video shows only flat screens, ``footage`` when it says it shows a
+    filmed picture, else None.
+
+    >>> [picture_claim(o) for o in ["real footage of people", "just plain screens going between black and white", "a logo"]]
+    ['footage', 'plain', None]
+    """
+    if _PLAIN.search(option):
+        return "plain"
+    return "footage" if _FOOTAGE.search(option) else None
