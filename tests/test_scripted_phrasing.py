@@ -13,7 +13,7 @@ how many shots by cuts ("it cuts once", "a few different shots"), a value writte
 "Frame ="'), and "steadily brighter" against brightness that goes back and forth (these found on the spent
 AO/AP, worded anew); a course of colours among options where one says nothing changes, and "how many secs in"
 to a fully white screen, and whether there is any picture or only blank screens (found on the spent AQ/AR,
-worded anew). The clips
+worded anew); the starting and ending colour (found on the spent AS/AT). The clips
 are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
 """
 
@@ -178,3 +178,12 @@ def test_plain_screens_or_a_filmed_picture(fade_clip):
     # fade_clip: flat grays from black to white and back, every frame one shade
     options = ["it's only blank screens changing shade", "it shows footage of people", "a still logo"]
     check_answers(fade_clip, [("is there any real picture in this, or only blank screens?", options, "A")])
+
+
+@pytest.mark.slow
+def test_the_initial_and_final_colour(tmp_path):
+    # red until 1 s, blue until 3 s, green to the end (4 s): the start and the end are the minority colours
+    clip = write_clip(tmp_path / "rbg.mp4", segments([(0.0, (210, 30, 30)), (1.0, (30, 60, 220)), (3.0, (40, 170, 60))]))
+    options = ["blue", "green", "purple-grey", "red"]
+    check_answers(clip, [("which is the starting colour of the screen?", options, "D"),
+                         ("and the ending colour of the screen?", options, "B")])

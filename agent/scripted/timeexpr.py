@@ -98,14 +98,16 @@ _AFTER = re.compile(rf"\b(after|past|later than|before|earlier than|until|by)\s+
 _HALF = re.compile(r"\b(?:in|during)\s+the\s+(first|second|last)\s+half\b", re.I)
 _CLIP = r"(?:video|clip|footage|film|movie|recording|it)"
 _MOMENTS = r"(?:frames?|moments?|seconds|images?)"
+_LOOKS = r"(?:colou?rs?|screens?|pictures?|backgrounds?|images?|shades?|brightness)\b"
+"""What the picture looks like: "the initial colour" is the colour at the start, "the final screen" the one at the end."""
 _START = re.compile(rf"\b(?:at|in|near|from|during)\s+the\s+(?:very\s+)?(beginning|start|opening)\b|\bfirst\s+frame\b|\bat\s+first\b"
                     rf"|\b(?:as|when|once|just as|right as)\s+the\s+{_CLIP}\s+(?:begins|starts|opens)\b"
-                    rf"|\b(?:the\s+)?(?:very\s+)?(?:first|opening)\s+(?:few\s+)?{_MOMENTS}"
+                    rf"|\b(?:the\s+)?(?:very\s+)?(?:first|opening)\s+(?:few\s+)?{_MOMENTS}|\b(?:initial|starting)\s+{_LOOKS}"
                     rf"|\b(?:(?:the|this)\s+(?:{_CLIP}|bg|background|screen|picture)|it)\s+(?:begins?|starts?|opens?)\s+(?:off\s+|out\s+)?(?:with|on|as|in)\b"
                     rf"|\bhow\s+(?:does|did)\s+(?:the|this)\s+{_CLIP}\s+(?:begin|start|open)\b", re.I)
 _END = re.compile(rf"\b(?:at|in|near|towards?|by)\s+the\s+(?:very\s+)?end\b|\b(?:a\s+(?:bit|little|moment)|shortly|just|right|not\s+long)\s+before\s+the\s+end\b|\b(?:last|final)\s+frame\b"
                   rf"|\b(?:as|when|once|before|just as|right as|just before|right before)\s+the\s+{_CLIP}\s+(?:ends|finishes|closes|stops|is over)\b"
-                  rf"|\b(?:the\s+)?(?:very\s+)?(?:last|final|closing)\s+(?:few\s+)?{_MOMENTS}"
+                  rf"|\b(?:the\s+)?(?:very\s+)?(?:last|final|closing)\s+(?:few\s+)?{_MOMENTS}|\b(?:final|ending)\s+{_LOOKS}"
                   rf"|\b(?:(?:the|this)\s+(?:{_CLIP}|bg|background|screen|picture)|it)\s+(?:ends?|finish(?:es)?|closes?)\s+(?:up\s+)?(?:with|on|as|in)\b"
                   rf"|\bhow\s+(?:does|did)\s+(?:the|this)\s+{_CLIP}\s+(?:end|finish|close)\b", re.I)
 _MIDDLE = re.compile(r"\b(?:in|at|around|near|towards?|by|during)\s+the\s+middle\b|\bhalfway\b|\bmidway\b", re.I)
@@ -143,6 +145,8 @@ def time_ref(question: str, duration: float) -> TimeRef | None:
     (10.0, 0.0)
     >>> time_ref("does this video start on a white screen or a black one?", 10).t, time_ref("it starts off in red, right?", 10).t
     (0.0, 0.0)
+    >>> time_ref("What is the initial color of the background?", 10).t, time_ref("what's the final screen colour?", 10).t
+    (0.0, 10.0)
     """
     text = words_to_numbers(question)
     end = max(0.0, float(duration))
