@@ -8,6 +8,7 @@ remainder), a frame next to a cut is one side or the other.
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -22,8 +23,8 @@ _KINDS = (("none", r"\bstay\w*|\bremain\w*|\bno (?:change|transition)\b|\bunchan
 _ONE = re.compile(r"\b(?:one|single|1)\s+(?:\w+\s+)?(?:shot|take)\b|\bcontinuous\b|\bno cuts?\b|\buninterrupted\b", re.I)
 _SHOTS = re.compile(r"\b(\d+)\s+(?:\w+\s+)?(?:shots|clips|scenes|parts|segments|takes)\b", re.I)
 _CUTS = re.compile(r"\bcuts?\s+(once|twice|thrice)\b|\b(a single|one|\d+)\s+(?:hard\s+)?cuts?\b", re.I)
-FEW = re.compile(r"\b(?:a few|several|multiple|many|lots of|a bunch of)\s+(?:\w+\s+)?(?:shots|cuts|scenes|angles|clips)\b", re.I)
-"""An option saying the video has several shots, at least three (:func:`shots_claimed` gives 3)."""
+_FEW = re.compile(r"\b(?:a few|several|multiple|many|lots of|a bunch of)\s+(?:\w+\s+)?(?:shots|cuts|scenes|angles|clips)\b", re.I)
+"""An option saying the video has several shots: at least three."""
 
 
 def change_kind(option: str) -> str | None:
@@ -55,25 +56,30 @@ def change_options(options: list[str]) -> list[str | None] | None:
     return kinds if len(set(named)) >= 2 else None
 
 
-def shots_claimed(option: str) -> int | None:
-    """How many shots an option says the video has ("two shots joined by a hard cut": 2; "one continuous shot": 1).
+def shots_claimed(option: str) -> tuple[int, float] | None:
+    """How many shots an option says the video has, as the fewest and the most it allows ("two shots joined by a
+    hard cut": (2, 2); "one continuous shot": (1, 1); "a few different shots": (3, inf)), else None.
 
     >>> shots_claimed("three shots joined by dissolves"), shots_claimed("one continuous shot with no cuts")
-    (3, 1)
+    ((3, 3), (1, 1))
     >>> shots_claimed("a fade in from black followed by one shot"), shots_claimed("a hard cut") is None
-    (1, True)
+    ((1, 1), True)
     >>> shots_claimed("it cuts once, halfway through"), shots_claimed("there are 2 cuts"), shots_claimed("it cuts to a few different shots")
-    (2, 3, 3)
+    ((2, 2), (3, 3), (3, inf))
     """
     text = words_to_numbers(option)
     if m := _SHOTS.search(text):
-        return int(m.group(1))
-    if m := _CUTS.search(text):
+        n = int(m.group(1))
+    elif m := _CUTS.search(text):
         times = {"once": 1, "twice": 2, "thrice": 3}
-        return 1 + (times[m.group(1).lower()] if m.group(1) else 1 if not m.group(2)[0].isdigit() else int(m.group(2)))
-    if FEW.search(text):
-        return 3
-    return 1 if _ONE.search(text) else None
+        n = 1 + (times[m.group(1).lower()] if m.group(1) else 1 if not m.group(2)[0].isdigit() else int(m.group(2)))
+    elif _FEW.search(text):
+        return 3, math.inf
+    elif _ONE.search(text):
+        n = 1
+    else:
+        return None
+    return n, n
 
 
 def starts_from(option: str) -> str | None:

@@ -162,6 +162,20 @@ def label_words(question: str) -> list[str]:
     return [w for w in words if w.lower() not in _GENERIC and len(w) >= 2]
 
 
+_VALUE_AFTER_LABEL = re.compile(r"\b(?:written|printed|shown|displayed)\s+(?:right\s+)?after\s+[\"“'][^\"”']{1,20}[\"”']"
+                                r"(?!\s+(?:\w+\s+)?(?:appears?|disappears?|shows?|is|was|comes?|goes|gone|pops?|vanish\w*|fades?|gets?|turns?|changes?))|\bafter\s+[\"“'][^\"”']{1,20}[=:#]\s*[\"”']", re.I)
+
+
+def value_after_label(question: str) -> bool:
+    """Whether the question asks the value printed after a label ('written after "Frame ="'): a place on
+    screen, not an order in time.
+
+    >>> value_after_label('What number is written after "Frame =" at the end?'), value_after_label('What is written after "GO" appears?')
+    (True, False)
+    """
+    return bool(_VALUE_AFTER_LABEL.search(question))
+
+
 def _after(line: str, label: str) -> str | None:
     """The text after ``label`` in ``line`` (past ``=`` / ``:``), when the label is in the line."""
     m = re.search(rf"\b{re.escape(label)}\w*\s*[=:#]?\s*(.+)", line, re.I)

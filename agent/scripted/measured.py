@@ -116,6 +116,13 @@ class MeasuredAnswers(TransitionAnswers):
         shown = ", ".join(f"{a:.2f}s-{b:.2f}s" if b > a else f"{a:.2f}s" for a, b in runs)
         return self._number_answer(f'"{line}" is read at {shown}, with reads without it between: {len(runs)} showing(s).', float(len(runs)))
 
+    def _one_claim_fits(self, claims: list, kind: str, said: str, named: str) -> tuple[str, str]:
+        """The one option whose claim is the measured ``kind`` (``named`` in words), else a guess said to be one."""
+        fits = [i for i, c in enumerate(claims) if c == kind]
+        if len(fits) == 1:
+            return f"{said}: {named}, option {LETTERS[fits[0]]}.", LETTERS[fits[0]]
+        return self.unsure_choice(f"{said}, and {len(fits)} options say so")
+
     def _by_tone(self) -> tuple[str, str] | None:
         """Whether the video has colour at all, among options saying it has none or some: no frame seen
         with more than :data:`~vagent.agent.scripted.tone.COLOURFUL` of its pixels clearly coloured is none."""
@@ -124,11 +131,8 @@ class MeasuredAnswers(TransitionAnswers):
             return None
         most = max(colourful_share(im) for _, im in self.frames())
         kind = "colour" if most > COLOURFUL else "gray"
-        fits = [i for i, c in enumerate(claims) if c == kind]
         said = f"At most {most:.1%} of the pixels of any of the {len(self.frames())} frames I saw have a clear colour"
-        if len(fits) == 1:
-            return f"{said}: {'it has colour' if kind == 'colour' else 'no colour'}, option {LETTERS[fits[0]]}.", LETTERS[fits[0]]
-        return self.unsure_choice(f"{said}, and {len(fits)} options say it has colour")
+        return self._one_claim_fits(claims, kind, said, "it has colour" if kind == "colour" else "no colour")
 
     def _by_plain(self) -> tuple[str, str] | None:
         """Whether the video shows a picture at all, among options saying it shows only plain screens or filmed
@@ -138,11 +142,8 @@ class MeasuredAnswers(TransitionAnswers):
             return None
         flat_frames = sum(flat(im) for _, im in self.frames())
         kind = "plain" if flat_frames == len(self.frames()) else "footage"
-        fits = [i for i, c in enumerate(claims) if c == kind]
         said = f"{flat_frames} of the {len(self.frames())} frames I saw are one flat shade"
-        if len(fits) == 1:
-            return f"{said}: {'only plain screens' if kind == 'plain' else 'a filmed picture'}, option {LETTERS[fits[0]]}.", LETTERS[fits[0]]
-        return self.unsure_choice(said)
+        return self._one_claim_fits(claims, kind, said, "only plain screens" if kind == "plain" else "a filmed picture")
 
     def _asked_extreme(self) -> str | None:
         """``white`` ("when does it get brightest?") or ``black`` ("when is it darkest?") for a question asking
@@ -256,8 +257,8 @@ class MeasuredAnswers(TransitionAnswers):
         if (colour := self._colour()) is not None:
             runs = self.runs(colour)
             if colour in ("white", "black") and FULLY.search(q):  # "first fully white": each run from its fullest frame
-                fullest = [first_fullest(self.frames(), colour, a, b) for a, b in runs]  # each run starts at a frame seen
-                runs, colour = [(peak[0] if peak else a, b) for peak, (a, b) in zip(fullest, runs)], f"at its fullest {colour}"
+                runs = [(first_fullest(self.frames(), colour, a, b)[0], b) for a, b in runs]  # a run starts at a frame seen
+                colour = f"at its fullest {colour}"
             n = which or 1
             if len(runs) >= abs(n):
                 a, b = runs[n - 1 if n > 0 else n]

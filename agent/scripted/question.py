@@ -10,6 +10,7 @@ import re
 
 from vagent.agent.palette import COLOR_HUES, NEUTRAL_COLORS
 from vagent.agent.scripted.choice import part_options, time_options
+from vagent.agent.scripted.labels import value_after_label
 from vagent.agent.scripted.picture import ASKS_WHEN, OBJECT
 
 TIME_IN_Q = re.compile(r"t\s*=\s*(\d+(?:\.\d+)?)\s*s|\bat\s+(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds)\b", re.I)
@@ -22,11 +23,6 @@ TYPED = re.compile(r"\btyp(?:ed|es|ing)\b|\b(?:does|do|did|to|you|they|someone|s
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,60})[\"”']")
 _CAPS = re.compile(r"\b([A-Z][A-Z0-9]{1,}(?:\s+[A-Z0-9]{2,})*)\b")
 _ORDER = re.compile(r"\b(after|before|once|when|while)\b", re.I)
-_LABEL_AFTER = re.compile(r"\b(?:written|printed|shown|displayed)\s+(?:right\s+)?after\s+[\"“'][^\"”']{1,20}[\"”']"
-                          r"(?!\s+(?:\w+\s+)?(?:appears?|disappears?|shows?|is|was|comes?|goes|gone|pops?|vanish\w*|fades?|gets?|turns?|changes?))|\bafter\s+[\"“'][^\"”']{1,20}[=:#]\s*[\"”']", re.I)
-"""The value printed after a label ('written after "Frame ="'): a place on screen, not an order in time."""
-
-
 def named_text(question: str) -> str | None:
     """Text the question quotes or writes in capitals (what to look for on screen).
 
@@ -65,7 +61,7 @@ def order_word(question: str) -> str | None:
     'after'
     >>> order_word('What number is written after "Frame =" at the end?')  # a label and its value, no order in time
     """
-    if _LABEL_AFTER.search(question):
+    if value_after_label(question):
         return None
     if m := _ORDER.search(question):
         word = m.group(1).lower()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from vagent.agent.protocol import ToolCall
-from vagent.agent.scripted.changes import FEW, change_kind, change_options, difference, flat, in_a_fade, mixed_between, shots_claimed, starts_from
+from vagent.agent.scripted.changes import change_kind, change_options, difference, flat, in_a_fade, mixed_between, shots_claimed, starts_from
 from vagent.agent.scripted.colour_words import option_colour
 from vagent.agent.scripted.claims import ENDING, option_claim
 from vagent.agent.scripted.events import NTH, nth, ordinal
@@ -267,7 +267,7 @@ class TransitionAnswers(Timeline):
         opens = next((c for c in ("black", "white") if frames and shows(frames[0][1], c)), None)
         said = (f"I see {shots} shot(s)" + (" joined by " + ", ".join(f"a {k} at {t:.2f}s" for t, k in joins) if joins else "")
                 + (f", opening on {opens}" if opens else "") + ".")
-        fits = [i for i, (o, n) in enumerate(zip(self.c.options, claimed)) if (n == shots or FEW.search(o) and shots > 3) and starts_from(o) == opens
+        fits = [i for i, (o, n) in enumerate(zip(self.c.options, claimed)) if n is not None and n[0] <= shots <= n[1] and starts_from(o) == opens
                 and (shots == 1 or change_kind(o) is None or change_kind(o) in {k for _, k in joins} and len({k for _, k in joins}) == 1)]
         if len(fits) == 1:
             return f"{said} Option {LETTERS[fits[0]]} ({self.c.options[fits[0]]!r}) says so.", LETTERS[fits[0]]
