@@ -6,7 +6,7 @@ holds ``runs/synthetic`` (the path every shipped config names). The only overrid
 (``model=tiny``; offline CLIP: ``env.index.clip_pretrained=null``), the GPU switches (``bf16``,
 ``use_vllm``, ``activation_checkpointing``) and the run length (steps; for the teacher collect one
 attempt of two turns on one task); the 2B and 8B GRPO steps also get a shorter completion budget and no
-accumulation, which only change how long one CPU step takes.
+accumulation, and ``vagent ask`` / ``eval`` a shorter turn, which only change how long CPU generation takes.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from vagent.env.tasks import load_tasks
 CONFIGS = Path(__file__).resolve().parents[1] / "training" / "configs"
 NO_GPU = ["bf16=false", "activation_checkpointing=false"]
 OFFLINE_CLIP = ["env.index.clip_pretrained=null", "env.index.allow_random_clip=true"]
-SHORT_GRPO_STEP = ["max_steps=1", "max_completion_length=1024", "gradient_accumulation_steps=1"]
+SHORT_GRPO_STEP = ["max_steps=1", "max_completion_length=256", "gradient_accumulation_steps=1"]
 """One GRPO step of a random tiny model, which writes every token it may: a CPU-sized step."""
 runner = CliRunner()
 
@@ -67,10 +67,10 @@ def test_2b_recipe_chain_collect_lora_sft_grpo_ask_eval(workdir, monkeypatch):
     task = load_tasks(workdir / "runs" / "synthetic" / "tasks.jsonl")[0]
     for model in (grpo_out, grpo_out / "adapter"):  # the merged model, and base + adapter loaded together
         result = runner.invoke(app, ["ask", task.video, task.question, "--model", str(model), "--max-turns", "2",
-                                     "--clip-pretrained", "random", "--trace-out", str(workdir / "ask.jsonl")])
+                                     "--max-new-tokens", "64", "--clip-pretrained", "random", "--trace-out", str(workdir / "ask.jsonl")])
         assert result.exit_code in (0, 1), result.output  # answered, or "no answer"; never 3 (model not loaded)
     cli("eval", workdir / "runs" / "synthetic" / "tasks.jsonl", "--model", grpo_out, "--limit", "1", "--max-turns", "2",
-        "--clip-pretrained", "random", "--out", workdir / "eval")
+        "--max-new-tokens", "64", "--clip-pretrained", "random", "--out", workdir / "eval")
     assert (workdir / "eval" / "results.jsonl").read_text().strip()
 
 
