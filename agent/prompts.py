@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import string
+from pathlib import Path
 from typing import Any
 
 from vagent.tools.video import VideoInfo
@@ -49,14 +50,15 @@ def question_message(question: str, options: list[str] | None, duration: float, 
     """The first user turn: the question text, then each overview frame after its timestamp.
 
     Beside the content a model reads, ``data`` holds the question, the options (without letters),
-    the duration and, given ``video``, its frame count, frame rate and size, for policies that read
-    fields rather than text (the scripted baseline); chat backends render only role and content.
+    the duration and, given ``video``, its file name (without folder and suffix), frame count, frame rate
+    and size, for policies that read fields rather than text (the scripted baseline, which reads "how
+    does testvideo end" as a question about the video); chat backends render only role and content.
     """
     content = [{"type": "text", "text": question_text(question, options, duration, len(overview), video)}, *timed_image_blocks(overview)]
     texts = [_LETTERED.sub("", option).strip() for option in options or []]
     data: dict[str, Any] = {"question": question.strip(), "options": texts, "duration": duration}
     if video is not None:
-        data.update(frames=video.num_frames, fps=video.fps, width=video.width, height=video.height)
+        data.update(name=Path(video.path).stem, frames=video.num_frames, fps=video.fps, width=video.width, height=video.height)
     return {"role": "user", "content": content, "data": data}
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from PIL import Image
 
 from vagent.agent.protocol import ToolCall, parse_action
-from vagent.agent.scripted.shorthand import plain_words
+from vagent.agent.scripted.shorthand import name_as_the_video, plain_words
 from vagent.agent.scripted.timeexpr import time_ref
 from vagent.types import block_image
 
@@ -125,7 +125,7 @@ def read_conversation(messages: list[dict[str, Any]]) -> Conversation:
         return convo
     first = messages[users[0]]
     data = first.get("data") if isinstance(first.get("data"), dict) else {}  # see prompts.question_message
-    convo.question = asked_part(plain_words(str(data.get("question") or "")))
+    convo.question = asked_part(name_as_the_video(plain_words(str(data.get("question") or "")), str(data.get("name") or "")))
     convo.options = [str(option) for option in data.get("options") or []]
     duration = data.get("duration")
     convo.duration = float(duration) if isinstance(duration, (int, float)) and math.isfinite(duration) else 0.0

@@ -2,7 +2,8 @@
 "whats", "dont"), contractions ("when's") and a typo one key away from a word the readers look for
 ("totaly" → "totally", "bakground" → "background"), where the typed word is no English word of the MiniLM
 wheel's vocabulary (:func:`~vagent.agent.scripted.spelling.known_words`). Quoted text is left as typed (it
-names what is on screen). Pure functions (doctested).
+names what is on screen); the video called by its file name ("how does testvideo end", "the fades video")
+is the video. Pure functions (doctested).
 """
 
 from __future__ import annotations
@@ -66,3 +67,34 @@ def plain_words(question: str) -> str:
     question = re.sub(r"\b(what|when|where|how|who|which|there|it|that)['’]s\b", r"\1 is", question, flags=re.I)
     parts = re.split(r"(?<![A-Za-z])([\"“'‘][^\"”'’]{2,60}[\"”'’])(?![A-Za-z])", question)  # quoted text stays as typed
     return "".join(part if i % 2 else re.sub(r"[A-Za-z][A-Za-z0-9]*", lambda m: _plain(m.group(0)), part) for i, part in enumerate(parts))
+
+
+_THE_VIDEO = r"(?:video|vid|clip|film|footage|movie|recording)"
+
+
+def name_as_the_video(question: str, name: str) -> str:
+    """``question`` with the video's file name (``name``, without folder and suffix) read as "the video": the
+    name's words just before "video" / "clip" go ("the fades video": "the video"), and the whole name
+    written alone becomes "the video" when it is no English word ("how does testvideo end"), so a name
+    made of a word the readers look for ("fades", "counter") is not read as that word.
+
+    >>> name_as_the_video("how does testvideo end? hard cut or something else", "testvideo")
+    'how does the video end? hard cut or something else'
+    >>> name_as_the_video("does the fades video start bright or dark? how many fades?", "fades")
+    'does the video start bright or dark? how many fades?'
+    >>> name_as_the_video("how many shots in the aspect ratio clip", "issue-195-aspect-ratio")
+    'how many shots in the clip'
+    >>> name_as_the_video("what colour is the background in the counter clip?", "")
+    'what colour is the background in the counter clip?'
+    """
+    words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if len(w) >= 3 and not w.isdigit()]
+    if not words:
+        return question
+    named = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    question = re.sub(rf"\b(?:(?:{named})[\s_-]+)+(?={_THE_VIDEO}\b)", "", question, flags=re.I)
+    whole = re.sub(r"[^a-z0-9]", "", name.lower())
+    known = known_words()
+    if len(whole) >= 5 and known and whole not in known:
+        glued = r"[\s_-]*".join(re.escape(w) for w in re.split(r"[^a-z0-9]+", name.lower()) if w)
+        question = re.sub(rf"\b(?:(the|this|that)\s+)?{glued}(?:\.\w{{2,4}})?\b", "the video", question, flags=re.I)
+    return question
