@@ -13,7 +13,10 @@ how many shots by cuts ("it cuts once", "a few different shots"), a value writte
 "Frame ="'), and "steadily brighter" against brightness that goes back and forth (these found on the spent
 AO/AP, worded anew); a course of colours among options where one says nothing changes, and "how many secs in"
 to a fully white screen, and whether there is any picture or only blank screens (found on the spent AQ/AR,
-worded anew); the starting and ending colour (found on the spent AS/AT). The clips
+worded anew); the starting and ending colour (found on the spent AS/AT); the video called by its file name
+("how does demoreel end", "the flashes video"), "dark / black" as one option's colour, a course of colours
+beside "nothing changes at all", a plain screen with small writing among options that describe scenes, and
+"at roughly what second" that nothing answers offline (found on the spent AU/AV/AW, worded anew). The clips
 are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
 """
 
@@ -22,7 +25,9 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.fixtures_clips import check_answers, segments, write_clip
+from tests.fixtures_clips import ask, check_answers, segments, write_clip
+from vagent.agent.measures import guessed
+from vagent.answers import parse_spans
 
 
 @pytest.mark.slow
@@ -187,3 +192,41 @@ def test_the_initial_and_final_colour(tmp_path):
     options = ["blue", "green", "purple-grey", "red"]
     check_answers(clip, [("which is the starting colour of the screen?", options, "D"),
                          ("and the ending colour of the screen?", options, "B")])
+
+
+@pytest.mark.slow
+def test_the_video_called_by_its_file_name(tmp_path, colour_clip):
+    # demoreel.mp4: a picture until 2 s, a fade out to black (2-3 s), black to the end (4 s)
+    def picture_at(t: float) -> Image.Image:
+        image = Image.new("RGB", (160, 120), (60, 150, 90))
+        ImageDraw.Draw(image).ellipse((50, 30, 110, 90), fill=(230, 210, 40))
+        return Image.eval(image, lambda v: int(v * min(1.0, max(0.0, 3.0 - t))))
+    demoreel = write_clip(tmp_path / "demoreel.mp4", picture_at)
+    check_answers(demoreel, [("how does demoreel end? hard cut or something else",
+                              ["it cuts to the yellow ball", "it fades out to black", "it freezes on the ball"], "B")])
+    # flashes.mp4: black until 1 s, then white to the end (4 s)
+    flashes = write_clip(tmp_path / "flashes.mp4", segments([(0.0, (0, 0, 0)), (1.0, (250, 250, 250))]))
+    check_answers(flashes, [("so does the flashes video open on a light screen or a dark one",
+                             ["light / white", "dark / black", "bright green"], "B")])
+    # colour_clip: white until 1.4 s, red until 2.7 s, then blue
+    check_answers(colour_clip, [("how does the picture's colour change over the clip?",
+                                 ["white turns to blue, then to red", "white turns to red, then to blue", "nothing changes at all"], "B")])
+
+
+@pytest.mark.slow
+def test_a_plain_screen_with_writing_and_a_moment_nothing_answers(tmp_path, messages_clip):
+    # black with a small gray line of writing until 1.5 s, then a picture (a red ball on grass) to the end (4 s)
+    def picture_at(t: float) -> Image.Image:
+        if t < 1.5:
+            image = Image.new("RGB", (320, 180), (0, 0, 0))
+            ImageDraw.Draw(image).text((200, 160), "(c) 2031 Nobody", fill=(110, 110, 110))
+            return image
+        image = Image.new("RGB", (320, 180), (50, 160, 60))
+        ImageDraw.Draw(image).ellipse((120, 50, 200, 130), fill=(210, 30, 30))
+        return image
+    opening = write_clip(tmp_path / "opening.mp4", picture_at)
+    check_answers(opening, [("what's on screen right at the beginning?",
+                             ["a red ball on grass", "a black screen with a little grey writing", "a person waving"], "B")])
+    # messages_clip has no cat: no tool can place one offline, so the answer is a time marked as a guess, not text read
+    state = ask(messages_clip, "at roughly what second does the cat jump in?")
+    assert parse_spans(state.answer or "") and guessed(state), state.answer

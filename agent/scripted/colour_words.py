@@ -43,9 +43,14 @@ def option_colour(option: str) -> str | None:
     ('brown', 'blue', None)
     >>> option_colour("reddish"), option_colour("greyish"), option_colour("a bluish tint"), option_colour("radish")
     ('red', 'gray', 'blue', None)
+    >>> option_colour("dark / black"), option_colour("bright, white screen"), option_colour("white / grey")
+    ('black', 'white', None)
     """
     words = [_untinted(w) for w in re.findall(r"[a-z]+", _SHADE.sub("", _COMPOUND.sub(_head, option.lower())))]
     found = {(SYNONYMS.get(w, w)) for w in words if w in COLOUR_WORDS}
+    for shade, colour in (("dark", "black"), ("bright", "white")):  # "dark / black": two words for one screen
+        if found == {shade, colour}:
+            return colour
     return found.pop() if len(found) == 1 else None
 
 
@@ -115,8 +120,8 @@ def option_sequence(option: str, ordered: bool = False) -> list[str] | None:
     return course if len(course) >= 2 else None
 
 
-_SAME = re.compile(r"\b(?:stay|stays|staying|remains?|remaining|keeps?|keeping)\s+(?:the\s+)?same\b|\b(?:does(?:n't| not)|never)\s+change\b"
-                   r"|\bno change\b|\bunchanged\b", re.I)
+_SAME = re.compile(r"\b(?:stay|stays|staying|remains?|remaining|keeps?|keeping)\s+(?:the\s+)?same\b|\b(?:do(?:es)?(?:n't| not)|did(?:n't| not)|never)\s+change"
+                   r"|\bno changes?\b|\bunchanged\b|\bnothing\s+(?:\w+\s+)?chang", re.I)
 """An option saying the picture does not change, in whatever colour."""
 
 
@@ -131,6 +136,8 @@ def sequence_options(options: list[str], ordered: bool = False) -> list[list[str
     [['dark', 'bright'], ['dark']]
     >>> sequence_options(["from grey to red", "staying the same"])  # no change, whatever the colour: an empty course
     [['gray', 'red'], []]
+    >>> sequence_options(["Red turns to green, then to gray-blue", "Nothing changed"])
+    [['red', 'green', 'blue'], []]
     """
     courses = [option_sequence(o, ordered) or ([colour] if (colour := option_colour(o)) else [] if _SAME.search(o) else None) for o in options]
     if len(options) < 2 or any(c is None for c in courses) or len({tuple(c) for c in courses}) < len(courses):  # type: ignore[arg-type]

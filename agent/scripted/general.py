@@ -10,6 +10,7 @@ import re
 
 from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.evidence import Evidence, Move, first_number, fmt_spans
+from vagent.agent.scripted.picture import SECONDS_IN
 from vagent.agent.scripted.question import key_phrase
 from vagent.answers import LETTERS
 
@@ -57,10 +58,10 @@ class GeneralPlan(Evidence):
             return f"No option is written on screen; option {LETTERS[best]} matches the video best in search.", LETTERS[best]
         q = self.c.question.lower()
         hits = self.hits(key_phrase(self.c.question))
-        if re.search(r"\bwhen\b|what time", q):
+        if re.search(r"\bwhen\b|what time", q) or SECONDS_IN.search(q):
             if hits:
                 return "The best search match is where I place it.", fmt_spans([hits[0][:2]])
-            return "Search gave me no match, so I cannot place it; I answer the whole video.", fmt_spans([(0.0, self.c.duration)])
+            return "Search gave me no match, so I cannot place it; I guess the whole video.", fmt_spans([(0.0, self.c.duration)])
         if re.search(r"\bhow many\b", q):
             number = first_number(ocr_text)
             return ("The text read on screen gives the number." if number else "No tool gave me a count; I guess 1."), (number or "1")

@@ -16,8 +16,8 @@ from vagent.agent.scripted.events import between_events, compared_shots, counted
 from vagent.agent.scripted.evidence import fmt_number
 from vagent.agent.scripted.picture import ASKS_WHEN, SECONDS_IN, asks_how_long, asks_point, asks_when
 from vagent.agent.scripted.pixels import brightness
-from vagent.agent.scripted.timeline import FULLY, event_colour, first_fullest
-from vagent.agent.scripted.tone import COLOURFUL, asks_tone, colourful_share, picture_claim, tone_claim
+from vagent.agent.scripted.timeline import FULLY, event_colour, first_fullest, shows
+from vagent.agent.scripted.tone import COLOURFUL, asks_tone, colourful_share, picture_claim, screen_claim, tone_claim
 from vagent.agent.scripted.transitions import FADES, LEAVES, TransitionAnswers
 from vagent.answers import LETTERS
 
@@ -144,6 +144,21 @@ class MeasuredAnswers(TransitionAnswers):
         kind = "plain" if flat_frames == len(self.frames()) else "footage"
         said = f"{flat_frames} of the {len(self.frames())} frames I saw are one flat shade"
         return self._one_claim_fits(claims, kind, said, "only plain screens" if kind == "plain" else "a filmed picture")
+
+    def _by_screen(self) -> tuple[str, str] | None:
+        """What is shown at the moment asked, when one option says a plain screen of a colour ("a black screen
+        with small grey text") and every frame seen then shows that colour; None when they do not (the other
+        options, which describe things, are not told apart by this)."""
+        claims, ref = [screen_claim(o) for o in self.c.options], self.tref()
+        if ref is None or not 1 <= sum(c is not None for c in claims) < len(claims):
+            return None
+        nearest = min(self.frames(), key=lambda f: abs(f[0] - ref.start), default=None)
+        at = [(t, im) for t, im in self.frames() if ref.start - 0.05 <= t <= ref.end + 0.05] or ([nearest] if nearest else [])
+        kind = next((c for c in dict.fromkeys(c for c in claims if c) if at and all(shows(im, c) for _, im in at)), None)
+        if kind is None:
+            return None
+        said = f"The {len(at)} frame(s) I saw {ref.words} ({at[0][0]:.2f}s-{at[-1][0]:.2f}s) all show a {kind} screen"
+        return self._one_claim_fits(claims, kind, said, f"a {kind} screen")
 
     def _asked_extreme(self) -> str | None:
         """``white`` ("when does it get brightest?") or ``black`` ("when is it darkest?") for a question asking

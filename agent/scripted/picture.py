@@ -22,8 +22,10 @@ _NOT_A_THING = set("a an the is are was were it its this that and or then to int
 
 ASKS_WHEN = re.compile(r"^\s*when\b|\bat what (?:time|point|moment)\b|\bwhat time\b|\btime span\b|\bfrom when\b", re.I)
 """The question asks for a time (``when`` as its question word)."""
-SECONDS_IN = re.compile(r"\bhow many (?:seconds|secs?) (?:in|into)\b|\bat what (?:second|moment|point)\b|\bhow far in(?:to)?\b", re.I)
-"""A question asking how far into the video something is ("how many seconds in", "at what second"): a moment, not a duration."""
+SECONDS_IN = re.compile(r"\bhow many (?:seconds|secs?) (?:in|into)\b|\bat (?:(?:roughly|about|around|approximately|exactly)\s+)?(?:what|which) "
+                        r"(?:second|moment|point)\b|\bhow far in(?:to)?\b", re.I)
+"""A question asking how far into the video something is ("how many seconds in", "at roughly what second"): a moment,
+not a duration."""
 
 
 def asks_for_colour(question: str) -> bool:

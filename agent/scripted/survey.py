@@ -146,7 +146,7 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
     def _answer_general(self) -> tuple[str, str]:
         if not self._surveys():
             return self._answer_by_search()
-        for answer in (self._by_tone, self._by_plain, self._by_interval, self._by_shot_brightness, self._by_ending, self._by_fade_length, self._by_blend, self._by_extreme_moment, self._by_change_kind, self._by_editing, self._by_no_change, self._by_area, self._by_area_colour, self._by_text_colour, self._by_colour_of_text, self._by_item_order, self._by_event_around_text, self._by_text_after_text, self._by_prompt, self._by_text_beside, self._by_scene_text, self._by_colour_at_value, self._by_region_text, self._by_text_showings, self._by_count, self._by_duration, self._by_ever,
+        for answer in (self._by_tone, self._by_plain, self._by_screen, self._by_interval, self._by_shot_brightness, self._by_ending, self._by_fade_length, self._by_blend, self._by_extreme_moment, self._by_change_kind, self._by_editing, self._by_no_change, self._by_area, self._by_area_colour, self._by_text_colour, self._by_colour_of_text, self._by_item_order, self._by_event_around_text, self._by_text_after_text, self._by_prompt, self._by_text_beside, self._by_scene_text, self._by_colour_at_value, self._by_region_text, self._by_text_showings, self._by_count, self._by_duration, self._by_ever,
                        self._by_question_claim, self._by_any_text, self._by_claims, self._by_colour_next, self._by_never,
                        self._by_moment, self._by_value_at_value, self._by_value_at_colour):
             found = answer()

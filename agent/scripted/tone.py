@@ -1,9 +1,10 @@
 """Whether the video has colour at all: "is this vid in colour or just grayscale?", "is there any actual colour
 or is it just black, white and grey?". Each option is read as saying the picture has no colour or that it has
 some (in colour, a tint, a hue named), and the frames decide: the share of their pixels with a clear colour.
-Likewise whether it shows a picture at all ("just plain screens" or "real footage"): flat frames decide.
-Pure functions (doctested); the answers are :meth:`~vagent.agent.scripted.measured.MeasuredAnswers._by_tone`
-and ``_by_plain``.
+Likewise whether it shows a picture at all ("just plain screens" or "real footage"): flat frames decide; and
+whether what is shown at a moment is the plain screen an option describes ("a black screen with small grey
+text"). Pure functions (doctested); the answers are
+:meth:`~vagent.agent.scripted.measured.MeasuredAnswers._by_tone`, ``_by_plain`` and ``_by_screen``.
 """
 
 from __future__ import annotations
@@ -70,3 +71,18 @@ def picture_claim(option: str) -> str | None:
     if _PLAIN.search(option):
         return "plain"
     return "footage" if _FOOTAGE.search(option) else None
+
+
+_SCREEN = re.compile(r"\s*(?:(?:just|only)\s+)?(?:an?\s+|the\s+)?(?:(?:plain|blank|empty|solid|completely|fully|all|pure)\s+)?"
+                     r"(black|white|gr[ae]y|red|green|blue|yellow)\s+(?:screens?|frames?|backgrounds?|cards?)\b", re.I)
+
+
+def screen_claim(option: str) -> str | None:
+    """The colour of the plain screen an option says is shown ("a black screen with small grey text": black),
+    None for an option describing anything else ("a red leaf on a black rock", "a deer").
+
+    >>> [screen_claim(o) for o in ["a black screen with small grey text", "A plain white frame", "a deer in a forest", "a leaf on a black background"]]
+    ['black', 'white', None, None]
+    """
+    m = _SCREEN.match(option)
+    return None if m is None else {"grey": "gray"}.get(m.group(1).lower(), m.group(1).lower())
