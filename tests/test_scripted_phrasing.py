@@ -16,7 +16,10 @@ to a fully white screen, and whether there is any picture or only blank screens 
 worded anew); the starting and ending colour (found on the spent AS/AT); the video called by its file name
 ("how does demoreel end", "the flashes video"), "dark / black" as one option's colour, a course of colours
 beside "nothing changes at all", a plain screen with small writing among options that describe scenes, and
-"at roughly what second" that nothing answers offline (found on the spent AU/AV/AW, worded anew). The clips
+"at roughly what second" that nothing answers offline (found on the spent AU/AV/AW, worded anew); which
+colour comes first beside an option saying they come together, what the screen turns into after a colour
+part, the text that comes up briefly after a typed one, how "this one" ends among shaded colours, and
+"increasing" / "decreasing" as brightness (found on the spent AY/AZ/BA/BB, worded anew). The clips
 are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
 """
 
@@ -230,3 +233,32 @@ def test_a_plain_screen_with_writing_and_a_moment_nothing_answers(tmp_path, mess
     # messages_clip has no cat: no tool can place one offline, so the answer is a time marked as a guess, not text read
     state = ask(messages_clip, "at roughly what second does the cat jump in?")
     assert parse_spans(state.answer or "") and guessed(state), state.answer
+
+
+@pytest.mark.slow
+def test_first_colour_with_a_together_option_and_what_follows_a_colour_part(muted_clip, colour_clip):
+    # muted_clip: a bluish gray until 1 s, a dull red until 2 s, a dull green; colour_clip: white, red (1.4-2.7 s), blue
+    check_answers(muted_clip, [("which background shows up first?",
+                                ["the reddish one", "the grey-blue background", "the green background", "they all appear together"], "B")])
+    check_answers(colour_clip, [("what does the screen turn into after the red bit?", ["green", "blue", "white", "black"], "B")])
+
+
+@pytest.mark.slow
+def test_a_brief_message_after_a_typed_one_and_how_this_one_ends(tmp_path, fade_clip):
+    # "HELLO THERE" typed a letter per 0.15 s from 0.2 s and held to 2 s; blank; "WRONG CODE" only from 4.95 to 5.35 s; blank to 6 s
+    def picture_at(t: float) -> Image.Image:
+        image = Image.new("RGB", (480, 270), (15, 20, 35))
+        shown = "HELLO THERE"[:max(0, int((t - 0.2) / 0.15) + 1)] if 0.2 <= t < 2.0 else "WRONG CODE" if 4.95 <= t < 5.35 else ""
+        ImageDraw.Draw(image).text((60, 110), shown, fill="white", font=ImageFont.load_default(size=32))
+        return image
+    clip = write_clip(tmp_path / "brief.mp4", picture_at, frames=60)
+    check_answers(clip, [("what text appears after the message 'HELLO THERE' is typed?", ["ACCESS OK", "WRONG CODE", "GOODBYE"], "B")])
+    # fade_clip fades out to black at the end (4 s)
+    check_answers(fade_clip, [("does this one finish on a white screen, a black one or what", ["white", "mid gray", "black", "red"], "C")])
+
+
+@pytest.mark.slow
+def test_increasing_and_decreasing_as_brightness(tmp_path):
+    # black rising evenly to a mid gray over 4 s
+    clip = write_clip(tmp_path / "rise.mp4", lambda t: Image.new("RGB", (160, 120), (round(40 * t),) * 3))
+    check_answers(clip, [("How is the brightness attribute changing?", ["holding steady", "increasing", "decreasing"], "B")])

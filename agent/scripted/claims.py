@@ -101,20 +101,42 @@ def steady_claim(question: str) -> bool:
         claim.colour is not None or bool(re.search(r"\b(?:bright\w*|dark\w*|light\w*|colou?rs?|exposure)\b", question, re.I)))
 
 
-def claim_options(options: list[str]) -> list[Claim | None] | None:
+_ABOUT_BRIGHTNESS = re.compile(r"\bbright\w*|\blightness\b|\bdark\w*|\bluminan\w*|\bexposure\b", re.I)
+_UP = re.compile(r"^\W*(?:it\s+(?:is\s+)?)?(?:increas\w*|ris(?:es|ing)|rose|going up|goes up|went up|grow\w*)\W*$", re.I)
+_DOWN = re.compile(r"^\W*(?:it\s+(?:is\s+)?)?(?:decreas\w*|fall(?:s|ing)?|fell|going down|goes down|went down|drop\w*)\W*$", re.I)
+
+
+def _as_brightness(option: str, question: str) -> str:
+    """An option that is only a direction ("increasing", "going down"), as a brightness claim when the
+    question asks about brightness ("how is the brightness changing?"); other options as they are."""
+    if not _ABOUT_BRIGHTNESS.search(question):
+        return option
+    return "getting brighter" if _UP.search(option) else "getting darker" if _DOWN.search(option) else option
+
+
+_BARE_COLOUR = re.compile(rf"\s*(?:the\s+)?(?:(?:mid|middle|light|dark|pale|bright|deep)[- ])?(?:(?:{_C})(?:d?ish)?[- ])?(?:{_C})\W*")
+"""An option that is only a colour ("mid gray", "reddish-brown"): it names a colour, it claims no change."""
+
+
+def claim_options(options: list[str], question: str = "") -> list[Claim | None] | None:
     """Each option's claim, when at least two options make one and no two make the same (an "unsure"
-    option may make none), else None.
+    option may make none), else None; an option that only says "increasing" or "decreasing" claims
+    brighter or darker when the ``question`` asks about brightness.
 
     >>> claim_options(["it cuts away", "one continuous shot"])
     [Claim(kind='cut', colour=None), Claim(kind='no_cut', colour=None)]
     >>> claim_options(["Red.", "Gray-blue."]) is None, claim_options(["He sits.", "He waves."]) is None, claim_options(["green", "reddish brown", "white"]) is None
     (True, True, True)
+    >>> claim_options(["black", "white", "mid gray", "red"]) is None
+    True
+    >>> claim_options(["remaining stable", "increasing", "decreasing"], "How is the brightness changing?")
+    [Claim(kind='stays', colour=None), Claim(kind='brighter', colour=None), Claim(kind='darker', colour=None)]
     """
-    claims = [option_claim(o) for o in options]
+    claims = [option_claim(_as_brightness(o, question)) for o in options]
     made = [c for c in claims if c is not None]
     if len(made) < 2 or len(set(made)) < len(made) or len(made) < len(options) - 1:
         return None
-    if all(c.kind == "turns" for c in made) and all(re.fullmatch(rf"\s*(?:the\s+)?(?:(?:{_C})(?:d?ish)?[- ])?(?:{_C})\W*", o.lower()) for o in options):
+    if all(c.kind == "turns" for c in made) and all(_BARE_COLOUR.fullmatch(o.lower()) for o in options):
         return None  # bare colours: a colour question, not a change
     return claims
 
@@ -182,7 +204,7 @@ EVER = re.compile(r"\bat any (?:point|time|moment|stage)\b|\bever\b|\bat all\b|\
 """Whether a yes / no question asks about the whole video ("is it ever white?", "at any point")."""
 
 _AFTER_EVENT = re.compile(rf"\bafter\s+(?:it|the\s+\w+|that)?\s*(?:\w+\s+)?(?:turn\w*|went|goes|became|becomes|was|is|changed\s+to|"
-                          rf"faded\s+to)\s+({_C})\b|\bafter\s+the\s+({_C})\s+(?:part|screen|background|section|scene|frames?)\b", re.I)
+                          rf"faded\s+to)\s+({_C})\b|\bafter\s+the\s+({_C})\s+(?:part|bit|segment|portion|stretch|screen|background|section|scene|shot|frames?)\b", re.I)
 
 
 def colour_after(question: str) -> str | None:
@@ -198,6 +220,20 @@ def colour_after(question: str) -> str | None:
         return None
     word = (m.group(1) or m.group(2)).lower()
     return SYNONYMS.get(word, word)
+
+
+_CHANGES_TO = re.compile(r"\b(?:what|which)\s+colou?r\b|\bwhat (?:does|did) (?:the |its )?(?:background|screen|picture|image|frame|video)"
+                         r"(?: colou?r)? (?:change|turn|switch|go|fade|cut)\w* (?:in)?to\b", re.I)
+
+
+def next_colour_asked(question: str) -> str | None:
+    """The colour part after which the question asks the picture's colour ("what colour comes after the gray
+    part?", "what does the background change to after the red part"), else None.
+
+    >>> next_colour_asked("what does the background colour change to after the red part"), next_colour_asked("What happens after the green part?")
+    ('red', None)
+    """
+    return colour_after(question) if _CHANGES_TO.search(question) else None
 
 
 _GOES_TO = re.compile(rf"\b(?:go|goes|went|turn\w*|fad\w*|cut\w*|switch\w*)\s+(?:\w+\s+){{0,2}}(?:to|into)\s+(?:{_C})\b", re.I)

@@ -83,10 +83,10 @@ def _tint(first: str, second: str) -> bool:
 def bare_colour(option: str) -> str | None:
     """The colour an option is, when it is only a colour ("Gray.", "the red one", "A blue background"), else None.
 
-    >>> bare_colour("Gray."), bare_colour("the red one"), bare_colour("the one in white")
-    ('gray', 'red', None)
+    >>> bare_colour("Gray."), bare_colour("the red one"), bare_colour("the one in white"), bare_colour("the grey-blue background")
+    ('gray', 'red', None, 'blue')
     """
-    m = re.fullmatch(r"\s*(?:the\s+|an?\s+)?([a-z]+)(?:\s+(?:one|background|backdrop|screen|picture|colou?r))?\s*\.?\s*", option.lower())
+    m = re.fullmatch(r"\s*(?:the\s+|an?\s+)?([a-z]+(?:-[a-z]+)?)(?:\s+(?:one|background|backdrop|screen|picture|colou?r))?\s*\.?\s*", option.lower())
     colour = option_colour(m.group(1)) if m else None
     return None if colour == "brown" else colour  # no plan measures brown shares: options with it are compared by distance only
 

@@ -83,6 +83,9 @@ class OrderPlan(ColourPlan):
                 probes.append((before[-1] + first) / 2)
             if after:
                 probes.append((last + after[0]) / 2)
+            if self.c.options and order in ("after", "before"):  # the options' texts may show only briefly: twice as many reads there
+                near = after if order == "after" else before
+                probes += [(x + y) / 2 for x, y in zip(near, near[1:])][:6]
             calls = self.read_calls(probes)
             box = region(self.c.question)
             side = after[:2] if order == "after" else before[-2:] if order == "before" else []

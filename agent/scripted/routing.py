@@ -11,7 +11,7 @@ from vagent.agent.scripted.areas import area_options, asks_brightest
 from vagent.agent.scripted.changes import change_options, shots_claimed
 from vagent.agent.scripted.choice import number_options, yes_no_options
 from vagent.agent.scripted.colour_words import bare_colour, sequence_options
-from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, claim_options, colour_after, event_options, item_orders, option_claim, picture_colour, steady_claim,
+from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, claim_options, event_options, item_orders, next_colour_asked, option_claim, picture_colour, steady_claim,
                                           value_condition)
 from vagent.agent.scripted.events import between_events, compared_shots, counted, ordinal, scene_ref, shot_ordinal
 from vagent.agent.scripted.labels import asked_text_colour, asks_printed, prompted_verb, text_beside
@@ -48,7 +48,7 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "options name kinds of change or how it is edited"
     colour = picture_colour(question)
     courses = sequence_options(options, asks_order(question)) or []
-    if claim_options(options) is not None and sum(len(c) >= 2 for c in courses) < len(options) - 1:  # courses: the sequence plan
+    if claim_options(options, question) is not None and sum(len(c) >= 2 for c in courses) < len(options) - 1:  # courses: the sequence plan
         return "options claim changes"
     if (orders := item_orders(options, question)) and not all(bare_colour(x) for x in next(o for o in orders if o)):
         return "options order items"
@@ -65,14 +65,14 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
     if options and re.search(r"\b(?:after|before)\s+(?:the\s+)?(?:text|words?|line|message|caption)\s+\w", question, re.I) \
             and all(len(o.split()) <= 6 for o in options):
         return "which text came up before or after a line written out"
-    if colour_after(question) is not None and re.search(r"\b(?:what|which)\s+colou?r", question, re.I):
+    if next_colour_asked(question) is not None:
         return "the colour after a coloured part"
     if options and ENDING.search(question):
         return "how the video ends"
     if asked_text_colour(question) is not None:
         return "text in a colour"
-    if (scene_ref(question) is not None or TYPED.search(question)) and asks_for_text(question):
-        return "text in a scene"
+    if (scene_ref(question) is not None or TYPED.search(question) and not _AFTER_TEXT_EVENT.search(question)) and asks_for_text(question):
+        return "text in a scene"  # "what appears after 'Send Spike' is typed" asks what follows that text (text_event)
     if text_beside(question) is not None:
         return "text under or over a named text"
     if prompted_verb(question) is not None and asks_for_text(question) or prompted_verb(question) in ("enter", "type", "input", "write"):
@@ -132,6 +132,14 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
     return None
 
 
+_AFTER_TEXT_EVENT = re.compile(r"\b(?:after|before)\s+(?:the\s+)?(?:\w+\s+)?[\"“'‘][^\"”'’]{2,60}[\"”'’]\s+"
+                               r"(?:is|was|has been|gets|got|appears?|shows?|comes? up|pops? up)\b", re.I)
+"""After (before) a quoted text shows: "after the message 'Send Spike' is typed" (not "typed after 'Send' in the box")."""
+
+_AT_ONCE = re.compile(r"\b(?:at the same time|at once|simultaneous\w*|together)\b", re.I)
+"""An option saying the things asked about come together, beside options that each name one."""
+
+
 def classify_question(question: str, options: list[str] | None = None) -> str:
     """``when``, ``where``, ``count``, ``first``, ``sequence``, ``length``, ``text_event``, ``text_order``,
     ``read_at``, ``change``, ``look_at``, ``read`` or ``general``: which plan answers the question.
@@ -151,9 +159,10 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
     colours = [bare_colour(o) for o in options or []]
     picture = about_picture(question) or _VIDEO_COURSE.search(question) or (_intent(question) != "general"
                                                                              and not _THINGS_COLOUR.search(question))
-    if colours and None not in colours and len(set(colours)) == len(colours) and re.search(r"\b(first|earliest|last|final)\b", q) \
-            and picture:
-        return "first"
+    named = [c for c in colours if c]
+    if len(named) >= 2 and len(set(named)) == len(named) and re.search(r"\b(first|earliest|last|final)\b", q) and picture \
+            and all(c or _AT_ONCE.search(o) for c, o in zip(colours, options or [])) and colours.count(None) <= 1:
+        return "first"  # one option may say they all show at once
     if asked_video_fact(question):
         return "length"  # the video's own duration, frame count, frame rate or size
     if counts_picture(question):

@@ -111,7 +111,7 @@ class SequencePlan(OrderPlan):
         last = bool(re.search(r"\b(last|final)\b", self.c.question.lower()))
         seen: dict[str, float] = {}
         for t, im in self.frames():
-            colour = self._label(im, set(options))
+            colour = self._label(im, set(options) - {""})
             if colour in options and (colour not in seen or last):
                 seen[colour] = t
         if not seen:

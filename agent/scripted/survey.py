@@ -19,7 +19,7 @@ from vagent.agent.scripted.areas import area_colour_option, area_options, asks_b
 from vagent.agent.scripted.changes import change_options, shots_claimed
 from vagent.agent.scripted.choice import yes_no_options
 from vagent.agent.scripted.colour_words import asked_colour, option_colour
-from vagent.agent.scripted.claims import ENDING, EVER, Claim, claim_options, colour_after, option_claim, picture_colour, steady_claim
+from vagent.agent.scripted.claims import ENDING, EVER, Claim, claim_options, colour_after, next_colour_asked, option_claim, picture_colour, steady_claim
 from vagent.agent.scripted.events import counted, ordinal
 from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.general import GeneralPlan
@@ -201,7 +201,7 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
         return f"{said}, so option {LETTERS[pick]}.", LETTERS[pick]
 
     def _by_claims(self) -> tuple[str, str] | None:
-        claims = claim_options(self.c.options)
+        claims = claim_options(self.c.options, self.c.question)
         if claims is None:
             return None
         ref, colour = self.tref(), colour_after(self.c.question)
@@ -248,8 +248,8 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
 
     def _by_colour_next(self) -> tuple[str, str] | None:
         """What colour the picture has after a colour part ("what colour comes after the gray part?")."""
-        colour = colour_after(self.c.question)
-        if colour is None or not re.search(r"\b(?:what|which)\s+colou?r\b", self.c.question, re.I):
+        colour = next_colour_asked(self.c.question)
+        if colour is None:
             return None
         start, end, nxt = self.labels_after(colour)
         if nxt is None:

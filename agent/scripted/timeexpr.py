@@ -103,13 +103,13 @@ _LOOKS = r"(?:colou?rs?|screens?|pictures?|backgrounds?|images?|shades?|brightne
 _START = re.compile(rf"\b(?:at|in|near|from|during)\s+the\s+(?:very\s+)?(beginning|start|opening)\b|\bfirst\s+frame\b|\bat\s+first\b"
                     rf"|\b(?:as|when|once|just as|right as)\s+the\s+{_CLIP}\s+(?:begins|starts|opens)\b"
                     rf"|\b(?:the\s+)?(?:very\s+)?(?:first|opening)\s+(?:few\s+)?{_MOMENTS}|\b(?:initial|starting)\s+{_LOOKS}"
-                    rf"|\b(?:(?:the|this)\s+(?:{_CLIP}|bg|background|screen|picture)|it)\s+(?:begins?|starts?|opens?)\s+(?:off\s+|out\s+)?(?:with|on|as|in)\b"
-                    rf"|\bhow\s+(?:does|did)\s+(?:the|this)\s+{_CLIP}\s+(?:begin|start|open)\b", re.I)
+                    rf"|\b(?:(?:the|this)\s+(?:{_CLIP}|bg|background|screen|picture|one)|it)\s+(?:begins?|starts?|opens?)\s+(?:off\s+|out\s+)?(?:with|on|as|in)\b"
+                    rf"|\bhow\s+(?:does|did)\s+(?:the|this)\s+(?:{_CLIP}|one)\s+(?:begin|start|open)\b", re.I)
 _END = re.compile(rf"\b(?:at|in|near|towards?|by)\s+the\s+(?:very\s+)?end\b|\b(?:a\s+(?:bit|little|moment)|shortly|just|right|not\s+long)\s+before\s+the\s+end\b|\b(?:last|final)\s+frame\b"
                   rf"|\b(?:as|when|once|before|just as|right as|just before|right before)\s+the\s+{_CLIP}\s+(?:ends|finishes|closes|stops|is over)\b"
                   rf"|\b(?:the\s+)?(?:very\s+)?(?:last|final|closing)\s+(?:few\s+)?{_MOMENTS}|\b(?:final|ending)\s+{_LOOKS}"
-                  rf"|\b(?:(?:the|this)\s+(?:{_CLIP}|bg|background|screen|picture)|it)\s+(?:ends?|finish(?:es)?|closes?)\s+(?:up\s+)?(?:with|on|as|in)\b"
-                  rf"|\bhow\s+(?:does|did)\s+(?:the|this)\s+{_CLIP}\s+(?:end|finish|close)\b", re.I)
+                  rf"|\b(?:(?:the|this)\s+(?:{_CLIP}|bg|background|screen|picture|one)|it)\s+(?:ends?|finish(?:es)?|closes?)\s+(?:up\s+)?(?:with|on|as|in)\b"
+                  rf"|\bhow\s+(?:does|did)\s+(?:the|this)\s+(?:{_CLIP}|one)\s+(?:end|finish|close)\b", re.I)
 _MIDDLE = re.compile(r"\b(?:in|at|around|near|towards?|by|during)\s+the\s+middle\b|\bhalfway\b|\bmidway\b", re.I)
 
 
@@ -133,6 +133,8 @@ def time_ref(question: str, duration: float) -> TimeRef | None:
     (2.0, 4.0, None)
     >>> time_ref("what colour does it end on?", 10).t, time_ref("the screen ends up as what colour", 10).t
     (10.0, 10.0)
+    >>> time_ref("does this one end on a black screen or what", 10).t, time_ref("how does this one start?", 10).t
+    (10.0, 0.0)
     >>> time_ref("What is written at 1:05?", 100).t, time_ref("What is shown at the end?", 10).t
     (65.0, 10.0)
     >>> r = time_ref("How does the brightness change during its last two seconds?", 24); (r.start, r.end)
