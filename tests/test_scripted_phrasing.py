@@ -19,7 +19,10 @@ beside "nothing changes at all", a plain screen with small writing among options
 "at roughly what second" that nothing answers offline (found on the spent AU/AV/AW, worded anew); which
 colour comes first beside an option saying they come together, what the screen turns into after a colour
 part, the text that comes up briefly after a typed one, how "this one" ends among shaded colours, and
-"increasing" / "decreasing" as brightness (found on the spent AY/AZ/BA/BB, worded anew). The clips
+"increasing" / "decreasing" as brightness (found on the spent AY/AZ/BA/BB, worded anew); a question typed in
+lower case after a statement ("... i think. at about what second ...") or after a statement asking for
+agreement ("... right? how many ..."), and which text someone typed first (found on the spent BC/BD/BE/BF,
+worded anew). The clips
 are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
 """
 
@@ -262,3 +265,20 @@ def test_increasing_and_decreasing_as_brightness(tmp_path):
     # black rising evenly to a mid gray over 4 s
     clip = write_clip(tmp_path / "rise.mp4", lambda t: Image.new("RGB", (160, 120), (round(40 * t),) * 3))
     check_answers(clip, [("How is the brightness attribute changing?", ["holding steady", "increasing", "decreasing"], "B")])
+
+
+@pytest.mark.slow
+def test_lower_case_sentences_after_a_statement_and_what_was_typed_first(tmp_path, fade_clip):
+    # fade_clip: fully white from 1.5 s to 2.5 s, once
+    check_answers(fade_clip, [
+        ("it just goes from black up to white and back i think. at roughly what second is it fully white first?", None, 1.5),
+        ("so it's only light and dark, right? how many times does it get totally white", None, "1"),
+    ])
+    # "LOGIN OK" typed a letter per 0.12 s from 0.2 s, held to 2 s; "FILE SAVED" typed from 2.4 s, held to the end (4.5 s)
+    def picture_at(t: float) -> Image.Image:
+        image = Image.new("RGB", (480, 270), (10, 30, 20))
+        text, start = ("LOGIN OK", 0.2) if t < 2.0 else ("FILE SAVED", 2.4) if t >= 2.4 else ("", 0.0)
+        ImageDraw.Draw(image).text((60, 110), text[:max(0, int((t - start) / 0.12) + 1)], fill="white", font=ImageFont.load_default(size=32))
+        return image
+    clip = write_clip(tmp_path / "typing.mp4", picture_at, frames=45)
+    check_answers(clip, [("what did the user type in first?", ["File saved.", "Login ok.", "Exit now."], "B")])

@@ -91,16 +91,33 @@ def _images_of(content: Any) -> list[tuple[float, Image.Image]]:
     return out
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!])\s+(?=[A-Z])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Za-z])")
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|vs|approx|etc|ca|st|mr|mrs|ms|dr|no)\.$", re.I)
+_ASKS = re.compile(r"^\s*(?:how|what|whats|when|which|where|who|whose|why|does|do|did|is|are|was|were|can|could|at|around|roughly)\b", re.I)
+_TAG = re.compile(r"\b(?:right|correct|yeah|yes|ok|okay|i think|i guess|isn't it|no)\s*\?+\s*$", re.I)
+"""A statement typed as a question for agreement ("it just fades light and dark, right?"), not what is asked."""
 _POINTS_BACK = re.compile(r"\b(?:one|ones|they|them|these|those|then|such|the same)\b", re.I)
 """Words by which a question points back to the statement before it ("it" means the video, "that" starts a clause)."""
+
+
+def _sentences(text: str) -> list[str]:
+    """``text`` split into sentences, also where a sentence starts in lower case ("... i think. at about what
+    second ..."), not after an abbreviation ("approx. 2 s")."""
+    pieces: list[str] = []
+    for piece in _SENTENCE_END.split(text.strip()):
+        if pieces and _ABBREVIATION.search(pieces[-1]):
+            pieces[-1] += " " + piece
+        else:
+            pieces.append(piece)
+    return pieces or [""]
 
 
 def asked_part(question: str) -> str:
     """The question without a statement before it that only sets the scene: "The video fades in and out.
     How many times is it fully white?" is asked as its last sentence, since the statement's words
-    (black, white, fades) are not what is asked. The statement stays when it names a time or the
-    question points back to it ("Which one comes first?").
+    (black, white, fades) are not what is asked; a statement typed for agreement ("it just goes light and
+    dark, right?") is one too. The statement stays when it names a time or the question points back to it
+    ("Which one comes first?").
 
     >>> asked_part("The video repeatedly fades between black and white. How many times does the screen become fully white?")
     'How many times does the screen become fully white?'
@@ -108,11 +125,17 @@ def asked_part(question: str) -> str:
     'Several colours appear. Which one comes first?'
     >>> asked_part("At 2 s a word appears. What word is shown?")
     'At 2 s a word appears. What word is shown?'
+    >>> asked_part("it just fades between black and white i think. at about what second is it first fully white?")
+    'at about what second is it first fully white?'
+    >>> asked_part("so it only goes light and dark right? how many times does it go fully black")
+    'how many times does it go fully black'
+    >>> asked_part("Is it red? Or is it blue?")
+    'Is it red? Or is it blue?'
     """
-    *said, asked = _SENTENCE_END.split(question.strip()) or [""]
-    if not said or not asked.rstrip().endswith("?") or _POINTS_BACK.search(asked):
+    *said, asked = _sentences(question)
+    if not said or not (asked.rstrip().endswith("?") or _ASKS.match(asked)) or _POINTS_BACK.search(asked):
         return question
-    if any(s.rstrip().endswith("?") or time_ref(s, 1e9) is not None for s in said):
+    if any(s.rstrip().endswith("?") and not _TAG.search(s) or time_ref(s, 1e9) is not None for s in said):
         return question
     return asked
 

@@ -18,7 +18,7 @@ TIME_IN_Q = re.compile(r"t\s*=\s*(\d+(?:\.\d+)?)\s*s|\bat\s+(\d+(?:\.\d+)?)\s*(?
 _STOP = set("a an the is are was were what which who whom when where why how does do did in on of at to for from "
             "by with this that these those video clip shown show shows appear appears there it its be".split())
 
-TYPED = re.compile(r"\btyp(?:ed|es|ing)\b|\b(?:does|do|did|to|you|they|someone|somebody|he|she)\s+type\b|\bletter by letter\b|\bspelled out\b", re.I)
+TYPED = re.compile(r"\btyp(?:ed|es|ing)\b|\b(?:does|do|did|to|you|they|someone|somebody|he|she|person|man|woman|user|guy)\s+type\b|\bletter by letter\b|\bspelled out\b", re.I)
 """A question about text typed out on screen, which grows letter by letter."""
 _QUOTED = re.compile(r"[\"“']([^\"”']{1,60})[\"”']")
 _CAPS = re.compile(r"\b([A-Z][A-Z0-9]{1,}(?:\s+[A-Z0-9]{2,})*)\b")

@@ -71,8 +71,9 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "how the video ends"
     if asked_text_colour(question) is not None:
         return "text in a colour"
-    if (scene_ref(question) is not None or TYPED.search(question) and not _AFTER_TEXT_EVENT.search(question)) and asks_for_text(question):
-        return "text in a scene"  # "what appears after 'Send Spike' is typed" asks what follows that text (text_event)
+    if (scene_ref(question) is not None or TYPED.search(question) and not _AFTER_TEXT_EVENT.search(question)
+            and not (options and re.search(r"\b(?:first|last|earliest|latest)\b", question, re.I))) and asks_for_text(question):
+        return "text in a scene"  # not "what appears after 'Send Spike' is typed" (text_event), "what was typed first?" (text_order)
     if text_beside(question) is not None:
         return "text under or over a named text"
     if prompted_verb(question) is not None and asks_for_text(question) or prompted_verb(question) in ("enter", "type", "input", "write"):
