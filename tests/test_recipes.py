@@ -5,7 +5,7 @@ Each chain follows the configs' own comments: collect -> SFT -> GRPO from the SF
 holds ``runs/synthetic`` (the path every shipped config names). The only overrides are the model
 (``model=tiny``; offline CLIP: ``env.index.clip_pretrained=null``), the GPU switches (``bf16``,
 ``use_vllm``, ``activation_checkpointing``) and the run length (steps; for the teacher collect one
-attempt of two turns on one task); the 2B and 8B GRPO steps also get a shorter completion budget and no
+attempt of two 128-token turns on one task); the 2B and 8B GRPO steps also get a shorter completion budget and no
 accumulation, and ``vagent ask`` / ``eval`` a shorter turn, which only change how long CPU generation takes.
 """
 
@@ -95,10 +95,10 @@ def test_tiny_recipe_chain(workdir, monkeypatch):
 @pytest.mark.slow
 def test_teacher_collect_config_with_a_local_model(workdir, monkeypatch):
     """collect_teacher.yaml with the server URL swapped for a local model folder (the tiny one); one
-    attempt of two turns on one task, since a random model writes all 1024 tokens of every turn."""
+    attempt of two turns of at most 128 tokens on one task, since a random model writes every token a turn allows."""
     monkeypatch.chdir(workdir)
     out = cli("train", "collect", "--config", CONFIGS / "collect_teacher.yaml", "policy=tiny", "limit=1", "attempts=1",
-              "keep=1", "env.budget.max_turns=2", *OFFLINE_CLIP)
+              "keep=1", "env.budget.max_turns=2", "max_new_tokens=128", *OFFLINE_CLIP)
     kept, episodes = map(int, out.split("kept ")[1].split(" ")[0].split("/"))
     assert episodes == 1 and kept + int(out.split("dropped ")[1].split(" ")[0]) + int(out.split("reward, ")[1].split(" ")[0]) == 1
     assert (workdir / "runs" / "collect" / "teacher.jsonl").is_file()
