@@ -17,7 +17,7 @@ from vagent.agent.scripted.evidence import fmt_number
 from vagent.agent.scripted.picture import ASKS_WHEN, SECONDS_IN, asks_how_long, asks_point, asks_when
 from vagent.agent.scripted.pixels import brightness
 from vagent.agent.scripted.timeline import FULLY, event_colour, first_fullest, shows
-from vagent.agent.scripted.tone import COLOURFUL, asks_tone, colourful_share, picture_claim, screen_claim, tone_claim
+from vagent.agent.scripted.tone import COLOURFUL, asks_tone, colourful_share, picture_claim, screen_options, tone_claim
 from vagent.agent.scripted.transitions import FADES, LEAVES, TransitionAnswers
 from vagent.answers import LETTERS
 
@@ -149,12 +149,12 @@ class MeasuredAnswers(TransitionAnswers):
         """What is shown at the moment asked, when one option says a plain screen of a colour ("a black screen
         with small grey text") and every frame seen then shows that colour; None when they do not (the other
         options, which describe things, are not told apart by this)."""
-        claims, ref = [screen_claim(o) for o in self.c.options], self.tref()
-        if ref is None or not 1 <= sum(c is not None for c in claims) < len(claims):
+        claims, ref = screen_options(self.c.options), self.tref()
+        if claims is None or ref is None or not self.frames():
             return None
-        nearest = min(self.frames(), key=lambda f: abs(f[0] - ref.start), default=None)
-        at = [(t, im) for t, im in self.frames() if ref.start - 0.05 <= t <= ref.end + 0.05] or ([nearest] if nearest else [])
-        kind = next((c for c in dict.fromkeys(c for c in claims if c) if at and all(shows(im, c) for _, im in at)), None)
+        nearest = min(self.frames(), key=lambda f: abs(f[0] - ref.start))
+        at = [(t, im) for t, im in self.frames() if ref.start - 0.05 <= t <= ref.end + 0.05] or [nearest]
+        kind = next((c for c in dict.fromkeys(c for c in claims if c) if all(shows(im, c) for _, im in at)), None)
         if kind is None:
             return None
         said = f"The {len(at)} frame(s) I saw {ref.words} ({at[0][0]:.2f}s-{at[-1][0]:.2f}s) all show a {kind} screen"

@@ -18,7 +18,7 @@ from vagent.agent.scripted.labels import asked_text_colour, asks_printed, prompt
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, SECONDS_IN, about_picture, asks_for_change, asks_for_colour, asks_how_long,
                                            asks_order, asked_video_fact, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
 from vagent.agent.scripted.timeexpr import time_ref
-from vagent.agent.scripted.tone import asks_tone, picture_claim, screen_claim, tone_claim
+from vagent.agent.scripted.tone import asks_tone, picture_claim, screen_options, tone_claim
 from vagent.agent.scripted.question import TIME_IN_Q, TYPED, asks_for_text, named_text, names_screen_text, order_word, orders_written, region
 
 
@@ -56,7 +56,7 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "whether it has colour at all"
     if {"plain", "footage"} <= {picture_claim(o) for o in options}:
         return "whether it shows a picture at all"
-    if 1 <= sum(screen_claim(o) is not None for o in options) < len(options) and time_ref(question, 1e9) is not None:
+    if screen_options(options) is not None and time_ref(question, 1e9) is not None:
         return "what is shown at a moment, one option a plain screen"
     if between_events(question) is not None:
         return "time between two events"

@@ -86,3 +86,14 @@ def screen_claim(option: str) -> str | None:
     """
     m = _SCREEN.match(option)
     return None if m is None else {"grey": "gray"}.get(m.group(1).lower(), m.group(1).lower())
+
+
+def screen_options(options: list[str]) -> list[str | None] | None:
+    """Each option's plain-screen colour (:func:`screen_claim`), when some but not all options describe a plain
+    screen (the others describe things), else None.
+
+    >>> screen_options(["a deer", "a black screen with grey text"]), screen_options(["a deer", "a leaf"])
+    ([None, 'black'], None)
+    """
+    claims = [screen_claim(o) for o in options]
+    return claims if 1 <= sum(c is not None for c in claims) < len(claims) else None
