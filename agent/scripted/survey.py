@@ -25,6 +25,7 @@ from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.general import GeneralPlan
 from vagent.agent.scripted.labels import asked_text_colour, text_beside
 from vagent.agent.scripted.measured import MeasuredAnswers
+from vagent.agent.scripted.people import PeopleAnswers
 from vagent.agent.scripted.picture import about_picture, asks_for_colour
 from vagent.agent.scripted.pixels import median_colour, nearest_colour, rgb_name
 from vagent.agent.scripted.question import asks_for_text, key_phrase, named_text, region
@@ -42,7 +43,7 @@ _STEADILY = re.compile(r"\b(?:steadily|gradually|continuously|constantly|consist
 """Words that make a darker / brighter claim one of a single steady course, not of ups and downs."""
 
 
-class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
+class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers, PeopleAnswers):
     # ---------------------------------------------------------- what the question needs
     def _colour(self) -> str | None:
         """The picture colour the question is about, if any (``white`` screen, ``red`` part)."""
@@ -53,7 +54,7 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
         """Whether the question is about what the survey measures (the picture, text, time, cuts, counts of
         them); a question about people or objects gets the cheaper search plan instead."""
         q = self.c.question
-        return bool(survey_shape(q, self.c.options) or about_picture(q) or asks_for_text(q) or picture_colour(q)
+        return bool(survey_shape(q, self.c.options) or self._asks_about_people() or about_picture(q) or asks_for_text(q) or picture_colour(q)
                     or counted(q) or self.tref() is not None or _MEASURES.search(q) or frame_area(q) is not None
                     or len(self.c.options) >= 2 and all(option_colour(o) for o in self.c.options)
                     or change_options(self.c.options) is not None or sum(bool(shots_claimed(o)) for o in self.c.options) >= 2)
@@ -146,7 +147,7 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers):
     def _answer_general(self) -> tuple[str, str]:
         if not self._surveys():
             return self._answer_by_search()
-        for answer in (self._by_tone, self._by_plain, self._by_screen, self._by_interval, self._by_shot_brightness, self._by_ending, self._by_fade_length, self._by_blend, self._by_extreme_moment, self._by_change_kind, self._by_editing, self._by_no_change, self._by_area, self._by_area_colour, self._by_text_colour, self._by_colour_of_text, self._by_item_order, self._by_event_around_text, self._by_text_after_text, self._by_prompt, self._by_text_beside, self._by_scene_text, self._by_colour_at_value, self._by_region_text, self._by_text_showings, self._by_count, self._by_duration, self._by_ever,
+        for answer in (self._by_people_count, self._by_person_colour, self._by_tone, self._by_plain, self._by_screen, self._by_interval, self._by_shot_brightness, self._by_ending, self._by_fade_length, self._by_blend, self._by_extreme_moment, self._by_change_kind, self._by_editing, self._by_no_change, self._by_area, self._by_area_colour, self._by_text_colour, self._by_colour_of_text, self._by_item_order, self._by_event_around_text, self._by_text_after_text, self._by_prompt, self._by_text_beside, self._by_scene_text, self._by_colour_at_value, self._by_region_text, self._by_text_showings, self._by_count, self._by_duration, self._by_ever,
                        self._by_question_claim, self._by_any_text, self._by_claims, self._by_colour_next, self._by_never,
                        self._by_moment, self._by_value_at_value, self._by_value_at_colour):
             found = answer()
