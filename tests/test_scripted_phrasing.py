@@ -22,7 +22,10 @@ part, the text that comes up briefly after a typed one, how "this one" ends amon
 "increasing" / "decreasing" as brightness (found on the spent AY/AZ/BA/BB, worded anew); a question typed in
 lower case after a statement ("... i think. at about what second ...") or after a statement asking for
 agreement ("... right? how many ..."), and which text someone typed first (found on the spent BC/BD/BE/BF,
-worded anew). The clips
+worded anew); how long "the whole thing" is, whether it finishes on white or black beside an option naming
+no colour, what the picture looks like as it starts, "so roughly when", the colour of "the middle section",
+which claimed change comes first, options describing filmed content on a video of plain screens, and
+"about a second of black screen" as an opening (found on the spent BK/BL/BM/BN, worded anew). The clips
 are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
 """
 
@@ -282,3 +285,31 @@ def test_lower_case_sentences_after_a_statement_and_what_was_typed_first(tmp_pat
         return image
     clip = write_clip(tmp_path / "typing.mp4", picture_at, frames=45)
     check_answers(clip, [("what did the user type in first?", ["File saved.", "Login ok.", "Exit now."], "B")])
+
+
+@pytest.mark.slow
+def test_the_whole_length_the_picture_at_either_end_and_the_middle_part(fade_clip, muted_clip):
+    # fade_clip: 4 s, from black up to white (1.5 s), white, down to black at 4 s; muted_clip: gray-blue, red, green, 1 s each
+    check_answers(fade_clip, [
+        ("how long is the whole thing, roughly?", None, 4.0),
+        ("does it finish on white or black? need it for an edit", ["White", "Black", "Mid grey", "A test pattern"], "B"),
+        ("What does the picture look like as the clip starts?", ["Red.", "Black.", "White with a logo.", "Green."], "B"),
+        ("so roughly when does it get completely white? seconds please", None, 1.5),
+    ])
+    check_answers(muted_clip, [("which colour fills the middle section of the clip?", ["green", "red", "blue", "yellow"], "B")])
+
+
+@pytest.mark.slow
+def test_which_claimed_change_comes_first_and_content_ruled_out_on_plain_screens(fade_clip, muted_clip, tmp_path):
+    def level(t: float) -> int:  # black, up to white by 1 s, white, down to black by 3 s, black to 4 s: both fades end on a held screen
+        return round(255 * max(0.0, min(1.0, t, 3.0 - t)))
+
+    up_down = write_clip(tmp_path / "up_down.mp4", lambda t: Image.new("RGB", (160, 120), (level(t),) * 3))
+    check_answers(up_down, [("Which of these happens first?", ["It fades down to black.", "It fades up from black to white.",
+                                                               "Some text shows up.", "It turns green."], "B")])
+    check_answers(muted_clip, [("What best describes this clip?", ["A dog running along a beach", "The screen fades from black to white",
+                                                                   "The background goes from grey-blue to red to green",
+                                                                   "Someone waves at the camera"], "C")])
+    opening = write_clip(tmp_path / "opening.mp4", segments([(0.0, (0, 0, 0)), (1.2, (200, 60, 40)), (2.5, (40, 60, 200))]), frames=40)
+    check_answers(opening, [("How does the clip open?", ["With a street scene", "With about a second of black screen",
+                                                         "With a red flash", "With a title card"], "B")])

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from vagent.agent.scripted.colour_words import COLOUR_WORDS, SYNONYMS, asked_colour, option_colour
+from vagent.agent.scripted.colour_words import COLOUR_WORDS, SYNONYMS, asked_colour, bare_colour, option_colour
 from vagent.agent.scripted.picture import BECOMES, about_picture
 from vagent.agent.scripted.timeexpr import words_to_numbers
+from vagent.agent.scripted.tone import as_brightness
 
 _C = "|".join(COLOUR_WORDS)
 _NO_CUT = re.compile(r"\bcontinuous\b|\bsingle (?:shot|take)\b|\bone (?:shot|take)\b|\buninterrupted\b|\bno (?:cuts?|edits?)\b"
@@ -24,7 +25,7 @@ _CUT = re.compile(r"\bcuts?\b|\banother (?:scene|shot|view|angle|camera)\b|\bswi
                   r"|\bnew (?:scene|shot)\b|\btransition\w*|\bedit(?:s|ed)?\b", re.I)
 _TEXT = re.compile(r"\b(?:text|words?|captions?|titles?|messages?|writing|letters|subtitles?)\b", re.I)
 _APPEARS = re.compile(r"\b(?:appear\w*|show\w* up|pop\w* up|came up|comes? up|displayed|shown|added)\b", re.I)
-_TURNS_TO = re.compile(rf"\bfad\w*\s+(?:out\s+)?(?:from\s+(?:{_C})\s+)?(?:to|into)\s+({_C})\b", re.I)
+_TURNS_TO = re.compile(rf"\bfad\w*\s+(?:(?:out|in|up|down|back)\s+)?(?:from\s+(?:{_C})\s+)?(?:to|into)\s+({_C})\b", re.I)
 _DARKER = re.compile(r"\bdark(?:er|ens?|ened|ening)\b|\bdimm?(?:er|ed|s|ing)?\b|\bfad\w*\s+out\b|\bless bright\b", re.I)
 _BRIGHTER = re.compile(r"\bbright(?:er|ens?|ened|ening)\b|\blight(?:er|ens?|ened|ening)\b|\bfad\w*\s+in\b|\bless dark\b", re.I)
 _STAYS = re.compile(r"\bstay\w*|\bremain\w*|\bconstant\b|\bthe same\b|\bunchanged\b|\bno change\b|\bdoes(?:n't| not) change\b|\bkeeps?\b(?!\s+(?:on\s+)?(?:getting|growing|becoming|going|fading|turning))|\bsteady\b", re.I)
@@ -57,6 +58,8 @@ def option_claim(option: str) -> Claim | None:
     (Claim(kind='brighter', colour=None), True, True)
     >>> option_claim("It fades from grey to black."), option_claim("It fades in from black and keeps getting brighter.")
     (Claim(kind='turns', colour='black'), Claim(kind='brighter', colour=None))
+    >>> option_claim("It fades down to black."), option_claim("It fades up from black to white.")
+    (Claim(kind='turns', colour='black'), Claim(kind='turns', colour='white'))
     >>> option_claim("by gradually alternating between black and white"), option_claim("by flickering randomly from frame to frame")
     (Claim(kind='alternates', colour=None), Claim(kind='flickers', colour=None))
     """
@@ -101,19 +104,6 @@ def steady_claim(question: str) -> bool:
         claim.colour is not None or bool(re.search(r"\b(?:bright\w*|dark\w*|light\w*|colou?rs?|exposure)\b", question, re.I)))
 
 
-_ABOUT_BRIGHTNESS = re.compile(r"\bbright\w*|\blightness\b|\bdark\w*|\bluminan\w*|\bexposure\b", re.I)
-_UP = re.compile(r"^\W*(?:it\s+(?:is\s+)?)?(?:increas\w*|ris(?:es|ing)|rose|going up|goes up|went up|grow\w*)\W*$", re.I)
-_DOWN = re.compile(r"^\W*(?:it\s+(?:is\s+)?)?(?:decreas\w*|fall(?:s|ing)?|fell|going down|goes down|went down|drop\w*)\W*$", re.I)
-
-
-def _as_brightness(option: str, question: str) -> str:
-    """An option that is only a direction ("increasing", "going down"), as a brightness claim when the
-    question asks about brightness ("how is the brightness changing?"); other options as they are."""
-    if not _ABOUT_BRIGHTNESS.search(question):
-        return option
-    return "getting brighter" if _UP.search(option) else "getting darker" if _DOWN.search(option) else option
-
-
 _BARE_COLOUR = re.compile(rf"\s*(?:the\s+)?(?:(?:mid|middle|light|dark|pale|bright|deep)[- ])?(?:(?:{_C})(?:d?ish)?[- ])?(?:{_C})\W*")
 """An option that is only a colour ("mid gray", "reddish-brown"): it names a colour, it claims no change."""
 
@@ -127,17 +117,17 @@ def claim_options(options: list[str], question: str = "") -> list[Claim | None] 
     [Claim(kind='cut', colour=None), Claim(kind='no_cut', colour=None)]
     >>> claim_options(["Red.", "Gray-blue."]) is None, claim_options(["He sits.", "He waves."]) is None, claim_options(["green", "reddish brown", "white"]) is None
     (True, True, True)
-    >>> claim_options(["black", "white", "mid gray", "red"]) is None
-    True
+    >>> claim_options(["black", "white", "mid gray", "red"]) is None, claim_options(["White.", "Grey with text.", "Red.", "Black."]) is None
+    (True, True)
     >>> claim_options(["remaining stable", "increasing", "decreasing"], "How is the brightness changing?")
     [Claim(kind='stays', colour=None), Claim(kind='brighter', colour=None), Claim(kind='darker', colour=None)]
     """
-    claims = [option_claim(_as_brightness(o, question)) for o in options]
+    claims = [option_claim(as_brightness(o, question)) for o in options]
     made = [c for c in claims if c is not None]
     if len(made) < 2 or len(set(made)) < len(made) or len(made) < len(options) - 1:
         return None
-    if all(c.kind == "turns" for c in made) and all(_BARE_COLOUR.fullmatch(o.lower()) for o in options):
-        return None  # bare colours: a colour question, not a change
+    if all(c.kind == "turns" for c in made) and sum(bool(_BARE_COLOUR.fullmatch(o.lower()) or bare_colour(o)) for o in options) >= len(options) - 1:
+        return None  # bare colours ("reddish", one may be "Grey with text."): a colour question, not a change
     return claims
 
 

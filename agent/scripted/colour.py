@@ -12,6 +12,7 @@ from vagent.agent.palette import COLOR_HUES
 from vagent.agent.scripted.choice import yes_no_options
 from vagent.agent.scripted.colour_words import asked_colour, option_colour
 from vagent.agent.scripted.evidence import Evidence, Move, fmt_number
+from vagent.agent.scripted.changes import flat
 from vagent.agent.scripted.picture import asks_level
 from vagent.agent.scripted.pixels import brightness, colour_name, colour_shares, median_colour, nearest_colour
 from vagent.agent.scripted.timeexpr import TimeRef
@@ -20,6 +21,9 @@ from vagent.answers import LETTERS
 COVERS = 0.25
 """The share of the picture an option colour must cover to answer by its share; below it, the background's
 median colour, matched to the nearest option colour, decides (a muted red is no "red" pixel by the masks)."""
+PLAIN = 0.8
+"""The share of the picture one colour covers in a plain screen of it (an option naming no colour may be
+what is shown otherwise)."""
 
 
 class ColourPlan(Evidence):
@@ -103,6 +107,27 @@ class ColourPlan(Evidence):
         return (f"No option colour covers much of the frames {where}; the background measures {seen}, nearest to "
                 f"{options[pick]}: option {LETTERS[pick]}.", LETTERS[pick])
 
+    def _plain_screen_choice(self, frames: list[tuple[float, Image.Image]], where: str) -> tuple[str, str]:
+        """Options that name colours but one ("Colour bars"): a colour option only when the frames are a plain
+        screen of it (:data:`PLAIN` of the picture), since the other option may be what is shown."""
+        words = [option_colour(o) for o in self.c.options]
+        named = [w for w in words if w is not None]
+        if len(named) < len(words) - 1 or len(set(named)) < len(named) or len(named) < 2:
+            return self.unsure_choice(f"The options do not each name one colour, so the colours I measure {where} cannot pick one")
+        shares = self._shares(frames)
+        share, pick = max((shares.get(w, 0.0), i) for i, w in enumerate(words) if w is not None)
+        if share < PLAIN and all(flat(im) for _, im in frames):  # a plain screen in a shade the masks do not count (a fade's last frames)
+            hsv = median_colour(frames[-1][1])
+            nearest = nearest_colour([hsv], [w or "" for w in words])
+            if nearest is not None:
+                return (f"The frames {where} are one flat shade (hue {hsv[0]:.0f}°, saturation {hsv[1]:.2f}, value {hsv[2]:.2f} "
+                        f"on the last), nearest {words[nearest]}: option {LETTERS[nearest]}.", LETTERS[nearest])
+        if share < PLAIN:
+            return self.unsure_choice(f"One option names no colour, and no option colour covers the frames {where} "
+                                      f"(at most {share:.0%}), so they are no plain screen an option names")
+        return (f"In the frames {where}, {words[pick]} covers {share:.0%} of the picture, a plain {words[pick]} screen: "
+                f"option {LETTERS[pick]}.", LETTERS[pick])
+
     @staticmethod
     def _shares(frames: list[tuple[float, Image.Image]]) -> dict[str, float]:
         total: dict[str, float] = {}
@@ -115,7 +140,7 @@ class ColourPlan(Evidence):
         if not frames:
             return self.unsure_choice(f"I saw no frame {where}")
         if not self._colour_options():
-            return self.unsure_choice(f"The options do not each name one colour, so the colours I measure {where} cannot pick one")
+            return self._plain_screen_choice(frames, where)
         options = [option_colour(o) or "" for o in self.c.options]
         if all(o in ("bright", "dark") for o in options):
             level = sum(brightness(im) for _, im in frames) / len(frames)

@@ -85,8 +85,10 @@ def bare_colour(option: str) -> str | None:
 
     >>> bare_colour("Gray."), bare_colour("the red one"), bare_colour("the one in white"), bare_colour("the grey-blue background")
     ('gray', 'red', None, 'blue')
+    >>> bare_colour("Mid grey"), bare_colour("medium gray")
+    ('gray', 'gray')
     """
-    m = re.fullmatch(r"\s*(?:the\s+|an?\s+)?([a-z]+(?:-[a-z]+)?)(?:\s+(?:one|background|backdrop|screen|picture|colou?r))?\s*\.?\s*", option.lower())
+    m = re.fullmatch(r"\s*(?:the\s+|an?\s+)?(?:mid(?:dle)?[- ]|medium\s+)?([a-z]+(?:-[a-z]+)?)(?:\s+(?:one|background|backdrop|screen|picture|colou?r))?\s*\.?\s*", option.lower())
     colour = option_colour(m.group(1)) if m else None
     return None if colour == "brown" else colour  # no plan measures brown shares: options with it are compared by distance only
 

@@ -20,7 +20,7 @@ _NOT_A_THING = set("a an the is are was were it its this that and or then to int
                    "throughout all first last shown visible after before again once when while until".split())
 """Words after a colour word that do not make it a thing's colour ("red at first", "red and blue", "is red in")."""
 
-ASKS_WHEN = re.compile(r"^\s*when\b|\bat what (?:time|point|moment)\b|\bwhat time\b|\btime span\b|\bfrom when\b", re.I)
+ASKS_WHEN = re.compile(r"^\s*(?:(?:so|and|ok|okay|roughly|about|approximately|around|hey|um+|uh+|just|quick q|q)\b[:,]?\s+){0,3}when\b|\bat what (?:time|point|moment)\b|\bwhat time\b|\btime span\b|\bfrom when\b", re.I)
 """The question asks for a time (``when`` as its question word)."""
 SECONDS_IN = re.compile(r"\bhow many (?:seconds|secs?) (?:in|into)\b|\bat (?:(?:roughly|about|around|approximately|exactly)\s+)?(?:what|which) "
                         r"(?:second|moment|point)\b|\bhow far in(?:to)?\b", re.I)
@@ -137,13 +137,33 @@ _VIDEO_LENGTH = re.compile(r"\bhow long is (?:the|this) (?:whole |entire )?(?:[a
                            r"does (?:the|this) (?:video|clip|footage|film) (?:last|run)\b|\bhow many (?:seconds|minutes) long\b", re.I)
 
 
+_ITSELF = {"is", "was", "does", "did", "will", "would", "the", "this", "that", "my", "your", "it", "its", "whole", "entire",
+           "full", "total", "complete", "video", "vid", "clip", "footage", "film", "movie", "one", "thing", "run", "runs",
+           "last", "lasts", "go", "goes", "play", "plays", "actually", "really", "roughly", "about", "exactly", "in", "secs",
+           "sec", "seconds", "s", "minutes", "altogether", "overall", "for", "all", "of", "be", "approximately"}
+"""Words that may follow "how long" when the video itself is what is timed ("how long is the whole thing")."""
+_THE_VIDEO = {"video", "vid", "clip", "footage", "film", "movie", "one", "thing", "it", "whole", "entire"}
+_SOMETHING_IN_IT = re.compile(rf"\b(?:{_COLOR_WORDS}|black|white|gr[ae]y|bright\w*|dark\w*|shots?|scenes?|fades?|text|words?|"
+                              r"screens?|parts?|bits?|sections?|cuts?|frames?|backgrounds?|logo|title|sign)\b|[\"“]", re.I)
+
+
 def asks_video_length(question: str) -> bool:
-    """Whether the question asks how long the video itself is (given with the question, as its duration).
+    """Whether the question asks how long the video itself is (given with the question, as its duration):
+    a length of the video named, or "how long" followed only by words for the video and for running,
+    in a question that names nothing in the video.
 
     >>> asks_video_length("How many seconds long is the video?"), asks_video_length("How long is the screen red?")
     (True, False)
+    >>> asks_video_length("roughly how long is the whole thing in seconds"), asks_video_length("how long does this one actually run, in secs?")
+    (True, True)
+    >>> asks_video_length("It turns red. How long does it last?"), asks_video_length("how long does it take?")
+    (False, False)
     """
-    return bool(_VIDEO_LENGTH.search(question))
+    if _VIDEO_LENGTH.search(question):
+        return True
+    m = re.search(r"\bhow long\b([^?,.;!]*)", question, re.I)
+    words = re.findall(r"[a-z']+", m.group(1).lower()) if m else []
+    return bool(words) and set(words) <= _ITSELF and bool(set(words) & _THE_VIDEO) and not _SOMETHING_IN_IT.search(question)
 
 
 _FACTS = (("frames", r"\bhow many (?:video |individual |separate )?frames\b(?!.{0,30}\b(?:black|white|red|green|blue|gr[ae]y|dark|bright|show|shows|with|where|in which)\b)"

@@ -192,6 +192,8 @@ def classify_question(question: str, options: list[str] | None = None) -> str:
     when_options = asks_when("", options)  # options that are times or parts of the video ask "when"
     if asks_for_change(question) and (when_options or re.search(r"^\s*when\b|\bwhat (time|second)\b|\bat what\b|\bwhich second\b|\bis there\b|\bdoes the (picture|shot|scene)\b", q)):
         return "change"
+    if has_time and len(named) >= max(2, len(colours) - 1) and not _THINGS_COLOUR.search(question) and not asks_for_text(question):
+        return "look_at"  # "does it end on black or white?": the options are colours the picture may have then
     if has_time and asks_for_colour(question) and (by_meaning(question, options) == "look_at" or colour_asked
                                                    and not _THINGS_COLOUR.search(question)):
         return "look_at"  # the colour of the picture ("which of these colours shows more at 1 s"), not of a thing in it

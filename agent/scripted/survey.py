@@ -25,6 +25,7 @@ from vagent.agent.scripted.evidence import Move
 from vagent.agent.scripted.general import GeneralPlan
 from vagent.agent.scripted.labels import asked_text_colour, text_beside
 from vagent.agent.scripted.measured import MeasuredAnswers
+from vagent.agent.scripted.elimination import EliminationAnswers
 from vagent.agent.scripted.people import PeopleAnswers
 from vagent.agent.scripted.picture import about_picture, asks_for_colour
 from vagent.agent.scripted.pixels import median_colour, nearest_colour, rgb_name
@@ -43,7 +44,7 @@ _STEADILY = re.compile(r"\b(?:steadily|gradually|continuously|constantly|consist
 """Words that make a darker / brighter claim one of a single steady course, not of ups and downs."""
 
 
-class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers, PeopleAnswers):
+class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers, PeopleAnswers, EliminationAnswers):
     # ---------------------------------------------------------- what the question needs
     def _colour(self) -> str | None:
         """The picture colour the question is about, if any (``white`` screen, ``red`` part)."""
@@ -54,7 +55,7 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers, PeopleAnswers):
         """Whether the question is about what the survey measures (the picture, text, time, cuts, counts of
         them); a question about people or objects gets the cheaper search plan instead."""
         q = self.c.question
-        return bool(survey_shape(q, self.c.options) or self._asks_about_people() or about_picture(q) or asks_for_text(q) or picture_colour(q)
+        return bool(survey_shape(q, self.c.options) or self._asks_about_people() or self._may_rule_out() or about_picture(q) or asks_for_text(q) or picture_colour(q)
                     or counted(q) or self.tref() is not None or _MEASURES.search(q) or frame_area(q) is not None
                     or len(self.c.options) >= 2 and all(option_colour(o) for o in self.c.options)
                     or change_options(self.c.options) is not None or sum(bool(shots_claimed(o)) for o in self.c.options) >= 2)
@@ -148,8 +149,8 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers, PeopleAnswers):
         if not self._surveys():
             return self._answer_by_search()
         for answer in (self._by_people_count, self._by_person_colour, self._by_tone, self._by_plain, self._by_screen, self._by_interval, self._by_shot_brightness, self._by_ending, self._by_fade_length, self._by_blend, self._by_extreme_moment, self._by_change_kind, self._by_editing, self._by_no_change, self._by_area, self._by_area_colour, self._by_text_colour, self._by_colour_of_text, self._by_item_order, self._by_event_around_text, self._by_text_after_text, self._by_prompt, self._by_text_beside, self._by_scene_text, self._by_colour_at_value, self._by_region_text, self._by_text_showings, self._by_count, self._by_duration, self._by_ever,
-                       self._by_question_claim, self._by_any_text, self._by_claims, self._by_colour_next, self._by_never,
-                       self._by_moment, self._by_value_at_value, self._by_value_at_colour):
+                       self._by_question_claim, self._by_any_text, self._by_first_claim, self._by_claims, self._by_colour_next, self._by_never,
+                       self._by_moment, self._by_value_at_value, self._by_value_at_colour, self._by_elimination):
             found = answer()
             if found is not None:
                 return found
@@ -214,6 +215,21 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers, PeopleAnswers):
                 return None
             a, b, where = start, self.c.duration, f"after it turns {colour} at {start:.2f}s"
         trend, cuts = self.trend(a, b), self.cuts(a + 1e-3, b)
+        truths = self._claims_hold(claims, a, b, colour, nxt)
+        said = (f"{where}: brightness changes by {trend:+.2f}" if trend is not None else where) + f", {len(cuts)} cut(s)"
+        if any(c is not None and c.kind in ("alternates", "flickers") for c in claims):
+            said += f", its direction turns {self.reversals(a, b)[0]} time(s) over {self.reversals(a, b)[1]} steps between frames"
+        said += f", next colour {nxt}" if colour else ""
+        true = [i for i, t in enumerate(truths) if t]
+        if len(true) == 1:
+            return f"Measured {said}; only option {LETTERS[true[0]]} ({self.c.options[true[0]]!r}) holds.", LETTERS[true[0]]
+        return self.unsure_choice(f"Measured {said}; {'no option' if not true else 'several options'} hold(s)")
+
+    def _claims_hold(self, claims: list[Claim | None], a: float, b: float, colour: str | None = None,
+                     nxt: str | None = None) -> list[bool]:
+        """Whether each option's claim holds between ``a`` and ``b`` (after the picture turns ``colour``, whose
+        next colour is ``nxt``, when the question asks about that); an option without a claim does not."""
+        trend, cuts = self.trend(a, b), self.cuts(a + 1e-3, b)
         subject = asked_colour(self.c.question) or (named_text(self.c.question) or "")
         reads = [lines for t, lines in self.reads() if a - 1e-6 <= t <= b + 1e-6]
         truths = []
@@ -238,14 +254,7 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers, PeopleAnswers):
             else:  # darker / brighter; "steadily darker" not when the brightness turns back and forth
                 truths.append(trend is not None and (trend <= -0.08 if claim.kind == "darker" else trend >= 0.08)
                               and not (_STEADILY.search(option) and self.reversals(a, b)[0] >= 2))
-        said = (f"{where}: brightness changes by {trend:+.2f}" if trend is not None else where) + f", {len(cuts)} cut(s)"
-        if any(c is not None and c.kind in ("alternates", "flickers") for c in claims):
-            said += f", its direction turns {self.reversals(a, b)[0]} time(s) over {self.reversals(a, b)[1]} steps between frames"
-        said += f", next colour {nxt}" if colour else ""
-        true = [i for i, t in enumerate(truths) if t]
-        if len(true) == 1:
-            return f"Measured {said}; only option {LETTERS[true[0]]} ({self.c.options[true[0]]!r}) holds.", LETTERS[true[0]]
-        return self.unsure_choice(f"Measured {said}; {'no option' if not true else 'several options'} hold(s)")
+        return truths
 
     def _by_colour_next(self) -> tuple[str, str] | None:
         """What colour the picture has after a colour part ("what colour comes after the gray part?")."""

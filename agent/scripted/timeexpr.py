@@ -111,6 +111,8 @@ _END = re.compile(rf"\b(?:at|in|near|towards?|by)\s+the\s+(?:very\s+)?end\b|\b(?
                   rf"|\b(?:(?:the|this)\s+(?:{_CLIP}|bg|background|screen|picture|one)|it)\s+(?:ends?|finish(?:es)?|closes?)\s+(?:up\s+)?(?:with|on|as|in)\b"
                   rf"|\bhow\s+(?:does|did)\s+(?:the|this)\s+(?:{_CLIP}|one)\s+(?:end|finish|close)\b", re.I)
 _MIDDLE = re.compile(r"\b(?:in|at|around|near|towards?|by|during)\s+the\s+middle\b|\bhalfway\b|\bmidway\b", re.I)
+_MIDDLE_PART = re.compile(r"\b(?:(?:in|at|around|during|over)\s+)?the\s+middle\s+(?:part|section|portion|bit|third|stretch|segment|chunk)\b", re.I)
+"""The middle part of the video as a part, not a moment: its middle third."""
 
 
 def _seconds(value: str, unit: str | None) -> float:
@@ -149,6 +151,8 @@ def time_ref(question: str, duration: float) -> TimeRef | None:
     (0.0, 0.0)
     >>> time_ref("What is the initial color of the background?", 10).t, time_ref("what's the final screen colour?", 10).t
     (0.0, 10.0)
+    >>> r = time_ref("what colour is the screen in the middle bit?", 9); (r.t, r.start, r.end), time_ref("in the middle of the video", 9).t
+    ((None, 3.0, 6.0), 4.5)
     """
     text = words_to_numbers(question)
     end = max(0.0, float(duration))
@@ -188,6 +192,8 @@ def time_ref(question: str, duration: float) -> TimeRef | None:
         return TimeRef(0.0, 0.0, min(end, 1.0), m.group(0))
     if m := _END.search(text):
         return TimeRef(end, max(0.0, end - 1.0), end, m.group(0))
+    if m := _MIDDLE_PART.search(text):
+        return TimeRef(None, end / 3, 2 * end / 3, m.group(0))
     if m := _MIDDLE.search(text):
         return TimeRef(end / 2, max(0.0, end / 2 - 0.5), min(end, end / 2 + 0.5), m.group(0))
     return None

@@ -3,7 +3,8 @@ or is it just black, white and grey?". Each option is read as saying the picture
 some (in colour, a tint, a hue named), and the frames decide: the share of their pixels with a clear colour.
 Likewise whether it shows a picture at all ("just plain screens" or "real footage"): flat frames decide; and
 whether what is shown at a moment is the plain screen an option describes ("a black screen with small grey
-text"). Pure functions (doctested); the answers are
+text"); and an option that is only a direction ("increasing") as a brightness claim when the question asks
+about brightness. Pure functions (doctested); the answers are
 :meth:`~vagent.agent.scripted.measured.MeasuredAnswers._by_tone`, ``_by_plain`` and ``_by_screen``.
 """
 
@@ -73,7 +74,8 @@ def picture_claim(option: str) -> str | None:
     return "footage" if _FOOTAGE.search(option) else None
 
 
-_SCREEN = re.compile(r"\s*(?:(?:just|only)\s+)?(?:an?\s+|the\s+)?(?:(?:plain|blank|empty|solid|completely|fully|all|pure)\s+)?"
+_SCREEN = re.compile(r"\s*(?:(?:starts?|begins?|opens?|ends?|finish(?:es)?)\s+)?(?:(?:with|on)\s+)?(?:(?:about|around|roughly|nearly|almost)\s+)?"
+                     r"(?:(?:a|one|two|half a|\d+(?:\.\d+)?)\s+(?:seconds?|secs?|moments?)\s+of\s+)?(?:(?:just|only)\s+)?(?:an?\s+|the\s+)?(?:(?:plain|blank|empty|solid|completely|fully|all|pure)\s+)?"
                      r"(black|white|gr[ae]y|red|green|blue|yellow)\s+(?:screens?|frames?|backgrounds?|cards?)\b", re.I)
 
 
@@ -83,6 +85,8 @@ def screen_claim(option: str) -> str | None:
 
     >>> [screen_claim(o) for o in ["a black screen with small grey text", "A plain white frame", "a deer in a forest", "a leaf on a black background"]]
     ['black', 'white', None, None]
+    >>> [screen_claim(o) for o in ["With about one second of black screen", "Starts with a white screen", "With a white flash"]]
+    ['black', 'white', None]
     """
     m = _SCREEN.match(option)
     return None if m is None else {"grey": "gray"}.get(m.group(1).lower(), m.group(1).lower())
@@ -97,3 +101,20 @@ def screen_options(options: list[str]) -> list[str | None] | None:
     """
     claims = [screen_claim(o) for o in options]
     return claims if 1 <= sum(c is not None for c in claims) < len(claims) else None
+
+
+_ABOUT_BRIGHTNESS = re.compile(r"\bbright\w*|\blightness\b|\bdark\w*|\bluminan\w*|\bexposure\b", re.I)
+_UP = re.compile(r"^\W*(?:it\s+(?:is\s+)?)?(?:increas\w*|ris(?:es|ing)|rose|going up|goes up|went up|grow\w*)\W*$", re.I)
+_DOWN = re.compile(r"^\W*(?:it\s+(?:is\s+)?)?(?:decreas\w*|fall(?:s|ing)?|fell|going down|goes down|went down|drop\w*)\W*$", re.I)
+
+
+def as_brightness(option: str, question: str) -> str:
+    """An option that is only a direction ("increasing", "going down"), as a brightness claim when the
+    question asks about brightness ("how is the brightness changing?"); other options as they are.
+
+    >>> as_brightness("increasing", "How is the brightness changing?"), as_brightness("increasing", "What is happening to the count?")
+    ('getting brighter', 'increasing')
+    """
+    if not _ABOUT_BRIGHTNESS.search(question):
+        return option
+    return "getting brighter" if _UP.search(option) else "getting darker" if _DOWN.search(option) else option
