@@ -25,7 +25,9 @@ agreement ("... right? how many ..."), and which text someone typed first (found
 worded anew); how long "the whole thing" is, whether it finishes on white or black beside an option naming
 no colour, what the picture looks like as it starts, "so roughly when", the colour of "the middle section",
 which claimed change comes first, options describing filmed content on a video of plain screens, and
-"about a second of black screen" as an opening (found on the spent BK/BL/BM/BN, worded anew). The clips
+"about a second of black screen" as an opening (found on the spent BK/BL/BM/BN, worded anew); what the
+computer asks for when the request blinks, and a line named by its start that is still being typed (found on
+the spent BO/BP/BQ/BR, worded anew). The clips
 are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
 """
 
@@ -313,3 +315,26 @@ def test_which_claimed_change_comes_first_and_content_ruled_out_on_plain_screens
     opening = write_clip(tmp_path / "opening.mp4", segments([(0.0, (0, 0, 0)), (1.2, (200, 60, 40)), (2.5, (40, 60, 200))]), frames=40)
     check_answers(opening, [("How does the clip open?", ["With a street scene", "With about a second of black screen",
                                                          "With a red flash", "With a title card"], "B")])
+
+
+@pytest.mark.slow
+def test_what_the_screen_asks_for_and_a_line_still_being_typed(tmp_path):
+    def request_at(t: float) -> Image.Image:  # "PASSWORD SAVED" until 3 s; then "ENTER YOUR PIN" blinking (4.0-4.3 s, 5.0-5.3 s)
+        image = Image.new("RGB", (480, 270), (20, 30, 90) if t < 3.0 - 1e-9 else (20, 70, 30))
+        blinking_on = t >= 4.0 - 1e-9 and (t + 1e-9) % 1.0 < 0.3
+        shown = "PASSWORD SAVED" if t < 3.0 - 1e-9 else "ENTER YOUR PIN" if blinking_on else ""
+        ImageDraw.Draw(image).text((60, 110), shown, fill="white", font=ImageFont.load_default(size=30))
+        return image
+
+    request = write_clip(tmp_path / "request.mp4", request_at, frames=60)
+    check_answers(request, [("what's the computer asking for?", ["a password", "a PIN", "a user name", "a colour"], "B")])
+
+    def typed_at(t: float) -> Image.Image:  # "Call Mike Alpha" typed a letter at a time, complete from 1.6 s
+        image = Image.new("RGB", (480, 270), (15, 15, 25))
+        ImageDraw.Draw(image).text((60, 110), "Call Mike Alpha"[:7 + int(t * 5)], fill="white", font=ImageFont.load_default(size=30))
+        return image
+
+    typed = write_clip(tmp_path / "typed.mp4", typed_at)
+    state = ask(typed, "right at the start theres a message on screen 'Call ...' something. call who?")
+    think = state.steps[-1]["action"]["think"]
+    assert state.answer is not None and state.answer.endswith("Mike Alpha") and not guessed(state), (state.answer, think)

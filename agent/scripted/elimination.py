@@ -24,6 +24,9 @@ _TEXT = re.compile(r"\b(?:text|title|words?|caption|writing|letters|subtitles?|c
 _PICTURE = re.compile(rf"\b(?:{'|'.join(COLOUR_WORDS)}|colou?rs?|bright\w*|dark\w*|light\w*|screens?|backgrounds?|fad\w*|"
                       r"blank|plain|flat|shades?)\b", re.I)
 _NOT_FLAT = re.compile(r"\b(?:bars?|stripes?|pattern|checker\w*|gradient|noise|static noise|shapes?)\b", re.I)
+_DESCRIBES = re.compile(r"\b(?:happen\w*|going on|shown|shows?|describ\w*|present\w*|observ\w*|see|seen|looks? like|captur\w*|"
+                        r"essence|depict\w*|content|consists?|made of|summar\w*|about)\b", re.I)
+"""A question asking what the video shows or how it is presented: options then describe the video."""
 MIN_FRAMES = 8
 """A video is taken for plain screens only when at least this many frames were seen, every one plain."""
 PLAIN = (24, 0.85)
@@ -72,9 +75,10 @@ class EliminationAnswers:
     ``cuts``, ``brightness_range``, ``_claims_hold``, ``unsure_choice``)."""
 
     def _may_rule_out(self) -> bool:
-        """Whether the options mix filmed content with claims about the picture (so the survey should measure it)."""
+        """Whether the question asks what the video shows and its options mix filmed content with claims about
+        the picture (so the survey should measure it)."""
         kinds = {option_kind(o) for o in self.c.options}
-        return len(self.c.options) >= 3 and "content" in kinds and bool(kinds & {"claim", "course", "screen", "still"})
+        return len(self.c.options) >= 3 and bool(_DESCRIBES.search(self.c.question)) and "content" in kinds and bool(kinds & {"claim", "course", "screen", "still"})
 
     def _by_first_claim(self) -> tuple[str, str] | None:
         """Which of the changes the options claim happens first (last): "what happened first?" among "faded from

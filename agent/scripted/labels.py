@@ -93,17 +93,29 @@ _PROMPT = re.compile(r"\b(?:asks?|asking|asked|wants?|tells?|prompts?|requests?|
                      r"(?:to\s+)?(?!to\b)([a-z]+)", re.I)
 
 
+_ASKS_FOR = re.compile(r"\b(?:asks?|asking|asked|requests?|requesting|prompts?|prompting|wants?)\s+(?:(?:you|the user|the viewer|"
+                       r"the player|us)\s+)?for\b", re.I)
+REQUESTS = ("enter", "type", "input", "insert", "provide", "choose", "select", "press", "please")
+"""The words a line on screen that asks for something begins with ("Enter Password", "Please type ...")."""
+
+
 def prompted_verb(question: str) -> str | None:
     """The action a question says the screen asks for ("what does the screen ask you to enter?": ``enter``):
-    the line asked begins with it. None when the question says no such thing.
+    the line asked begins with it; ``request`` when the question says only that it asks for something
+    ("what does the computer ask for?": a line beginning with one of :data:`REQUESTS`). None when the
+    question says no such thing.
 
     >>> prompted_verb("what does the computer screen ask you to enter at the end of the typing bit?")
     'enter'
     >>> prompted_verb("What does the prompt want the user to type?"), prompted_verb("what is asked?")
     ('type', None)
+    >>> prompted_verb("what does the computer ask for just before it switches?")
+    'request'
     """
     m = _PROMPT.search(question)
-    return m.group(1).lower() if m else None
+    if m and m.group(1).lower() != "for":
+        return m.group(1).lower()
+    return "request" if _ASKS_FOR.search(question) else None
 
 
 def asked_kind(question: str) -> str | None:

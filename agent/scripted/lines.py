@@ -15,7 +15,7 @@ from vagent.agent.protocol import ToolCall
 from vagent.agent.scripted.claims import event_options, option_claim, quoted_item
 from vagent.agent.scripted.events import scene_part, scene_ref
 from vagent.agent.scripted.evidence import clean_code
-from vagent.agent.scripted.labels import prompted_verb, text_beside
+from vagent.agent.scripted.labels import REQUESTS, prompted_verb, text_beside
 from vagent.agent.scripted.question import TYPED, asks_for_text, named_text
 from vagent.agent.scripted.spelling import respell
 from vagent.agent.scripted.timeline import Timeline, names
@@ -32,8 +32,10 @@ def written_in(lines: list[str], option: str) -> int:
     2
     >>> written_in(["Access Denied"], "Access Denied / Try Again"), written_in(["> SEND SPIKE"], "Send Spike.")
     (0, 1)
+    >>> written_in(["ENTER YOUR PIN"], "a PIN"), written_in(["ENTER YOUR PIN"], "a password")
+    (1, 0)
     """
-    parts = [p.strip(" .") for p in re.split(r"\s+/\s+", option) if p.strip(" .")]
+    parts = [re.sub(r"^(?:an?|the|your|some)\s+", "", p.strip(" ."), flags=re.I) for p in re.split(r"\s+/\s+", option) if p.strip(" .")]
     hits = [sum(names(line, part) for line in lines) for part in parts]
     return sum(hits) if all(hits) else 0
 
@@ -121,18 +123,21 @@ class LineAnswers(Timeline):
         verb = prompted_verb(self.c.question)
         if verb is None:
             return []
+        verbs = REQUESTS if verb == "request" else (verb,)
         return [line for _, lines in self.reads() for line in lines
-                if (words := line.split()) and len(words) >= 2 and fuzz.ratio(words[0].lower(), verb) >= 80]
+                if (words := line.split()) and len(words) >= 2 and max(fuzz.ratio(words[0].lower(), v) for v in verbs) >= 80]
 
     def prompt_looks(self) -> list[ToolCall]:
-        """Reads across the video when the screen's request has not been read yet."""
+        """Reads across the video when the screen's request has not been read yet; a second pass between the
+        first one's reads (a request may blink)."""
         if prompted_verb(self.c.question) is None or self._prompt_lines():
             return []
-        return self.read_calls([self.c.duration * (i + 0.75) / 12 for i in range(12)])
+        return self.read_calls([self.c.duration * (i + 0.75) / 12 for i in range(12)]) \
+            or self.read_calls([self.c.duration * (i + 0.25) / 12 for i in range(12)])
 
     def _by_prompt(self) -> tuple[str, str] | None:
         """What the screen asks for ("what does the screen ask you to enter?"): the line that begins with that action."""
-        if not (lines := self._prompt_lines()):
+        if not (lines := [respell(x) for x in self._prompt_lines()]):
             return None
         said = "The screen's request reads " + ", ".join(f'"{x}"' for x in dict.fromkeys(lines)) + "."
         return self._lines_answer(said, lines, key=lambda x: (lines.count(x), len(x)))

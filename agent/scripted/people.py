@@ -20,6 +20,7 @@ from PIL import Image
 from vagent.agent.scripted.face_detector import INSTALL, Face, face_detector
 from vagent.agent.scripted.picture import asks_for_colour
 from vagent.agent.scripted.pixels import median_colour, nearest_colour, rgb_hsv
+from vagent.agent.scripted.tone import colourful_share
 
 _NECK = re.compile(r"\b(?:bow[- ]?ties?|neck[- ]?ties?|ties?|cravats?|scarf|scarves|collars?|necklaces?|necks?)\b", re.I)
 _BODY = re.compile(r"\b(?:coats?|jackets?|blazers?|(?:t-?)?shirts?|sweaters?|jumpers?|hoodies?|blouses?|dress(?:es)?|suits?|"
@@ -38,6 +39,9 @@ or more (a dark navy jacket or grey hair does not, a red bow tie does)."""
 ITEM_SHARE = {"neck": 0.05, "body": 0.3}
 """What is worn is the clearly coloured pixels' colour when they are this share of the region or more (a
 small item at the neck, a coloured garment under hair falling over it), else the region's median colour."""
+SKIN = 0.5
+"""The least share of skin-coloured pixels in the middle of a face's box, in a frame with colour (real faces
+measured 0.6-1.0 on the clips here; a drawn face on a monitor, false boxes on leaves or captions 0.0-0.4)."""
 PERSON_SCORE = 0.75
 """A face is a person at this detector score or more, or within 0.05 of the frame's best face (a lone
 blurred face scores lower; tiles add weaker false ones beside real faces)."""
@@ -116,10 +120,24 @@ def _item_colour(region: Image.Image, part: str) -> tuple[tuple[float, float, fl
     return median_colour(region), False
 
 
-def people(faces: list[Face]) -> list[Face]:
-    """The faces that are people (:data:`PERSON_SCORE`)."""
-    best = max((f.score for f in faces), default=0.0)
-    return [f for f in faces if f.score >= min(PERSON_SCORE, best - 0.05)]
+def _skin_share(image: Image.Image, face: Face) -> float:
+    """The share of the middle of a face's box with a skin colour (the YCbCr rule: Cr 133-180, Cb 70-130)."""
+    w, h = face.width, face.height
+    box = (max(0, round(face.box[0] + w / 4)), max(0, round(face.box[1] + h / 4)),
+           min(image.width, round(face.box[2] - w / 4)), min(image.height, round(face.box[3] - h / 4)))
+    if box[2] <= box[0] or box[3] <= box[1]:
+        return 0.0
+    ycbcr = np.asarray(image.crop(box).convert("YCbCr"), dtype=np.int16).reshape(-1, 3)
+    return float(((ycbcr[:, 2] >= 133) & (ycbcr[:, 2] <= 180) & (ycbcr[:, 1] >= 70) & (ycbcr[:, 1] <= 130)).mean())
+
+
+def people(faces: list[Face], image: Image.Image) -> list[Face]:
+    """The faces that are people: :data:`PERSON_SCORE`, and in a frame with colour, skin in the middle of the
+    box (:data:`SKIN`; a drawn face on a screen, a cartoon or a dark caption box has none)."""
+    coloured = colourful_share(image) >= 0.02  # a grayscale frame has no skin colour to check
+    found = [f for f in faces if not coloured or _skin_share(image, f) >= SKIN]
+    best = max((f.score for f in found), default=0.0)
+    return [f for f in found if f.score >= min(PERSON_SCORE, best - 0.05)]
 
 
 class PeopleAnswers:
@@ -133,7 +151,10 @@ class PeopleAnswers:
     def _faces(self) -> list[tuple[Image.Image, list[Face]]] | None:
         """Each frame seen with the people's faces in it; None without the detector."""
         detector = face_detector()
-        return None if detector is None else [(im, people(detector.faces(im))) for _, im in self.frames()]
+        return None if detector is None else [(im, people(detector.faces(im), im)) for _, im in self.frames()]
+
+    def _frames_from(self) -> str:
+        return "" if self.ok("crop_clip") else " (only the overview frames given with the question)"
 
     def _no_detector(self) -> tuple[str, str] | None:
         why = f"I have no face detector to find the person with (its weights come from `{INSTALL}`)"
@@ -145,12 +166,12 @@ class PeopleAnswers:
             return None
         if (seen := self._faces()) is None:
             return self._no_detector()
-        counts = [len(people(faces)) for _, faces in seen]
+        counts = [len(faces) for _, faces in seen]
         repeated = [n for n in set(counts) if n and counts.count(n) >= 2]
         if not repeated:
             return self.unsure_choice(f"The face detector finds no number of faces in two of the {len(seen)} frames I saw") \
                 if self.c.options else None
-        said = (f"Faces found in the {len(seen)} frames I saw: " + ", ".join(f"{n} in {counts.count(n)}" for n in sorted(set(counts)))
+        said = (f"Faces found in the {len(seen)} frames I saw{self._frames_from()}: " + ", ".join(f"{n} in {counts.count(n)}" for n in sorted(set(counts)))
                 + f"; at most {max(repeated)} in one frame, in at least two frames.")
         return self._number_answer(said, float(max(repeated)))
 
@@ -175,7 +196,7 @@ class PeopleAnswers:
                                       f"{'neck' if part == 'neck' else 'body'} in the frame") if self.c.options else None
         colours_seen = [hsv for hsv, _ in measured]
         hue, sat, val = (float(np.median([m[i] for m in colours_seen])) for i in range(3))
-        said = (f"I find {who} in {found} of the {len(seen)} frames I saw"
+        said = (f"I find {who} in {found} of the {len(seen)} frames I saw{self._frames_from()}"
                 + (f"; {len(coloured)} of those show it clearly coloured" if measured[0][1] else "")
                 + f"; what they wear {'at the neck' if part == 'neck' else 'on the body, under the face'} "
                 f"has median hue {hue:.0f}°, saturation {sat:.2f}, value {val:.2f}")

@@ -222,7 +222,7 @@ def asked_moment(question: str, spans: list[tuple[float, float]]) -> tuple[float
 
 
 _POINT = re.compile(r"\b(?:give|in|how many|what|which|at what)\s+(?:the\s+)?(?:time\s+in\s+)?sec(?:ond)?s?\b|\(\s*(?:in\s+)?(?:seconds?|secs?|s)\s*\)"
-                    r"|\bsec(?:ond)?s?\s+(?:pls|please|only)\b", re.I)
+                    r"|\bsec(?:ond)?s?\s+(?:pls|please|only)\b|\b(?:roughly|about|approximately|around) when\b", re.I)
 FULLY_WORDS = r"fully|completely|totally|entirely|pure(?:ly)?|all the way|solid"
 """Words that ask for a colour at its extreme ("fully white"), shared with :data:`timeline.FULLY`."""
 _FULLY = re.compile(rf"\b(?:{FULLY_WORDS})\b", re.I)
@@ -233,6 +233,8 @@ def asks_point(question: str) -> bool:
 
     >>> asks_point("When does the screen first get fully white? give seconds"), asks_point("When is the red part?")
     (True, False)
+    >>> asks_point("roughly when is the last cut?")
+    True
     """
     return bool(_POINT.search(question))
 

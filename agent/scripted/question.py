@@ -78,6 +78,8 @@ def asked_type(question: str, options: list[str] | None) -> str:
     'number'
     >>> asked_type("when does it change? just the seconds please", None), asked_type("when's the last cut? seconds pls", None)
     ('number', 'number')
+    >>> asked_type("roughly when is the last cut?", None)
+    'number'
     >>> asked_type("Which is it?", ["a", "b"]), asked_type("When does it first appear?", ["1 s", "3 s"])
     ('choice', 'span')
     """
@@ -88,7 +90,8 @@ def asked_type(question: str, options: list[str] | None) -> str:
         return "choice"
     if options and not ASKS_WHEN.search(q):
         return "number"  # the options are times: the plan answers a time, compared with them (see choice.py)
-    if re.search(r"\bin (?:seconds|secs)\b|\b(?:just|only) the (?:seconds?|number|time)\b|\b(?:seconds|secs),? (?:please|pls|plz)\b|\bas a number\b", q):
+    if re.search(r"\bin (?:seconds|secs)\b|\b(?:just|only) the (?:seconds?|number|time)\b|\b(?:seconds|secs),? (?:please|pls|plz)\b|\bas a number\b"
+                 r"|\b(?:roughly|about|approximately|around) when\b", q):
         return "number"  # "when ...? just the seconds please": a moment as a number, not a span
     if ASKS_WHEN.search(q):
         return "span"

@@ -129,7 +129,27 @@ class ReadPlan(SpeechPlan, Evidence):
             calls = self.read_calls(times, box)
             part = "the part of the frame it names" if box else "the frame"
             return Move(f'The question points at "{ref.words}", so I read the text in {part} there {why}.', calls)
+        if ref.t is not None and self.stage == 1 and (typed := self._typed_on(ref.t)) is not None:
+            later = [ref.t + 0.5 * i for i in range(2, 8) if ref.t + 0.5 * i < self.c.duration]
+            if calls := self.read_calls(later, region(self.c.question)):
+                return Move(f'The line "{typed}" grows between the reads there (it is being typed), so I read on until it stops.', calls)
         return self.conclude("read_at")
+
+    def _typed_on(self, t: float) -> str | None:
+        """A line read at ``t`` that a later read writes out longer (text being typed), else None."""
+        reads = [(x, lines) for x, lines in self.reads(region(self.c.question)) if lines]
+        at = min(reads, key=lambda r: abs(r[0] - t), default=None)
+        if at is None:
+            return None
+        return next((line for line in at[1] if len(_letters(line)) >= 3 and self._completed(line, at[0]) != line), None)
+
+    def _completed(self, line: str, t: float) -> str:
+        """The longest line read after ``t`` that begins with ``line`` and is two or more letters longer (typed text
+        grows): ``line`` itself when none."""
+        start = _letters(line)
+        longer = [x for when, lines in self.reads(region(self.c.question)) if when > t for x in lines
+                  if len(_letters(x)) >= len(start) + 2 and _letters(x).startswith(start)]  # one letter more may be a misread
+        return max(longer, key=lambda x: len(_letters(x)), default=line)
 
     def _answer_read_at(self) -> tuple[str, str]:
         ref = self._read_ref()
@@ -160,6 +180,8 @@ class ReadPlan(SpeechPlan, Evidence):
         for near_t, near_lines in reads if asked_kind(self.c.question) else reads[:1]:  # an address stays on screen: any read near
             if picked := pick_value(self.c.question, near_lines):  # the line the question names, not the first one read
                 line, value = picked
+                if (whole := self._completed(line, near_t)) != line and (grown := pick_value(self.c.question, [whole])):
+                    line, value = grown  # typed on after that read
                 return self.shaped(value, f'At t={near_t:.2f}s the line "{line}" is the one asked about;')
         named = options_named(self.c.options, lines) if kind == "choice" else {}
         if len(named) == 1:  # any line read there, not only the first
@@ -170,3 +192,7 @@ class ReadPlan(SpeechPlan, Evidence):
             return self.unsure_choice(f"At t={t:.2f}s the lines read name options {', '.join(LETTERS[i] for i in sorted(named))} alike")
         line = next((x for x in lines if kind != "number" or first_number(x)), lines[0])
         return self.shaped(line, f"At t={t:.2f}s")
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())

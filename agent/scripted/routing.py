@@ -76,7 +76,7 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "text in a scene"  # not "what appears after 'Send Spike' is typed" (text_event), "what was typed first?" (text_order)
     if text_beside(question) is not None:
         return "text under or over a named text"
-    if prompted_verb(question) is not None and asks_for_text(question) or prompted_verb(question) in ("enter", "type", "input", "write"):
+    if prompted_verb(question) is not None and asks_for_text(question) or prompted_verb(question) in ("enter", "type", "input", "write", "request"):
         return "what the screen asks for"
     if asks_how_long(question) and re.search(r"\bfad\w*", question, re.I):
         return "how long a fade takes"

@@ -121,11 +121,11 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers, PeopleAnswers, El
         if (letters := asked_text_colour(self.c.question)) and all(rgb_name(rgb) != letters for _, _, rgb in self.coloured_lines()):
             calls += self.read_calls([self.c.duration * (i + 0.25) / 12 for i in range(12)])  # text in that colour may blink
         calls += self.showing_looks()  # a text that flashes up: found, then read on and off
+        calls += self.prompt_looks()  # "what does the screen ask you to enter": until the request is read (two passes)
         if self.stage == 2:
             calls += self.scene_part_looks()  # "at the end of the second shot": reads across that part
             calls += self.fade_looks()  # "how long does the fade take": both its ends
             calls += self.blend_looks()  # "when do two pictures blend": where the picture jumps
-            calls += self.prompt_looks()  # "what does the screen ask you to enter": until the request is read
             calls += self.around_looks()  # "what came up after the line X": the rest of its scene
             calls += self.extreme_looks()  # "when does it get brightest the first time": around the brightest frames
             calls += self.interval_looks()  # "how long from black to fully white": where each starts or ends
