@@ -17,6 +17,7 @@ import re
 import numpy as np
 from PIL import Image
 
+from vagent.agent.scripted.areas import frame_area
 from vagent.agent.scripted.face_detector import INSTALL, Face, face_detector
 from vagent.agent.scripted.picture import asks_for_colour
 from vagent.agent.scripted.pixels import median_colour, nearest_colour, rgb_hsv
@@ -28,10 +29,6 @@ _BODY = re.compile(r"\b(?:coats?|jackets?|blazers?|(?:t-?)?shirts?|sweaters?|jum
 _PEOPLE = (r"people|persons?|individuals|men|man|women|woman|guys?|lad(?:y|ies)|girls?|boys?|kids?|child(?:ren)?|faces?|"
            r"presenters?|players?|riders?|cyclists?|drivers?")
 _COUNT = re.compile(rf"\bhow many (?:\w+ ){{0,2}}?(?:{_PEOPLE})\b", re.I)
-_LEFT = re.compile(r"\bleft(?:most|-hand)?\b", re.I)
-_RIGHT = re.compile(r"\bright(?:most|-hand)?\b(?!\s+(?:now|after|before|at|when|away|then|as|from|there|here|in|back|up|down|"
-                    r"into|to|off|where|the|\?))|\bright\b(?=\s*[?,.]?$)", re.I)
-_MIDDLE = re.compile(r"\b(?:in the )?(?:middle|centre|center)(?! of the (?:video|clip|film))\b", re.I)
 
 COLOURED = 0.15
 """A pixel is clearly coloured when its largest and smallest RGB channels differ by this share of the range
@@ -72,11 +69,8 @@ def asked_place(question: str) -> str | None:
     >>> asked_place("the man in the middle of the video") is None
     True
     """
-    if _LEFT.search(question):
-        return "left"
-    if _RIGHT.search(question):
-        return "right"
-    return "middle" if _MIDDLE.search(question) else None
+    box = frame_area(question)
+    return {(0.0, 0.0, 0.5, 1.0): "left", (0.5, 0.0, 1.0, 1.0): "right", (0.25, 0.25, 0.75, 0.75): "middle"}.get(tuple(box or ()))
 
 
 def asks_people_count(question: str) -> bool:

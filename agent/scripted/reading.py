@@ -141,15 +141,15 @@ class ReadPlan(SpeechPlan, Evidence):
         at = min(reads, key=lambda r: abs(r[0] - t), default=None)
         if at is None:
             return None
-        return next((line for line in at[1] if len(_letters(line)) >= 3 and self._completed(line, at[0]) != line), None)
+        return next((line for line in at[1] if len(clean_code(line)) >= 3 and self._completed(line, at[0]) != line), None)
 
     def _completed(self, line: str, t: float) -> str:
         """The longest line read after ``t`` that begins with ``line`` and is two or more letters longer (typed text
         grows): ``line`` itself when none."""
-        start = _letters(line)
+        start = clean_code(line)
         longer = [x for when, lines in self.reads(region(self.c.question)) if when > t for x in lines
-                  if len(_letters(x)) >= len(start) + 2 and _letters(x).startswith(start)]  # one letter more may be a misread
-        return max(longer, key=lambda x: len(_letters(x)), default=line)
+                  if len(clean_code(x)) >= len(start) + 2 and clean_code(x).startswith(start)]  # one letter more may be a misread
+        return max(longer, key=lambda x: len(clean_code(x)), default=line)
 
     def _answer_read_at(self) -> tuple[str, str]:
         ref = self._read_ref()
@@ -192,7 +192,3 @@ class ReadPlan(SpeechPlan, Evidence):
             return self.unsure_choice(f"At t={t:.2f}s the lines read name options {', '.join(LETTERS[i] for i in sorted(named))} alike")
         line = next((x for x in lines if kind != "number" or first_number(x)), lines[0])
         return self.shaped(line, f"At t={t:.2f}s")
-
-
-def _letters(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
