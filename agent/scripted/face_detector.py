@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,6 +131,16 @@ def _overlap(a: Face, b: Face) -> float:
 
 @functools.lru_cache(maxsize=1)
 def face_detector() -> FaceDetector | None:
-    """The process's one detector (first call loads it), or None when the ``mediapipe`` wheel is absent."""
+    """The process's one detector (first call loads it), or None when the ``mediapipe`` wheel is absent or its
+    model file does not load (a warning says which file and how to reinstall it)."""
+    import cv2
+
     path = model_path()
-    return FaceDetector(path) if path is not None else None
+    if path is None:
+        return None
+    try:
+        return FaceDetector(path)
+    except cv2.error as error:
+        warnings.warn(f"the face detector {path} does not load ({str(error).strip()[:200]}); reinstall it: {INSTALL}",
+                      stacklevel=2)
+        return None
