@@ -45,8 +45,10 @@ def option_colour(option: str) -> str | None:
     ('red', 'gray', 'blue', None)
     >>> option_colour("dark / black"), option_colour("bright, white screen"), option_colour("white / grey")
     ('black', 'white', None)
+    >>> option_colour("blue-ish grey"), option_colour("red / reddish"), option_colour("green-ish")
+    ('gray', 'red', 'green')
     """
-    words = [_untinted(w) for w in re.findall(r"[a-z]+", _SHADE.sub("", _COMPOUND.sub(_head, option.lower())))]
+    words = [_untinted(w) for w in re.findall(r"[a-z]+", _SHADE.sub("", _COMPOUND.sub(_head, _folded(option))))]
     found = {(SYNONYMS.get(w, w)) for w in words if w in COLOUR_WORDS}
     for shade, colour in (("dark", "black"), ("bright", "white")):  # "dark / black": two words for one screen
         if found == {shade, colour}:
@@ -58,6 +60,11 @@ _SHADE = re.compile(r"\b(?:(?:light|dark|pale|bright|deep|pastel|vivid|dull|mute
                     rf"(?=(?:{'|'.join(c for c in COLOUR_WORDS if c not in ('bright', 'dark', 'light', 'lighter', 'brighter', 'darker'))})\b)")
 """A shade word before a colour ("light blue", "dark brown"): the colour is the one named after it."""
 _COMPOUND = re.compile(r"\b([a-z]+)-([a-z]+)\b|\b([a-z]+ish) ([a-z]+)\b")
+
+
+def _folded(option: str) -> str:
+    """The option in lower case with "-ish" joined to its word ("blue-ish grey" is "blueish grey")."""
+    return re.sub(r"-ish\b", "ish", option.lower())
 
 
 def _head(m: re.Match) -> str:
@@ -117,7 +124,7 @@ def option_sequence(option: str, ordered: bool = False) -> list[str] | None:
     option = _FADES_IN.sub(" from dark to bright ", _FADES_OUT.sub(" from bright to dark ", option))
     if not (ordered or _ORDERED.search(option)):
         return None
-    words = [SYNONYMS.get(w, w) for w in map(_untinted, re.findall(r"[a-z]+", _COMPOUND.sub(_head, option.lower()))) if w in COLOUR_WORDS]
+    words = [SYNONYMS.get(w, w) for w in map(_untinted, re.findall(r"[a-z]+", _COMPOUND.sub(_head, _folded(option)))) if w in COLOUR_WORDS]
     course = [w for i, w in enumerate(words) if i == 0 or w != words[i - 1]]
     return course if len(course) >= 2 else None
 
