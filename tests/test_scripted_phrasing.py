@@ -27,7 +27,8 @@ no colour, what the picture looks like as it starts, "so roughly when", the colo
 which claimed change comes first, options describing filmed content on a video of plain screens, and
 "about a second of black screen" as an opening (found on the spent BK/BL/BM/BN, worded anew); what the
 computer asks for when the request blinks, and a line named by its start that is still being typed (found on
-the spent BO/BP/BQ/BR, worded anew). The clips
+the spent BO/BP/BQ/BR, worded anew); how long each colour lasts, an option written "blue-ish grey", and how a clip
+"kicks off" when only its first frame is black (found on the spent BS/BT/BU/BV, worded anew). The clips
 are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
 """
 
@@ -338,3 +339,17 @@ def test_what_the_screen_asks_for_and_a_line_still_being_typed(tmp_path):
     state = ask(typed, "right at the start theres a message on screen 'Call ...' something. call who?")
     think = state.steps[-1]["action"]["think"]
     assert state.answer is not None and state.answer.endswith("Mike Alpha") and not guessed(state), (state.answer, think)
+
+
+@pytest.mark.slow
+def test_how_long_each_colour_lasts_a_hyphenated_ish_and_an_opening_on_one_black_frame(tmp_path, muted_clip):
+    parts = write_clip(tmp_path / "parts.mp4", segments([(0.0, (200, 40, 40)), (1.5, (40, 160, 60)), (3.0, (50, 60, 200)), (4.5, (230, 210, 40))]), frames=60)
+    check_answers(parts, [("the colours all seem to get the same screen time. about how many seconds per colour?", None, 1.5)])
+    check_answers(muted_clip, [("what's the background like half a second in", ["green-ish", "blue-ish grey", "red", "white"], "B")])
+
+    def rising_at(t: float) -> Image.Image:  # black on its first frame only, then a grey that brightens
+        return Image.new("RGB", (160, 120), (round(min(255.0, 180 * t)),) * 3)
+
+    rising = write_clip(tmp_path / "rising.mp4", rising_at, frames=30)
+    check_answers(rising, [("how does this one kick off?", ["With a title card", "Out of a pitch-black screen", "On a white screen",
+                                                              "With someone's face"], "B")])

@@ -193,6 +193,22 @@ def shot_ordinal(question: str) -> int | None:
     return nth(m.group(1)) if m else None
 
 
+_EACH_PART = re.compile(r"\b(?:each|every|per)\s+(?:of\s+the\s+(?:\w+\s+){0,2})?(?:(?:background|screen)\s+)?(?:colou?r|background|screen|shot|scene|part|section|segment|take)s?\b"
+                        r"|\b(?:colou?r|shot|scene|part|section|segment)s?\s+(?:\w+\s+)?each\b", re.I)
+
+
+def asks_each_part(question: str) -> bool:
+    """Whether a "how long" question asks the length of each part of the video, not of one ("how long does
+    each colour stay on screen", "how long do the shots each last").
+
+    >>> asks_each_part("how long does each colour stay on screen, in secs? roughly"), asks_each_part("how long do the shots each last?")
+    (True, True)
+    >>> asks_each_part("how long does the red part last?"), asks_each_part("how long is each of the three background colours shown?")
+    (False, True)
+    """
+    return bool(_EACH_PART.search(question))
+
+
 def compared_shots(question: str) -> tuple[int, int] | None:
     """Two shots a question compares ("is the 1st shot brighter or darker than the 2nd one?"), else None.
 

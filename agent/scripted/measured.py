@@ -7,17 +7,16 @@ something happens (the n-th cut, a colour, a text), each put to the options by t
 from __future__ import annotations
 
 import re
+import statistics
 
 from vagent.agent.scripted.areas import frame_area
-from vagent.agent.scripted.changes import flat
 from vagent.agent.scripted.choice import nearest_number_option, nearest_time_option, parts_option, time_options, yes_no_options
 from vagent.agent.scripted.claims import option_claim
-from vagent.agent.scripted.events import between_events, compared_shots, counted, ordinal, shot_ordinal
+from vagent.agent.scripted.events import asks_each_part, between_events, compared_shots, counted, ordinal, shot_ordinal
 from vagent.agent.scripted.evidence import fmt_number
 from vagent.agent.scripted.picture import ASKS_WHEN, SECONDS_IN, asks_how_long, asks_point, asks_when
 from vagent.agent.scripted.pixels import brightness
-from vagent.agent.scripted.timeline import FULLY, event_colour, first_fullest, shows
-from vagent.agent.scripted.tone import COLOURFUL, asks_tone, colourful_share, picture_claim, screen_options, tone_claim
+from vagent.agent.scripted.timeline import FULLY, event_colour, first_fullest
 from vagent.agent.scripted.transitions import FADES, LEAVES, TransitionAnswers
 from vagent.answers import LETTERS
 
@@ -116,50 +115,6 @@ class MeasuredAnswers(TransitionAnswers):
         shown = ", ".join(f"{a:.2f}s-{b:.2f}s" if b > a else f"{a:.2f}s" for a, b in runs)
         return self._number_answer(f'"{line}" is read at {shown}, with reads without it between: {len(runs)} showing(s).', float(len(runs)))
 
-    def _one_claim_fits(self, claims: list, kind: str, said: str, named: str) -> tuple[str, str]:
-        """The one option whose claim is the measured ``kind`` (``named`` in words), else a guess said to be one."""
-        fits = [i for i, c in enumerate(claims) if c == kind]
-        if len(fits) == 1:
-            return f"{said}: {named}, option {LETTERS[fits[0]]}.", LETTERS[fits[0]]
-        return self.unsure_choice(f"{said}, and {len(fits)} options say so")
-
-    def _by_tone(self) -> tuple[str, str] | None:
-        """Whether the video has colour at all, among options saying it has none or some: no frame seen
-        with more than :data:`~vagent.agent.scripted.tone.COLOURFUL` of its pixels clearly coloured is none."""
-        claims = [tone_claim(o) for o in self.c.options]
-        if not asks_tone(self.c.question) or "gray" not in claims or "colour" not in claims or not self.frames():
-            return None
-        most = max(colourful_share(im) for _, im in self.frames())
-        kind = "colour" if most > COLOURFUL else "gray"
-        said = f"At most {most:.1%} of the pixels of any of the {len(self.frames())} frames I saw have a clear colour"
-        return self._one_claim_fits(claims, kind, said, "it has colour" if kind == "colour" else "no colour")
-
-    def _by_plain(self) -> tuple[str, str] | None:
-        """Whether the video shows a picture at all, among options saying it shows only plain screens or filmed
-        footage: every frame seen flat (one shade) is plain screens."""
-        claims = [picture_claim(o) for o in self.c.options]
-        if "plain" not in claims or "footage" not in claims or not self.frames():
-            return None
-        flat_frames = sum(flat(im) for _, im in self.frames())
-        kind = "plain" if flat_frames == len(self.frames()) else "footage"
-        said = f"{flat_frames} of the {len(self.frames())} frames I saw are one flat shade"
-        return self._one_claim_fits(claims, kind, said, "only plain screens" if kind == "plain" else "a filmed picture")
-
-    def _by_screen(self) -> tuple[str, str] | None:
-        """What is shown at the moment asked, when one option says a plain screen of a colour ("a black screen
-        with small grey text") and every frame seen then shows that colour; None when they do not (the other
-        options, which describe things, are not told apart by this)."""
-        claims, ref = screen_options(self.c.options), self.tref()
-        if claims is None or ref is None or not self.frames():
-            return None
-        nearest = min(self.frames(), key=lambda f: abs(f[0] - ref.start))
-        at = [(t, im) for t, im in self.frames() if ref.start - 0.05 <= t <= ref.end + 0.05] or [nearest]
-        kind = next((c for c in dict.fromkeys(c for c in claims if c) if all(shows(im, c) for _, im in at)), None)
-        if kind is None:
-            return None
-        said = f"The {len(at)} frame(s) I saw {ref.words} ({at[0][0]:.2f}s-{at[-1][0]:.2f}s) all show a {kind} screen"
-        return self._one_claim_fits(claims, kind, said, f"a {kind} screen")
-
     def _asked_extreme(self) -> str | None:
         """``white`` ("when does it get brightest?") or ``black`` ("when is it darkest?") for a question asking
         the moment of the picture's extreme brightness, else None."""
@@ -233,6 +188,10 @@ class MeasuredAnswers(TransitionAnswers):
         if (n := shot_ordinal(self.c.question)) is not None and self.ok("detect_scenes") and len(self.scenes()) >= abs(n):
             a, b = self.scenes()[n - 1 if n > 0 else n]
             return self._number_answer(f"The scene detector lists that shot from {a:.2f}s to {b:.2f}s: {b - a:.2f} s.", round(b - a, 2))
+        if asks_each_part(self.c.question) and self.ok("detect_scenes") and len(lengths := [b - a for a, b in self.scenes()]) >= 2:
+            typical = statistics.median(lengths)
+            return self._number_answer(f"The scene detector lists {len(lengths)} parts, lasting {', '.join(f'{x:.2f}' for x in lengths)} s: "
+                                       f"each about {typical:.2f} s (their median).", round(typical, 2))
         if (colour := self._colour()) is not None and (runs := self.runs(colour)):
             which = ordinal(self.c.question) or 1
             if len(runs) >= abs(which):

@@ -13,7 +13,7 @@ from vagent.agent.scripted.choice import number_options, yes_no_options
 from vagent.agent.scripted.colour_words import bare_colour, sequence_options
 from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, claim_options, event_options, item_orders, next_colour_asked, option_claim, picture_colour, steady_claim,
                                           value_condition)
-from vagent.agent.scripted.events import between_events, compared_shots, counted, ordinal, scene_ref, shot_ordinal
+from vagent.agent.scripted.events import asks_each_part, between_events, compared_shots, counted, ordinal, scene_ref, shot_ordinal
 from vagent.agent.scripted.labels import asked_text_colour, asks_printed, prompted_verb, text_beside
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, SECONDS_IN, about_picture, asks_for_change, asks_for_colour, asks_how_long,
                                            asks_order, asked_video_fact, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
@@ -84,6 +84,8 @@ def survey_shape(question: str, options: list[str] | None) -> str | None:
         return "one shot brighter than another"
     if shot_ordinal(question) is not None and asks_how_long(question) and not asks_video_length(question):
         return "how long a shot lasts"
+    if asks_how_long(question) and asks_each_part(question):
+        return "how long each part lasts"
     if area_options(options) is not None and asks_brightest(question) is not None:
         return "the brightest part of the frame"
     if any((c := option_claim(o)) is not None and c.kind == "never" for o in options):

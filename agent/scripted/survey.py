@@ -27,6 +27,7 @@ from vagent.agent.scripted.labels import asked_text_colour, text_beside
 from vagent.agent.scripted.measured import MeasuredAnswers
 from vagent.agent.scripted.elimination import EliminationAnswers
 from vagent.agent.scripted.people import PeopleAnswers
+from vagent.agent.scripted.screens import ScreenAnswers
 from vagent.agent.scripted.picture import about_picture, asks_for_colour
 from vagent.agent.scripted.pixels import median_colour, nearest_colour, rgb_name
 from vagent.agent.scripted.question import asks_for_text, key_phrase, named_text, region
@@ -44,7 +45,7 @@ _STEADILY = re.compile(r"\b(?:steadily|gradually|continuously|constantly|consist
 """Words that make a darker / brighter claim one of a single steady course, not of ups and downs."""
 
 
-class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers, PeopleAnswers, EliminationAnswers):
+class SurveyPlan(GeneralPlan, MeasuredAnswers, ScreenAnswers, WrittenAnswers, PeopleAnswers, EliminationAnswers):
     # ---------------------------------------------------------- what the question needs
     def _colour(self) -> str | None:
         """The picture colour the question is about, if any (``white`` screen, ``red`` part)."""
@@ -125,6 +126,7 @@ class SurveyPlan(GeneralPlan, MeasuredAnswers, WrittenAnswers, PeopleAnswers, El
         if self.stage == 2:
             calls += self.scene_part_looks()  # "at the end of the second shot": reads across that part
             calls += self.fade_looks()  # "how long does the fade take": both its ends
+            calls += self.screen_looks()  # "how does it begin" among plain screens: its very first frame
             calls += self.blend_looks()  # "when do two pictures blend": where the picture jumps
             calls += self.around_looks()  # "what came up after the line X": the rest of its scene
             calls += self.extreme_looks()  # "when does it get brightest the first time": around the brightest frames

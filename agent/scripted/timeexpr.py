@@ -104,7 +104,7 @@ _START = re.compile(rf"\b(?:at|in|near|from|during)\s+the\s+(?:very\s+)?(beginni
                     rf"|\b(?:as|when|once|just as|right as)\s+the\s+{_CLIP}\s+(?:begins|starts|opens)\b"
                     rf"|\b(?:the\s+)?(?:very\s+)?(?:first|opening)\s+(?:few\s+)?{_MOMENTS}|\b(?:initial|starting)\s+{_LOOKS}"
                     rf"|\b(?:(?:the|this)\s+(?:{_CLIP}|bg|background|screen|picture|one)|it)\s+(?:begins?|starts?|opens?)\s+(?:off\s+|out\s+)?(?:with|on|as|in)\b"
-                    rf"|\bhow\s+(?:does|did)\s+(?:the|this)\s+(?:{_CLIP}|one)\s+(?:begin|start|open)\b", re.I)
+                    rf"|\bhow\s+(?:does|did)\s+(?:the|this|it)\s*(?:{_CLIP}|one)?\s+(?:begin|start|open|kick\s+off|get\s+going)\b", re.I)
 _END = re.compile(rf"\b(?:at|in|near|towards?|by)\s+the\s+(?:very\s+)?end\b|\b(?:a\s+(?:bit|little|moment)|shortly|just|right|not\s+long)\s+before\s+the\s+end\b|\b(?:last|final)\s+frame\b"
                   rf"|\b(?:as|when|once|before|just as|right as|just before|right before)\s+the\s+{_CLIP}\s+(?:ends|finishes|closes|stops|is over)\b"
                   rf"|\b(?:the\s+)?(?:very\s+)?(?:last|final|closing)\s+(?:few\s+)?{_MOMENTS}|\b(?:final|ending)\s+{_LOOKS}"
@@ -148,6 +148,8 @@ def time_ref(question: str, duration: float) -> TimeRef | None:
     >>> time_ref("Which site is shown as the clip ends?", 10).t, time_ref("What colour are the opening frames?", 10).t
     (10.0, 0.0)
     >>> time_ref("does this video start on a white screen or a black one?", 10).t, time_ref("it starts off in red, right?", 10).t
+    (0.0, 0.0)
+    >>> time_ref("how does this one kick off?", 10).t, time_ref("so how does it get going", 10).t
     (0.0, 0.0)
     >>> time_ref("What is the initial color of the background?", 10).t, time_ref("what's the final screen colour?", 10).t
     (0.0, 10.0)

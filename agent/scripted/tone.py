@@ -5,7 +5,7 @@ Likewise whether it shows a picture at all ("just plain screens" or "real footag
 whether what is shown at a moment is the plain screen an option describes ("a black screen with small grey
 text"); and an option that is only a direction ("increasing") as a brightness claim when the question asks
 about brightness. Pure functions (doctested); the answers are
-:meth:`~vagent.agent.scripted.measured.MeasuredAnswers._by_tone`, ``_by_plain`` and ``_by_screen``.
+:meth:`~vagent.agent.scripted.screens.ScreenAnswers._by_tone`, ``_by_plain`` and ``_by_screen``.
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ def picture_claim(option: str) -> str | None:
     return "footage" if _FOOTAGE.search(option) else None
 
 
-_SCREEN = re.compile(r"\s*(?:(?:starts?|begins?|opens?|ends?|finish(?:es)?)\s+)?(?:(?:with|on)\s+)?(?:(?:about|around|roughly|nearly|almost)\s+)?"
-                     r"(?:(?:a|one|two|half a|\d+(?:\.\d+)?)\s+(?:seconds?|secs?|moments?)\s+of\s+)?(?:(?:just|only)\s+)?(?:an?\s+|the\s+)?(?:(?:plain|blank|empty|solid|completely|fully|all|pure)\s+)?"
+_SCREEN = re.compile(r"\s*(?:(?:starts?|begins?|opens?|ends?|finish(?:es)?)\s+)?(?:(?:with|on|from|as|out\s+of|in)\s+)?(?:(?:about|around|roughly|nearly|almost)\s+)?"
+                     r"(?:(?:a|one|two|half a|\d+(?:\.\d+)?)\s+(?:seconds?|secs?|moments?)\s+of\s+)?(?:(?:just|only)\s+)?(?:an?\s+|the\s+)?(?:(?:plain|blank|empty|solid|completely|fully|totally|entirely|all|pure|pitch)[\s-]+)?"
                      r"(black|white|gr[ae]y|red|green|blue|yellow)\s+(?:screens?|frames?|backgrounds?|cards?)\b", re.I)
 
 
@@ -87,6 +87,8 @@ def screen_claim(option: str) -> str | None:
     ['black', 'white', None, None]
     >>> [screen_claim(o) for o in ["With about one second of black screen", "Starts with a white screen", "With a white flash"]]
     ['black', 'white', None]
+    >>> [screen_claim(o) for o in ["From a completely black screen.", "As a plain grey frame", "From a title card", "out of a pitch-black screen"]]
+    ['black', 'gray', None, 'black']
     """
     m = _SCREEN.match(option)
     return None if m is None else {"grey": "gray"}.get(m.group(1).lower(), m.group(1).lower())
