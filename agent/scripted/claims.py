@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from vagent.agent.scripted.colour_words import COLOUR_WORDS, SYNONYMS, asked_colour, bare_colour, option_colour
 from vagent.agent.scripted.picture import BECOMES, about_picture
-from vagent.agent.scripted.timeexpr import words_to_numbers
 from vagent.agent.scripted.tone import as_brightness
 
 _C = "|".join(COLOUR_WORDS)
@@ -280,36 +279,6 @@ def asks_if_any(question: str) -> bool:
     """
     return bool(re.match(r"\s*(?:is|are|was|were|does|do|did|has|have|can|could)\b", question, re.I)
                 and re.search(r"\b(?:any|anything|anywhere|ever)\b", question, re.I))
-
-
-_AT_VALUE = re.compile(r"^(?P<asked>.*?)\b(?:when|once|as soon as|at the moment)\s+(?:the\s+|it\s+)?(?P<label>[\w\s]{1,30}?)\s+"
-                       r"(?:gets?\s+to|reach(?:es)?|hits?|shows?|reads?|is at|says|displays?|equals|is)\s+(?P<value>-?\d+(?:\.\d+)?)\b", re.I)
-
-_AT_QUOTED = re.compile(r"^(?P<asked>.*?)\b(?:when|once|as soon as|at the moment)\b[^\"“'‘]*[\"“'‘]\s*(?P<label>[A-Za-z][\w ]{0,20}?)\s*[=:]?\s*"
-                        r"(?P<value>-?\d+(?:\.\d+)?)\s*s?\s*[\"”'’]"
-                        r"|^(?P<asked2>.*?)\b(?:when|once|as soon as)\s+(?:it|the \w+)\s+(?:says|reads|shows|displays)\s+"
-                        r"(?P<label2>[A-Za-z]+)\s*[=:]\s*(?P<value2>-?\d+(?:\.\d+)?)\b", re.I)
-
-
-def value_condition(question: str) -> tuple[str, str, float] | None:
-    """A value asked at the moment another printed value reaches a number ("what pts does it show when
-    the frame counter gets to twenty five?"): the part that asks, the other value's label words and the
-    number, else None.
-
-    >>> value_condition("what pts does it show when the frame counter gets to twenty five?")
-    ('what pts does it show ', 'frame counter', 25.0)
-    >>> value_condition('What color is the background when the on-screen text reads "Frame = 15"?')
-    ('What color is the background ', 'Frame', 15.0)
-    >>> value_condition("whats the PTS number written on screen when it says Frame = 15")
-    ('whats the PTS number written on screen ', 'Frame', 15.0)
-    >>> value_condition("What is shown when the man sits down?") is None
-    True
-    """
-    if m := _AT_VALUE.search(words_to_numbers(question)):
-        return m.group("asked"), m.group("label").strip(), float(m.group("value"))
-    if m := _AT_QUOTED.search(question):  # 'when the text reads "Frame = 15"', "when it says Frame = 15"
-        return m.group("asked") or m.group("asked2"), (m.group("label") or m.group("label2")).strip(), float(m.group("value") or m.group("value2"))
-    return None
 
 
 _HAPPENED = re.compile(r"\bwhat\s+(?:happen\w*|(?:is|was)\s+(?:shown|done|going on)|did\s+(?:it|the \w+)\s+do|came|comes)\b", re.I)

@@ -1,6 +1,7 @@
 """The value a question asks for among the lines read on screen: the line whose label the question
 names (``PTS``, ``frame``, ``lap``, ``score``) and the value after it, or the line of the kind it asks
-for (a year near ``©`` / "copyright", a web address, an e-mail), never simply the first line read.
+for (a year near ``©`` / "copyright", a web address, an e-mail), never simply the first line read; and a
+value asked at the moment another printed value reaches a number (:func:`value_condition`).
 Pure functions (doctested).
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 import re
 
 from rapidfuzz import fuzz
+
+from vagent.agent.scripted.timeexpr import words_to_numbers
 
 _KINDS = {
     "year": (r"\byears?\b|\bcopyright\b|©", r"\b(?:19|20)\d{2}\b"),
@@ -236,3 +239,33 @@ def pick_value(question: str, lines: list[str]) -> tuple[str, str] | None:
                 if best is None or score > best[0]:
                     best = (score, line, value)
     return (best[1], best[2]) if best else None
+
+
+_AT_VALUE = re.compile(r"^(?P<asked>.*?)\b(?:when|once|as soon as|at the moment)\s+(?:the\s+|it\s+)?(?P<label>[\w\s]{1,30}?)\s+"
+                       r"(?:gets?\s+to|reach(?:es)?|hits?|shows?|reads?|is at|says|displays?|equals|is)\s+(?P<value>-?\d+(?:\.\d+)?)\b", re.I)
+
+_AT_QUOTED = re.compile(r"^(?P<asked>.*?)\b(?:when|once|as soon as|at the moment)\b[^\"“'‘]*[\"“'‘]\s*(?P<label>[A-Za-z][\w ]{0,20}?)\s*[=:]?\s*"
+                        r"(?P<value>-?\d+(?:\.\d+)?)\s*s?\s*[\"”'’]"
+                        r"|^(?P<asked2>.*?)\b(?:when|once|as soon as)\s+(?:it|the \w+)\s+(?:says|reads|shows|displays)\s+"
+                        r"(?P<label2>[A-Za-z]+)\s*[=:]\s*(?P<value2>-?\d+(?:\.\d+)?)\b", re.I)
+
+
+def value_condition(question: str) -> tuple[str, str, float] | None:
+    """A value asked at the moment another printed value reaches a number ("what pts does it show when
+    the frame counter gets to twenty five?"): the part that asks, the other value's label words and the
+    number, else None.
+
+    >>> value_condition("what pts does it show when the frame counter gets to twenty five?")
+    ('what pts does it show ', 'frame counter', 25.0)
+    >>> value_condition('What color is the background when the on-screen text reads "Frame = 15"?')
+    ('What color is the background ', 'Frame', 15.0)
+    >>> value_condition("whats the PTS number written on screen when it says Frame = 15")
+    ('whats the PTS number written on screen ', 'Frame', 15.0)
+    >>> value_condition("What is shown when the man sits down?") is None
+    True
+    """
+    if m := _AT_VALUE.search(words_to_numbers(question)):
+        return m.group("asked"), m.group("label").strip(), float(m.group("value"))
+    if m := _AT_QUOTED.search(question):  # 'when the text reads "Frame = 15"', "when it says Frame = 15"
+        return m.group("asked") or m.group("asked2"), (m.group("label") or m.group("label2")).strip(), float(m.group("value") or m.group("value2"))
+    return None

@@ -11,10 +11,10 @@ from vagent.agent.scripted.areas import area_options, asks_brightest
 from vagent.agent.scripted.changes import change_options, shots_claimed
 from vagent.agent.scripted.choice import number_options, yes_no_options
 from vagent.agent.scripted.colour_words import bare_colour, sequence_options
-from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, claim_options, event_options, item_orders, next_colour_asked, option_claim, picture_colour, steady_claim,
-                                          value_condition)
+from vagent.agent.scripted.claims import (ENDING, EVER, Claim, asks_if_any, claim_options, event_options, item_orders, next_colour_asked, option_claim, picture_colour,
+                                          steady_claim)
 from vagent.agent.scripted.events import asks_each_part, between_events, compared_shots, counted, ordinal, scene_ref, shot_ordinal
-from vagent.agent.scripted.labels import asked_text_colour, asks_printed, prompted_verb, text_beside
+from vagent.agent.scripted.labels import asked_text_colour, asks_printed, prompted_verb, text_beside, value_condition
 from vagent.agent.scripted.picture import (ASKS_WHEN, BECOMES, OBJECT, SECONDS_IN, about_picture, asks_for_change, asks_for_colour, asks_how_long,
                                            asks_order, asked_video_fact, asks_video_length, asks_when, claimed_order, counts_picture, picture_target)
 from vagent.agent.scripted.timeexpr import time_ref

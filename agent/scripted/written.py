@@ -13,9 +13,9 @@ import re
 import numpy as np
 
 from vagent.agent.scripted.choice import number_options, yes_no_options
-from vagent.agent.scripted.claims import asks_if_any, item_orders, value_condition
+from vagent.agent.scripted.claims import asks_if_any, item_orders
 from vagent.agent.scripted.evidence import clean_code, fmt_number
-from vagent.agent.scripted.labels import asked_text_colour, pick_value
+from vagent.agent.scripted.labels import asked_text_colour, pick_value, value_condition
 from vagent.agent.scripted.lines import LineAnswers
 from vagent.agent.scripted.picture import about_picture, asks_for_colour
 from vagent.agent.scripted.pixels import colour_name, nearest_colour, rgb_hsv, rgb_name
