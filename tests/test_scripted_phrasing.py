@@ -28,7 +28,9 @@ which claimed change comes first, options describing filmed content on a video o
 "about a second of black screen" as an opening (found on the spent BK/BL/BM/BN, worded anew); what the
 computer asks for when the request blinks, and a line named by its start that is still being typed (found on
 the spent BO/BP/BQ/BR, worded anew); how long each colour lasts, an option written "blue-ish grey", and how a clip
-"kicks off" when only its first frame is black (found on the spent BS/BT/BU/BV, worded anew). The clips
+"kicks off" when only its first frame is black (found on the spent BS/BT/BU/BV, worded anew); "at what second" as
+a unit, not the second cut, the moment of the first real picture after a black opening, and two hues written side
+by side ("grey blue") as one colour (found on the spent BW/BX/BY/BZ, worded anew). The clips
 are those of ``tests/fixtures_clips.py`` (its docstrings say what they show).
 """
 
@@ -353,3 +355,13 @@ def test_how_long_each_colour_lasts_a_hyphenated_ish_and_an_opening_on_one_black
     rising = write_clip(tmp_path / "rising.mp4", rising_at, frames=30)
     check_answers(rising, [("how does this one kick off?", ["With a title card", "Out of a pitch-black screen", "On a white screen",
                                                               "With someone's face"], "B")])
+
+
+@pytest.mark.slow
+def test_at_what_second_the_cut_comes_the_first_real_picture_and_two_hues_side_by_side(tmp_path):
+    cut = write_clip(tmp_path / "cut.mp4", segments([(0.0, (30, 90, 200)), (1.3, (200, 180, 40))]), frames=25)
+    check_answers(cut, [("tiny clip. at around what second is the cut?", None, 1.3)])
+    late = write_clip(tmp_path / "late.mp4", segments([(0.0, (0, 0, 0)), (1.2, (60, 150, 90))]), frames=30)
+    check_answers(late, [("how many secs in till the first real image? before that it's just a black screen", None, 1.2)])
+    slate = write_clip(tmp_path / "slate.mp4", segments([(0.0, (88, 100, 128)), (1.0, (210, 40, 40))]), frames=20)
+    check_answers(slate, [("first thing on screen is a plain colour - which one?", ["yellow", "grey blue", "pink", "orange"], "B")])

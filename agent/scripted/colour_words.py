@@ -45,8 +45,8 @@ def option_colour(option: str) -> str | None:
     ('red', 'gray', 'blue', None)
     >>> option_colour("dark / black"), option_colour("bright, white screen"), option_colour("white / grey")
     ('black', 'white', None)
-    >>> option_colour("blue-ish grey"), option_colour("red / reddish"), option_colour("green-ish")
-    ('gray', 'red', 'green')
+    >>> option_colour("blue-ish grey"), option_colour("red / reddish"), option_colour("green-ish"), option_colour("grey blue")
+    ('gray', 'red', 'green', 'blue')
     """
     words = [_untinted(w) for w in re.findall(r"[a-z]+", _SHADE.sub("", _COMPOUND.sub(_head, _folded(option))))]
     found = {(SYNONYMS.get(w, w)) for w in words if w in COLOUR_WORDS}
@@ -59,12 +59,16 @@ def option_colour(option: str) -> str | None:
 _SHADE = re.compile(r"\b(?:(?:light|dark|pale|bright|deep|pastel|vivid|dull|muted|neon|dusty|sky|baby|royal|navy)\s+)+"
                     rf"(?=(?:{'|'.join(c for c in COLOUR_WORDS if c not in ('bright', 'dark', 'light', 'lighter', 'brighter', 'darker'))})\b)")
 """A shade word before a colour ("light blue", "dark brown"): the colour is the one named after it."""
+_HUE_WORDS = (*COLOR_HUES, *NEUTRAL_COLORS, "grey", "violet", "pink", "teal", "turquoise", "lime", "gold")
+_HUES = "|".join(_HUE_WORDS)
 _COMPOUND = re.compile(r"\b([a-z]+)-([a-z]+)\b|\b([a-z]+ish) ([a-z]+)\b")
 
 
 def _folded(option: str) -> str:
-    """The option in lower case with "-ish" joined to its word ("blue-ish grey" is "blueish grey")."""
-    return re.sub(r"-ish\b", "ish", option.lower())
+    """The option in lower case with "-ish" joined to its word ("blue-ish grey" is "blueish grey") and two hues
+    side by side written as one compound ("grey blue" is "grey-blue", whose colour is the second)."""
+    text = re.sub(r"-ish\b", "ish", option.lower())
+    return re.sub(rf"\b({_HUES})\s+(?=(?:{_HUES})\b)", r"\1-", text)
 
 
 def _head(m: re.Match) -> str:
@@ -83,8 +87,7 @@ def _untinted(word: str) -> str:
 def _tint(first: str, second: str) -> bool:
     """Whether ``first`` tints the colour ``second`` ("gray-blue", "bluish gray"): the colour is the second."""
     hue = re.sub(r"(?:d|l)?ish$", "", first)
-    hues = (*COLOR_HUES, *NEUTRAL_COLORS, "grey", "violet", "pink", "teal", "turquoise", "lime", "gold")
-    return second in COLOUR_WORDS and (hue in hues or hue + "e" in hues or hue in ("gre", "pur", "blu"))
+    return second in COLOUR_WORDS and (hue in _HUE_WORDS or hue + "e" in _HUE_WORDS or hue in ("gre", "pur", "blu"))
 
 
 def bare_colour(option: str) -> str | None:

@@ -32,7 +32,7 @@ _EVENT_WORDS = r"(?:cut|change|transition|switch|scene|shot|time|clip|part|scree
 
 def ordinal(question: str) -> int | None:
     """The n-th event a question asks for (1, 2, 3, ...; -1 for the last), else None; "second" as a
-    unit ("2 second mark", "a second") is no ordinal.
+    unit ("2 second mark", "a second", "at what second") is no ordinal.
 
     >>> ordinal("When was the third scene change?"), ordinal("the screen turns white for the second time"), ordinal("the last cut")
     (3, 2, -1)
@@ -40,11 +40,13 @@ def ordinal(question: str) -> int | None:
     (2, 2)
     >>> ordinal("What is at the 2 second mark?") is None, ordinal("about a second in") is None
     (True, True)
+    >>> ordinal("at about what second does the shot change?") is None, ordinal("in which second is the cut?") is None
+    (True, True)
     """
     for m in re.finditer(rf"\b{NTH}\b", question, re.I):
         before = question[:m.start()].rstrip().lower()
         after = question[m.end():m.end() + 40].lower()
-        if m.group(1).lower() == "second" and (re.search(r"(?:\d|\ba|\bone|\bhalf|\bper)$", before) or re.match(r"\s*(?:mark|in\b|into|s\b)", after)):
+        if m.group(1).lower() == "second" and (re.search(r"(?:\d|\ba|\bone|\bhalf|\bper|\bwhat|\bwhich|\beach|\bevery)$", before) or re.match(r"\s*(?:mark|in\b|into|s\b)", after)):
             continue
         if re.match(rf"\s*(?:\w+\s+){{0,2}}{_EVENT_WORDS}", after) or re.search(r"\bthe$|\bits$", before):
             return nth(m.group(1))

@@ -252,14 +252,18 @@ def asks_level(question: str) -> bool:
 
 
 _OPENING = re.compile(r"\b(?:before|until|till|til)\b[^.?!]*?\b(?:first|any|the)\s+(?:\w+\s+)?(?:picture|image|shot|scene|footage|frame|content)s?\b"
+                      r"|\b(?:first|1st)\s+(?:\w+\s+)?(?:picture|image|shot|scene|footage|content)s?\b.*\bbefore (?:that|then|it)\b"
                       r"|\b(?:opening|intro)\b", re.I)
 
 
 def asks_opening(question: str) -> bool:
-    """Whether a "how long" question asks for the run the video opens with ("how many seconds of black before
-    the first picture shows up?"), not every run of that colour.
+    """Whether a "how long" or "how many seconds in" question asks for the run the video opens with ("how many
+    seconds of black before the first picture shows up?"; its end: "when does the first picture show up? before
+    that it's black"), not every run of that colour.
 
     >>> asks_opening("how many seconds of black screen before the first picture shows up?")
+    True
+    >>> asks_opening("how many secs in does the first real image appear? its all white before that")
     True
     >>> asks_opening("it starts on a black screen.. how many seconds until the first actual picture shows up?")
     True

@@ -103,6 +103,7 @@ _LOOKS = r"(?:colou?rs?|screens?|pictures?|backgrounds?|images?|shades?|brightne
 _START = re.compile(rf"\b(?:at|in|near|from|during)\s+the\s+(?:very\s+)?(beginning|start|opening)\b|\bfirst\s+frame\b|\bat\s+first\b"
                     rf"|\b(?:as|when|once|just as|right as)\s+the\s+{_CLIP}\s+(?:begins|starts|opens)\b"
                     rf"|\b(?:the\s+)?(?:very\s+)?(?:first|opening)\s+(?:few\s+)?{_MOMENTS}|\b(?:initial|starting)\s+{_LOOKS}"
+                    rf"|\b(?:very\s+)?first\s+thing\s+(?:on\s+(?:the\s+)?screen|(?:you|we|i)\s+see|shown)\b"
                     rf"|\b(?:(?:the|this)\s+(?:{_CLIP}|bg|background|screen|picture|one)|it)\s+(?:begins?|starts?|opens?)\s+(?:off\s+|out\s+)?(?:with|on|as|in)\b"
                     rf"|\bhow\s+(?:does|did)\s+(?:the|this|it)\s*(?:{_CLIP}|one)?\s+(?:begin|start|open|kick\s+off|get\s+going)\b", re.I)
 _END = re.compile(rf"\b(?:at|in|near|towards?|by)\s+the\s+(?:very\s+)?end\b|\b(?:a\s+(?:bit|little|moment)|shortly|just|right|not\s+long)\s+before\s+the\s+end\b|\b(?:last|final)\s+frame\b"
@@ -149,8 +150,8 @@ def time_ref(question: str, duration: float) -> TimeRef | None:
     (10.0, 0.0)
     >>> time_ref("does this video start on a white screen or a black one?", 10).t, time_ref("it starts off in red, right?", 10).t
     (0.0, 0.0)
-    >>> time_ref("how does this one kick off?", 10).t, time_ref("so how does it get going", 10).t
-    (0.0, 0.0)
+    >>> time_ref("how does this one kick off?", 10).t, time_ref("so how does it get going", 10).t, time_ref("the first thing you see", 10).t
+    (0.0, 0.0, 0.0)
     >>> time_ref("What is the initial color of the background?", 10).t, time_ref("what's the final screen colour?", 10).t
     (0.0, 10.0)
     >>> r = time_ref("what colour is the screen in the middle bit?", 9); (r.t, r.start, r.end), time_ref("in the middle of the video", 9).t

@@ -144,6 +144,8 @@ class WhenPlan(Evidence):
                     return f"{found}, and the video does not open with it: 0 s before the first picture.", "0"
                 total = sum(b - a for a, b in asked)
                 return f"{found}: {total:.2f} s{where}.", fmt_number(round(total, 2))
+            if asks_opening(self.c.question) and self.frames() and spans[0][0] <= self.frames()[0][0] + 0.1:
+                return f"{found}; the video opens with it, so the first picture comes at its end: {spans[0][1]:.2f}s.", fmt_number(spans[0][1])
             if (peak := self._fullest(*spans[0])) is not None:  # "fully white": the extreme of the first span
                 found += f"; it is most {self._when_target()[0]} (mean brightness {peak[1]:.2f}) first at {peak[0]:.2f}s"
                 spans = [(peak[0], peak[0])]
