@@ -50,7 +50,8 @@ def test_sft_lora_trains_only_the_adapter_and_saves_a_merged_model(sft_data, tin
     from vagent.training._config import save_outputs
 
     config = sft.load_config(None, {"model": str(tiny_model_dir), "dataset": str(sft_data), "output_dir": str(tmp_path),
-                                    "max_steps": 2, "learning_rate": 1e-2, "save_strategy": "no", **FAST, **LORA})
+                                    "max_steps": 2, "learning_rate": 1e-2, "save_strategy": "no", "max_image_side": 64,
+                                    **FAST, **LORA})
     trainer = sft.build_trainer(config)
     base, lora = _split(trainer.model)
     trainer.train()
@@ -116,11 +117,12 @@ def test_sft_resume_from_last_checkpoint_matches_an_uninterrupted_run(sft_data, 
 
     def config(out, **extra):
         return sft.load_config(None, {"model": str(tiny_model_dir), "dataset": str(sft_data), "output_dir": str(out),
-                                      "max_steps": 4, "save_steps": 2, "learning_rate": 5e-3, "seed": 3, **FAST, **extra})
+                                      "max_steps": 3, "save_steps": 2, "learning_rate": 5e-3, "seed": 3, "max_image_side": 64,
+                                      **FAST, **extra})
 
     whole = sft.run(config(tmp_path / "whole"))
     whole_losses = _losses(whole_history := list(_history(tmp_path / "whole")))
-    assert whole.steps == 4 and len(whole_losses) == 4, whole_history
+    assert whole.steps == 3 and len(whole_losses) == 3, whole_history
 
     stopped = sft.build_trainer(config(tmp_path / "resumed"))
     stopped.add_callback(_StopAt(2))
@@ -131,10 +133,10 @@ def test_sft_resume_from_last_checkpoint_matches_an_uninterrupted_run(sft_data, 
 
     resumed = sft.run(config(tmp_path / "resumed", resume_from_checkpoint="last"))
     # it continued from step 2 (a fresh start would have rewritten checkpoint-2)
-    assert resumed.steps == 4 and resumed.resumed_from == checkpoint
+    assert resumed.steps == 3 and resumed.resumed_from == checkpoint
     assert (checkpoint / "trainer_state.json").stat().st_mtime_ns == written
     resumed_losses = _losses(_history(tmp_path / "resumed"))
-    for step in (1, 2, 3, 4):  # same data order, same optimizer and schedule state
+    for step in (1, 2, 3):  # same data order, same optimizer and schedule state
         assert resumed_losses[step] == pytest.approx(whole_losses[step], rel=1e-3, abs=1e-4)
     assert len(set(whole_losses.values())) > 1  # the steps saw different batches, so equal losses mean equal order
     from transformers import AutoModelForImageTextToText

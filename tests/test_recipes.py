@@ -5,8 +5,9 @@ Each chain follows the configs' own comments: collect -> SFT -> GRPO from the SF
 holds ``runs/synthetic`` (the path every shipped config names). The only overrides are the model
 (``model=tiny``; offline CLIP: ``env.index.clip_pretrained=null``), the GPU switches (``bf16``,
 ``use_vllm``, ``activation_checkpointing``) and the run length (steps; for the teacher collect one
-attempt of two 128-token turns on one task); the 2B and 8B GRPO steps also get a shorter completion budget and no
-accumulation, and ``vagent ask`` / ``eval`` a shorter turn, which only change how long CPU generation takes.
+attempt of two 128-token turns on one task); the 2B and 8B SFT and GRPO steps also get no accumulation, every GRPO
+step a shorter completion budget, and ``vagent ask`` / ``eval`` a shorter turn, which only change how long CPU
+training and generation take.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from vagent.cli import app
 from vagent.env.tasks import load_tasks
 
 CONFIGS = Path(__file__).resolve().parents[1] / "training" / "configs"
-NO_GPU = ["bf16=false", "activation_checkpointing=false"]
+NO_GPU = ["bf16=false", "activation_checkpointing=false", "gradient_accumulation_steps=1"]
 OFFLINE_CLIP = ["env.index.clip_pretrained=null", "env.index.allow_random_clip=true"]
-SHORT_GRPO_STEP = ["max_steps=1", "max_completion_length=256", "gradient_accumulation_steps=1"]
+SHORT_GRPO_STEP = ["max_steps=1", "max_completion_length=64"]
 """One GRPO step of a random tiny model, which writes every token it may: a CPU-sized step."""
 runner = CliRunner()
 
@@ -88,7 +89,7 @@ def test_8b_recipe_chain_full_sft_then_grpo(workdir, monkeypatch):
 def test_tiny_recipe_chain(workdir, monkeypatch):
     monkeypatch.chdir(workdir)
     cli("train", "sft", "--config", CONFIGS / "sft_tiny.yaml", "max_steps=2")
-    cli("train", "grpo", "--config", CONFIGS / "grpo_tiny.yaml", "max_steps=1")
+    cli("train", "grpo", "--config", CONFIGS / "grpo_tiny.yaml", *SHORT_GRPO_STEP)
     assert (workdir / "runs" / "grpo-tiny" / "config.json").is_file()
 
 

@@ -102,7 +102,7 @@ def test_collect_sft_grpo_end_to_end(collected, tiny_model_dir, tmp_path):
 
     root, result = collected
     sft_out = sft.run(sft.load_config(None, {"model": str(tiny_model_dir), "dataset": str(result.path),
-                                             "output_dir": str(tmp_path / "sft"), "max_steps": 2, **FAST}))
+                                             "output_dir": str(tmp_path / "sft"), "max_steps": 2, "max_image_side": 64, **FAST}))
     assert sft_out.steps == 2 and sft_out.train_loss > 0
     config = grpo.load_config(None, {"model": str(sft_out.output_dir), "tasks": str(root / "suite" / "tasks.jsonl"),
                                      "output_dir": str(tmp_path / "grpo"), "max_steps": 2, "num_generations": 2,
