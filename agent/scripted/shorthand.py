@@ -16,8 +16,9 @@ from vagent.agent.scripted.spelling import known_words
 _SHORT = {"r": "are", "u": "you", "ur": "your", "vid": "video", "vids": "videos", "pic": "picture", "pics": "pictures",
           "bg": "background", "whats": "what is", "wats": "what is", "wat": "what", "hows": "how is", "whens": "when is",
           "wheres": "where is", "dont": "do not", "doesnt": "does not", "didnt": "did not", "isnt": "is not", "cant": "cannot",
-          "thru": "through", "abt": "about", "b4": "before", "bc": "because", "txt": "text", "msg": "message", "msgs": "messages"}
-"""Chat shorthand and apostrophe-less contractions, as whole words."""
+          "thru": "through", "abt": "about", "b4": "before", "bc": "because", "txt": "text", "msg": "message", "msgs": "messages",
+          "teh": "the", "hte": "the", "smth": "something"}
+"""Chat shorthand, apostrophe-less contractions and the commonest short typos, as whole words."""
 
 WORDS = frozenset("""
 totally completely fully entirely black white grey gray red green blue yellow orange purple pink brown colour color
@@ -59,8 +60,8 @@ def plain_words(question: str) -> str:
     'what is the background colour? when is the 1st cut'
     >>> plain_words("what's after 'Possword Entr'?"), plain_words("is it bluish or reddish?")
     ("what is after 'Possword Entr'?", 'is it bluish or reddish?')
-    >>> plain_words("how many frames r there?")
-    'how many frames are there?'
+    >>> plain_words("how many frames r there?"), plain_words("does teh clip start on red?")
+    ('how many frames are there?', 'does the clip start on red?')
     >>> plain_words("don't count 'Brigth' ok")
     "don't count 'Brigth' ok"
     """
