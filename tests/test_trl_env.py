@@ -120,7 +120,7 @@ def test_grpo_runs_tools_and_trains_on_tool_images(synthetic_tasks, tiny_model_d
 
     tasks, _ = synthetic_tasks
     args = VagentGRPOConfig(
-        output_dir=str(tmp_path / "grpo"), max_steps=2, per_device_train_batch_size=2, num_generations=2,
+        output_dir=str(tmp_path / "grpo"), max_steps=1, per_device_train_batch_size=2, num_generations=2,
         max_completion_length=900, activation_checkpointing=False, save_strategy="no", beta=0.0,
         env={"index": RANDOM_INDEX, "reward": "accuracy:1,format:0.2,tool_cost:0.02", "budget": {"max_frames": 8}},
         learning_rate=1e-3,
@@ -132,7 +132,7 @@ def test_grpo_runs_tools_and_trains_on_tool_images(synthetic_tasks, tiny_model_d
     call = '<think>look closer</think>\n<tool_call>\n{"name": "crop_clip", "arguments": {"start": 0.0, "end": 2.0, "num_frames": 2}}\n</tool_call>'
     # the second rollout of each group never answers: rewards differ within the group, so GRPO learns
     answer = lambda row: "<think>done</think><answer>3</answer>" if row % 2 == 0 else "<think>done</think>"  # noqa: E731
-    _scripted_generation(trainer, [call, answer] * 4)
+    _scripted_generation(trainer, [call, answer] * 2)
 
     seen = []
 
@@ -146,7 +146,7 @@ def test_grpo_runs_tools_and_trains_on_tool_images(synthetic_tasks, tiny_model_d
     hook.remove()
 
     logs = [row for row in trainer.state.log_history if "reward" in row]
-    assert len(logs) == 2
+    assert len(logs) == 1
     assert all(row["tools/call_frequency"] == 1.0 and row["tools/crop_clip"] == 1.0 for row in logs)
     assert all(row["episode/answered"] == 0.5 and row["rewards/format/mean"] == 0.5 for row in logs)
     assert all(row["episode/frames"] == 2.0 for row in logs)
