@@ -69,12 +69,14 @@ class ScreenAnswers:
             return None
         nearest = min(self.frames(), key=lambda f: abs(f[0] - ref.start))
         at = [(t, im) for t, im in self.frames() if ref.start - 0.05 <= t <= ref.end + 0.05] or [nearest]
-        kind = next((c for c in dict.fromkeys(c for c in claims if c) if all(shows(im, c) for _, im in at)), None)
-        said = f"The {len(at)} frame(s) I saw for \"{ref.words}\" ({at[0][0]:.2f}s-{at[-1][0]:.2f}s) all show a {kind} screen"
-        if kind is None and ref.t is not None:  # "how does it begin": "from a black screen" is its first frame, unless a duration is claimed
-            moment = min(self.frames(), key=lambda f: abs(f[0] - ref.t))
-            kind = next((c for c, o in zip(claims, self.c.options) if c and shows(moment[1], c) and not _CLAIMS_LENGTH.search(o)), None)
-            said = f"The frame I saw for \"{ref.words}\" ({moment[0]:.2f}s) shows a {kind} screen, though not every frame up to {ref.end:.2f}s does"
-        if kind is None:
+        if kind := next((c for c in dict.fromkeys(c for c in claims if c) if all(shows(im, c) for _, im in at)), None):
+            said = f"The {len(at)} frame(s) I saw for \"{ref.words}\" ({at[0][0]:.2f}s-{at[-1][0]:.2f}s) all show a {kind} screen"
+            return self._one_claim_fits(claims, kind, said, f"a {kind} screen")
+        if ref.t is None:
             return None
+        # "how does it begin": "from a black screen" is its first frame, unless the option claims a length
+        moment, image = min(self.frames(), key=lambda f: abs(f[0] - ref.t))
+        if not (kind := next((c for c, o in zip(claims, self.c.options) if c and shows(image, c) and not _CLAIMS_LENGTH.search(o)), None)):
+            return None
+        said = f"The frame I saw for \"{ref.words}\" ({moment:.2f}s) shows a {kind} screen, though not every frame up to {ref.end:.2f}s does"
         return self._one_claim_fits(claims, kind, said, f"a {kind} screen")
